@@ -1,0 +1,131 @@
+"""What a barcode scan means: one `Scan` value from the text a scanner sent.
+
+Scanners send `[AIM symbology id][data]`; GS1 data carries GS (0x1D) after each variable-length
+field. GS1 element strings and check digits are interpreted by biip; Kaeru's own codes (location,
+license plate, RMA, order) are recognised by their prefixes, which every label kind prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Literal
+
+import biip
+
+GS = "\x1d"
+
+ScanKind = Literal[
+    "gtin",  # a trade item (EAN/UPC, or GS1 with AI 01), maybe with serial/lot/expiry
+    "sscc",  # a logistic unit (AI 00)
+    "gs1",  # GS1 element strings without a GTIN or SSCC
+    "location",  # LOC-<code>
+    "lpn",  # LPN-<code>: license plate, tote, carton, grade-tagged unit
+    "rma",  # RMA-<number> (return label) or RMA:<token> (the QR code of an authorisation)
+    "order",  # ORD-<number>
+    "text",  # anything else readable: a serial number, a carrier tracking number, ...
+    "unknown",  # not readable (control bytes, empty, garbled)
+]
+
+# Kaeru's own code prefixes, as printed by labels/ and read back here.
+LOCATION_PREFIX = "LOC-"
+LPN_PREFIX = "LPN-"
+RMA_NUMBER_PREFIX = "RMA-"
+RMA_TOKEN_PREFIX = "RMA:"
+ORDER_PREFIX = "ORD-"
+
+# AIM ids are `]` + symbology letter + modifier digit/letter.
+_AIM = re.compile(r"^\](?P<id>[A-Za-z][0-9A-Za-z])")
+_GS1_AIM = {"C1", "d2", "Q3", "e0", "E0", "E3", "E4", "J1"}
+_PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]+$")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan as the warehouse understands it; `raw` always keeps what was read."""
+
+    raw: str
+    kind: ScanKind
+    symbology: str | None = None  # AIM id such as "]C1", when the scanner sent one
+    device: str = ""
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    gtin: str | None = None
+    serial: str | None = None
+    lot: str | None = None
+    expiry: date | None = None
+    sscc: str | None = None
+    code: str | None = None  # the value of a Kaeru code (location code, LPN, RMA number/token, order no.)
+    elements: dict[str, str] = field(default_factory=dict)  # GS1 AI -> value
+    error: str | None = None  # why a scan is "unknown"
+
+    @property
+    def data(self) -> str:
+        """The data without the AIM symbology id."""
+        m = _AIM.match(self.raw)
+        return self.raw[m.end() :] if m else self.raw
+
+
+def _own_code(data: str) -> tuple[ScanKind, str] | None:
+    for prefix, kind in (
+        (LOCATION_PREFIX, "location"),
+        (LPN_PREFIX, "lpn"),
+        (RMA_TOKEN_PREFIX, "rma"),
+        (RMA_NUMBER_PREFIX, "rma"),
+        (ORDER_PREFIX, "order"),
+    ):
+        if data.startswith(prefix) and len(data) > len(prefix):
+            return kind, data[len(prefix) :]  # type: ignore[return-value]
+    return None
+
+
+def parse_scan(text: str, *, device: str = "", at: datetime | None = None, gs_substitute: str | None = None) -> Scan:
+    """Interpret the text of one scan (AIM id optional). Never raises: unreadable input is "unknown"."""
+    when = at or datetime.now(UTC)
+    raw = text.rstrip("\r\n")
+    if gs_substitute:
+        raw = raw.replace(gs_substitute, GS)
+    m = _AIM.match(raw)
+    aim = m.group("id") if m else None
+    data = raw[m.end() :] if m else raw
+    symbology = f"]{aim}" if aim else None
+
+    if not data or not _PRINTABLE.match(data.replace(GS, " ")):
+        return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when,
+                    error="unreadable scan: empty or contains control bytes")
+
+    own = _own_code(data)
+    if own and (aim is None or aim not in _GS1_AIM or aim in {"C0", "Q1"}):
+        return Scan(raw=raw, kind=own[0], symbology=symbology, device=device, at=when, code=own[1])
+
+    gs1_expected = aim in _GS1_AIM or (aim is None and (data.isdigit() or GS in data))
+    if gs1_expected:
+        try:
+            result = biip.parse(raw if aim else data)
+        except Exception as exc:  # biip raises ParseError on malformed data
+            return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=str(exc))
+        if result.gs1_message is not None:
+            elements = {es.ai.ai: es.value for es in result.gs1_message.element_strings}
+            expiry = next((es.date for es in result.gs1_message.element_strings if es.ai.ai == "17"), None)
+            gtin = elements.get("01") or elements.get("02")
+            sscc = elements.get("00")
+            kind: ScanKind = "sscc" if sscc else ("gtin" if gtin else "gs1")
+            return Scan(raw=raw, kind=kind, symbology=symbology, device=device, at=when, gtin=gtin,
+                        serial=elements.get("21"), lot=elements.get("10"), expiry=expiry, sscc=sscc,
+                        elements=elements)
+        if result.gtin is not None:
+            return Scan(raw=raw, kind="gtin", symbology=symbology, device=device, at=when,
+                        gtin=result.gtin.value.zfill(14))
+        if result.sscc is not None:
+            return Scan(raw=raw, kind="sscc", symbology=symbology, device=device, at=when,
+                        sscc=result.sscc.value)
+        if aim in _GS1_AIM:
+            errors = [e for e in (result.gtin_error, result.gs1_message_error) if e]
+            return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when,
+                        error=errors[0] if errors else "not a GS1 element string")
+    if own:
+        return Scan(raw=raw, kind=own[0], symbology=symbology, device=device, at=when, code=own[1])
+    if GS in data:
+        return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when,
+                    error="group separator outside GS1 data")
+    return Scan(raw=raw, kind="text", symbology=symbology, device=device, at=when, code=data)

@@ -1,0 +1,1 @@
+"""Kaeru: kiosk_ui."""
