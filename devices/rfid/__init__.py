@@ -1,0 +1,1 @@
+"""RFID: tag reads as values, read windows, and the LLRP reader driver."""
