@@ -32,7 +32,7 @@ ScanKind = Literal[
 LOCATION_PREFIX = "LOC-"
 LPN_PREFIX = "LPN-"
 RMA_NUMBER_PREFIX = "RMA-"
-RMA_TOKEN_PREFIX = "RMA:"
+RMA_TOKEN_PREFIX = "RMA:"  # noqa: S105 - a barcode prefix, not a password
 ORDER_PREFIX = "ORD-"
 
 # AIM ids are `]` + symbology letter + modifier digit/letter.
@@ -62,7 +62,9 @@ class Scan:
     @property
     def data(self) -> str:
         """The data without the AIM symbology id."""
-        m = _AIM.match(self.raw)
+        if self.symbology is not None and self.raw.startswith(self.symbology):
+            return self.raw[len(self.symbology) :]
+        m = _AIM.match(self.raw) if self.kind != "text" else None
         return self.raw[m.end() :] if m else self.raw
 
 
@@ -79,20 +81,37 @@ def _own_code(data: str) -> tuple[ScanKind, str] | None:
     return None
 
 
-def parse_scan(text: str, *, device: str = "", at: datetime | None = None, gs_substitute: str | None = None) -> Scan:
-    """Interpret the text of one scan (AIM id optional). Never raises: unreadable input is "unknown"."""
+def parse_scan(
+    text: str,
+    *,
+    device: str = "",
+    at: datetime | None = None,
+    gs_substitute: str | None = None,
+    aim: bool | None = None,
+) -> Scan:
+    """Interpret the text of one scan (AIM id optional). Never raises: unreadable input is "unknown".
+
+    `aim=False` says the scanner sends no AIM ids, so a leading `]Xn` is data; the default (None)
+    recognises an AIM id when the text starts with one.
+    """
     when = at or datetime.now(UTC)
     raw = text.rstrip("\r\n")
     if gs_substitute:
         raw = raw.replace(gs_substitute, GS)
-    m = _AIM.match(raw)
+    m = _AIM.match(raw) if aim is not False else None
     aim = m.group("id") if m else None
     data = raw[m.end() :] if m else raw
     symbology = f"]{aim}" if aim else None
 
     if not data or not _PRINTABLE.match(data.replace(GS, " ")):
-        return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when,
-                    error="unreadable scan: empty or contains control bytes")
+        return Scan(
+            raw=raw,
+            kind="unknown",
+            symbology=symbology,
+            device=device,
+            at=when,
+            error="unreadable scan: empty or contains control bytes",
+        )
 
     own = _own_code(data)
     if own and (aim is None or aim not in _GS1_AIM or aim in {"C0", "Q1"}):
@@ -105,27 +124,72 @@ def parse_scan(text: str, *, device: str = "", at: datetime | None = None, gs_su
         except Exception as exc:  # biip raises ParseError on malformed data
             return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=str(exc))
         if result.gs1_message is not None:
+            # biip keeps a wrong GTIN/SSCC/GLN check digit inside a message as a note on the element.
+            check_errors = [
+                e
+                for es in result.gs1_message.element_strings
+                for e in (es.gtin_error, es.sscc_error, es.gln_error)
+                if e
+            ]
+            if check_errors:
+                return Scan(
+                    raw=raw,
+                    kind="unknown",
+                    symbology=symbology,
+                    device=device,
+                    at=when,
+                    error=check_errors[0],
+                )
             elements = {es.ai.ai: es.value for es in result.gs1_message.element_strings}
             expiry = next((es.date for es in result.gs1_message.element_strings if es.ai.ai == "17"), None)
             gtin = elements.get("01") or elements.get("02")
             sscc = elements.get("00")
             kind: ScanKind = "sscc" if sscc else ("gtin" if gtin else "gs1")
-            return Scan(raw=raw, kind=kind, symbology=symbology, device=device, at=when, gtin=gtin,
-                        serial=elements.get("21"), lot=elements.get("10"), expiry=expiry, sscc=sscc,
-                        elements=elements)
+            return Scan(
+                raw=raw,
+                kind=kind,
+                symbology=symbology,
+                device=device,
+                at=when,
+                gtin=gtin,
+                serial=elements.get("21"),
+                lot=elements.get("10"),
+                expiry=expiry,
+                sscc=sscc,
+                elements=elements,
+            )
         if result.gtin is not None:
-            return Scan(raw=raw, kind="gtin", symbology=symbology, device=device, at=when,
-                        gtin=result.gtin.value.zfill(14))
+            return Scan(
+                raw=raw,
+                kind="gtin",
+                symbology=symbology,
+                device=device,
+                at=when,
+                gtin=result.gtin.value.zfill(14),
+            )
         if result.sscc is not None:
-            return Scan(raw=raw, kind="sscc", symbology=symbology, device=device, at=when,
-                        sscc=result.sscc.value)
+            return Scan(
+                raw=raw, kind="sscc", symbology=symbology, device=device, at=when, sscc=result.sscc.value
+            )
         if aim in _GS1_AIM:
             errors = [e for e in (result.gtin_error, result.gs1_message_error) if e]
-            return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when,
-                        error=errors[0] if errors else "not a GS1 element string")
+            return Scan(
+                raw=raw,
+                kind="unknown",
+                symbology=symbology,
+                device=device,
+                at=when,
+                error=errors[0] if errors else "not a GS1 element string",
+            )
     if own:
         return Scan(raw=raw, kind=own[0], symbology=symbology, device=device, at=when, code=own[1])
     if GS in data:
-        return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when,
-                    error="group separator outside GS1 data")
+        return Scan(
+            raw=raw,
+            kind="unknown",
+            symbology=symbology,
+            device=device,
+            at=when,
+            error="group separator outside GS1 data",
+        )
     return Scan(raw=raw, kind="text", symbology=symbology, device=device, at=when, code=data)
