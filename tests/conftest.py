@@ -1,0 +1,82 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL (a real server)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import wms.tables  # noqa: F401 - every table on the metadata
+from wms.config import load_site
+from wms.context import Kaeru
+from wms.db import Database
+from wms.settings import ROOT, Settings
+from wms.site import apply_site
+
+PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, dropped at the end."""
+    name = f"kaeru_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _pg_url(name)
+    db = Database(url)
+    SQLModel.metadata.create_all(db.engine)
+    db.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_all(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty Kaeru schema on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kaeru.db'}"
+        db = Database(url)
+        SQLModel.metadata.create_all(db.engine)
+        db.dispose()
+        yield url
+    else:
+        url = request.getfixturevalue("pg_database")
+        db = Database(url)
+        SQLModel.metadata.create_all(db.engine)  # tables added by other areas since the session began
+        _truncate_all(db)
+        db.dispose()
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(environment="test", database_url=database_url, config_dir=ROOT / "config",
+                    media_dir=tmp_path / "media", run_relay=False, db_pool_size=40)
+
+
+@pytest.fixture
+def kaeru(settings: Settings) -> Iterator[Kaeru]:
+    """A configured site (warehouses, locations, stations) on an empty database."""
+    k = Kaeru(settings=settings, site=load_site(settings.config_dir), db=Database(settings.database_url,
+                                                                                  pool_size=settings.db_pool_size))
+    k.db.write(lambda s: apply_site(s, k.site))
+    yield k
+    k.db.dispose()

@@ -1,0 +1,124 @@
+"""The `kaeru` command: serve, database, demo data, users, tokens, simulators."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlmodel import select
+
+from wms.settings import get_settings
+
+app = typer.Typer(help="Kaeru: warehouse fulfilment and reverse logistics.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for devices and users.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+console = Console()
+
+# Simulator and agent commands live with their packages; each is mounted when importable.
+SUBCOMMANDS = {"sim": "simulators.cli:app", "agent": "devices.agent.cli:app"}
+for _name, _target in SUBCOMMANDS.items():
+    _module, _attr = _target.split(":")
+    try:
+        app.add_typer(getattr(importlib.import_module(_module), _attr), name=_name)
+    except ImportError:
+        pass
+
+
+def _kaeru():  # type: ignore[no-untyped-def]
+    from wms.context import Kaeru
+
+    return Kaeru.from_settings(get_settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations, then bring warehouses, locations, stations and devices in line with config/."""
+    from wms.migrations.runner import upgrade
+    from wms.site import apply_site
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url, revision)
+    kaeru = _kaeru()
+    created = kaeru.db.write(lambda s: apply_site(s, kaeru.site))
+    console.print(f"database at {revision}; site configuration applied: {created}")
+
+
+@app.command()
+def seed(demo: Annotated[bool, typer.Option("--demo", help="a believable demo site")] = False,
+         orders: int = 40) -> None:
+    """Load demo data (catalogue, stock, staff accounts, open orders)."""
+    from wms.seed import DEMO_PASSWORD, seed_demo
+
+    if not demo:
+        console.print("nothing to do: pass --demo")
+        raise typer.Exit(1)
+    kaeru = _kaeru()
+    report = kaeru.db.write(lambda s: seed_demo(s, kaeru.site, orders=orders))
+    console.print(f"demo data: {report}; staff accounts admin/manager/associate/packer/picker/receiver/"
+                  f"integrator, password {DEMO_PASSWORD!r}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the HTTP/WebSocket server."""
+    import uvicorn
+
+    uvicorn.run("wms.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@user_app.command("add")
+def user_add(username: str, role: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+             warehouse: str | None = None, name: str = "", locale: str = "en") -> None:
+    """Add a staff account."""
+    from wms.identity.service import add_user
+    from wms.inventory.tables import Warehouse
+
+    def work(session):  # type: ignore[no-untyped-def]
+        warehouse_id = None
+        if warehouse:
+            row = session.exec(select(Warehouse).where(Warehouse.code == warehouse)).first()
+            if row is None:
+                raise typer.BadParameter(f"no warehouse {warehouse}")
+            warehouse_id = row.id
+        return add_user(session, username=username, role=role, password=password, warehouse_id=warehouse_id,
+                        name=name, locale=locale).username
+
+    console.print(f"added {_kaeru().db.write(work)} ({role})")
+
+
+@token_app.command("issue")
+def token_issue(device: Annotated[str | None, typer.Option(help="device code, e.g. RET-1-AGENT")] = None,
+                user: Annotated[str | None, typer.Option(help="username")] = None) -> None:
+    """Issue a bearer token for a device (station agent, handheld) or a user; printed once."""
+    from wms.identity.service import issue_device_token, issue_user_token
+    from wms.identity.tables import Device, User
+
+    if bool(device) == bool(user):
+        raise typer.BadParameter("give exactly one of --device or --user")
+
+    def work(session):  # type: ignore[no-untyped-def]
+        if device:
+            row = session.exec(select(Device).where(Device.code == device)).first()
+            if row is None:
+                raise typer.BadParameter(f"no device {device}")
+            return issue_device_token(session, row, label="cli")
+        row = session.exec(select(User).where(User.username == user)).first()
+        if row is None:
+            raise typer.BadParameter(f"no user {user}")
+        return issue_user_token(session, row, label="cli")
+
+    typer.echo(_kaeru().db.write(work))
+
+
+if __name__ == "__main__":
+    app()

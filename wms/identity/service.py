@@ -1,0 +1,73 @@
+"""Staff users, devices and their tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from wms.db import utcnow
+from wms.errors import Conflict, Invalid, NotFound, Unauthorised
+from wms.identity.model import ROLES, Principal, hash_password, new_token, token_hash, verify_password
+from wms.identity.tables import ApiToken, Device, User
+
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def add_user(session: Session, *, username: str, role: str, password: str, warehouse_id: int | None,
+             name: str = "", locale: str = "en") -> User:
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise Invalid("a password needs at least 8 characters")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"user {username!r} already exists")
+    user = User(username=username, role=role, warehouse_id=warehouse_id, name=name or username, locale=locale,
+                password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def issue_user_token(session: Session, user: User, *, label: str = "", lifetime: timedelta | None = None) -> str:
+    token = new_token()
+    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, label=label,
+                         expires_at=utcnow() + lifetime if lifetime else None))
+    return token
+
+
+def issue_device_token(session: Session, device: Device, *, label: str = "") -> str:
+    token = new_token()
+    session.add(ApiToken(token_hash=token_hash(token), device_id=device.id, label=label))
+    return token
+
+
+def login(session: Session, *, username: str, password: str) -> tuple[User, str]:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise Unauthorised("wrong username or password")
+    return user, issue_user_token(session, user, label="login", lifetime=SESSION_LIFETIME)
+
+
+def principal_for_token(session: Session, token: str) -> Principal:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
+    if row is None or row.revoked or (row.expires_at is not None and row.expires_at < utcnow()):
+        raise Unauthorised("the token is unknown, revoked or expired: sign in again")
+    if row.user_id is not None:
+        user = session.get(User, row.user_id)
+        if user is None or not user.active:
+            raise Unauthorised("this account is disabled")
+        return Principal(kind="user", role=user.role, warehouse_id=user.warehouse_id, user_id=user.id,
+                         name=user.name, locale=user.locale)
+    device = session.get(Device, row.device_id)
+    if device is None:
+        raise Unauthorised("this device is no longer registered")
+    return Principal(kind="device", role="device", warehouse_id=device.warehouse_id, device_id=device.id,
+                     name=device.code)
+
+
+def device_by_code(session: Session, principal: Principal, code: str) -> Device:
+    device = session.exec(select(Device).where(Device.code == code)).first()
+    if device is None or not principal.sees_warehouse(device.warehouse_id):
+        raise NotFound(f"no device {code!r}")
+    return device

@@ -1,0 +1,118 @@
+"""Warehouses, locations, the catalogue, license plates, quants and the append-only stock ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from wms.db import UTCDateTime, utcnow
+
+
+class Warehouse(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)
+    name: str
+    country: str = "US"
+    timezone: str = "UTC"
+    address: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Location(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("warehouse_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
+    code: str = Field(max_length=64)
+    # receiving, storage, pick, pack, returns, inspection, quarantine, refurbish, liquidation,
+    # vendor_return, recycle, outbound, shipped (virtual: left the building), supplier (virtual)
+    kind: str = Field(max_length=24)
+    zone: str = ""
+    # Position on the walking path through the building; pick tasks are ordered by it.
+    path_seq: int = 0
+
+
+class Item(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(unique=True, index=True, max_length=64)
+    gtin: str | None = Field(default=None, index=True, max_length=14)
+    name: str
+    category: str = Field(default="general", max_length=32, index=True)
+    tracking: str = Field(default="none", max_length=8)  # none | lot | serial
+    weight_g: int = 0
+    length_mm: int = 0
+    width_mm: int = 0
+    height_mm: int = 0
+    price_minor: int = 0
+    currency: str = "USD"
+    final_sale: bool = False
+    # Variants of one product share a group (size/colour): exchanges offer the group's other variants.
+    variant_group: str | None = Field(default=None, index=True, max_length=64)
+    variant_label: str = ""
+    # The SKU that a unit graded "open box" is restocked as, where the catalogue has one.
+    open_box_sku: str | None = None
+    consumable_days: int | None = None  # usual re-buy interval, for replenishment reminders
+
+
+class LicensePlate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
+    code: str = Field(unique=True, index=True, max_length=32)
+    kind: str = "tote"  # tote | carton | pallet | unit
+    location_id: int | None = Field(default=None, foreign_key="location.id")
+
+
+class Quant(SQLModel, table=True):
+    """On-hand projection of the ledger: how many of an item sit at a location in one condition."""
+
+    __table_args__ = (UniqueConstraint("item_id", "location_id", "lot", "serial", "condition"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    location_id: int = Field(foreign_key="location.id", index=True)
+    lot: str = ""
+    serial: str = Field(default="", index=True)
+    condition: str = "new"  # new | open_box | refurbish | damaged | quarantine
+    quantity: int = 0
+    reserved: int = 0
+    version: int = 0
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One movement of stock. Never updated, never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    from_location_id: int | None = Field(default=None, foreign_key="location.id")
+    to_location_id: int | None = Field(default=None, foreign_key="location.id")
+    lot: str = ""
+    serial: str = ""
+    from_condition: str = "new"
+    to_condition: str = "new"
+    quantity: int
+    reason: str = Field(max_length=32)  # receive, putaway, move, pick, pack, ship, adjust, return, dispose
+    note: str = ""
+    ref_type: str = ""
+    ref_id: str = ""
+    user_id: int | None = None
+    device_id: int | None = None
+    idempotency_key: str | None = None
+
+
+class PurchaseOrder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("warehouse_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
+    number: str = Field(max_length=64)
+    supplier: str = ""
+    status: str = "open"  # open | received | closed
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PurchaseOrderLine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_order_id: int = Field(foreign_key="purchaseorder.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
+    quantity_expected: int
+    quantity_received: int = 0

@@ -1,0 +1,124 @@
+"""Scan ingest over HTTP: one scan, a replayed batch, a station's weights and device health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from wms.auth import IdempotencyKey, KaeruDep, require
+from wms.errors import Invalid
+from wms.http import mutate
+from wms.identity.model import Principal
+from wms.platform.idempotency import run_batch, run_once
+from wms.platform.tables import ScanRecord
+from wms.scanning import service
+
+router = APIRouter(prefix="/api/v1", tags=["scanning"])
+Scanner = Annotated[Principal, Depends(require("scan"))]
+Reporter = Annotated[Principal, Depends(require("device.report"))]
+MAX_BATCH = 5000
+
+
+class ScanIn(BaseModel):
+    raw: str = Field(max_length=4096, description="What the scanner sent, AIM symbology id included")
+    scanned_at: datetime | None = None
+    epc: str | None = Field(default=None, max_length=64, description="RFID EPC (hex) instead of a barcode")
+
+
+class BatchScan(ScanIn):
+    idempotency_key: str = Field(min_length=1, max_length=200)
+
+
+class BatchIn(BaseModel):
+    scans: list[BatchScan] = Field(max_length=MAX_BATCH)
+
+
+class WeightIn(BaseModel):
+    grams: int
+    stable: bool = True
+    measured_at: datetime | None = None
+
+
+class HealthIn(BaseModel):
+    device: str | None = None
+    state: str
+    detail: str = ""
+    last_seen: datetime | None = None
+
+
+class AssignmentIn(BaseModel):
+    mode: str
+    ref_type: str = ""
+    ref_id: str = ""
+
+
+def _raw(scan: ScanIn) -> str:
+    if scan.epc:
+        return f"EPC:{scan.epc.strip().upper()}"
+    if not scan.raw:
+        raise Invalid("a scan needs the text the scanner sent (raw) or an RFID EPC")
+    return scan.raw
+
+
+@router.post("/scans", summary="Record and route one scan (Idempotency-Key required)")
+def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: IdempotencyKey = None) -> JSONResponse:
+    raw = _raw(scan)
+    status, body = run_once(
+        kaeru.db, client=principal.key, key=key or "", body=scan.model_dump(mode="json"),
+        work=lambda s: service.ingest(s, kaeru, principal, raw=raw, scanned_at=scan.scanned_at),
+    )
+    return JSONResponse(status_code=status, content=body)
+
+
+@router.post("/scans/batch", summary="Replay a device's offline queue, in order, once per key")
+def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> dict[str, Any]:
+    items = [(s.idempotency_key, s.model_dump(mode="json", exclude={"idempotency_key"})) for s in batch.scans]
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        def one(s: Session, index: int) -> tuple[int, dict[str, Any]]:
+            scan = batch.scans[index]
+            return service.ingest(s, kaeru, principal, raw=_raw(scan), scanned_at=scan.scanned_at)
+
+        results = run_batch(session, client=principal.key, items=items, work=one)
+        return [{"idempotency_key": key, "status": outcome[0], "replayed": replayed, **outcome[1]}
+                for (key, _), (outcome, replayed) in zip(items, results, strict=True)]
+
+    return {"results": kaeru.db.write(work)}
+
+
+@router.get("/scans", summary="Recent scans of the caller's warehouse")
+def recent_scans(kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))],
+                 limit: int = 50) -> list[dict[str, Any]]:
+    with kaeru.db.read() as session:
+        statement = select(ScanRecord).order_by(col(ScanRecord.id).desc()).limit(min(max(limit, 1), 500))
+        if principal.warehouse_id is not None:
+            statement = statement.where(ScanRecord.warehouse_id == principal.warehouse_id)
+        return [r.model_dump(mode="json") for r in session.exec(statement)]
+
+
+@router.post("/devices/weights", summary="A station scale's reading")
+def post_weight(weight: WeightIn, kaeru: KaeruDep, principal: Reporter, key: IdempotencyKey = None) -> Any:
+    return mutate(kaeru, principal, key, weight.model_dump(mode="json"),
+                  lambda s: service.report_weight(s, principal, grams=weight.grams, stable=weight.stable,
+                                                  measured_at=weight.measured_at))
+
+
+@router.post("/devices/health", summary="A device's connection state")
+def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: IdempotencyKey = None) -> Any:
+    return mutate(kaeru, principal, key, health.model_dump(mode="json"),
+                  lambda s: service.report_health(s, principal, device_code=health.device, state=health.state,
+                                                  detail=health.detail, last_seen=health.last_seen))
+
+
+@router.put("/devices/assignment", summary="Point the caller's scans at a mode (idle, pick, pack, returns ...)")
+def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request) -> dict[str, Any]:
+    def work(session: Session) -> dict[str, Any]:
+        a = service.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
+        return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id}
+
+    return kaeru.db.write(work)

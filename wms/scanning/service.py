@@ -1,0 +1,179 @@
+"""Scan ingest: every scan is recorded, parsed and routed to what its device is working on.
+
+Areas register a handler per mode (pick, pack, returns, ...) in HANDLERS. A handler returns a
+StepResult or raises a KaeruError; a refused scan rolls back its effects but stays recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from devices.scan import Scan, parse_scan
+from wms.context import Kaeru
+from wms.db import utcnow
+from wms.errors import Invalid, KaeruError, NotFound
+from wms.fulfilment.service import StepResult
+from wms.identity.model import Principal
+from wms.identity.tables import Device
+from wms.inventory.service import item_by_gtin
+from wms.inventory.tables import Item, Location, Quant
+from wms.platform.outbox import publish_live
+from wms.platform.tables import DeviceAssignment, ScanRecord
+
+Handler = Callable[[Session, Kaeru, Principal, DeviceAssignment, Scan], StepResult]
+HANDLERS: dict[str, Handler] = {}
+MODES = {"idle", "pick", "pack", "returns", "receive", "putaway"}
+
+
+def handles(mode: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[mode] = handler
+        return handler
+
+    return register
+
+
+def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
+    assignment = session.exec(select(DeviceAssignment).where(DeviceAssignment.actor == principal.key)).first()
+    if assignment is None:
+        assignment = DeviceAssignment(actor=principal.key, user_id=principal.user_id)
+        session.add(assignment)
+        session.flush()
+    return assignment
+
+
+def assign(session: Session, principal: Principal, *, mode: str, ref_type: str = "", ref_id: str = "",
+           state: dict[str, Any] | None = None) -> DeviceAssignment:
+    """Point the caller's scans at a task (or back to idle)."""
+    if mode not in MODES:
+        raise Invalid(f"unknown mode {mode!r}; one of {', '.join(sorted(MODES))}")
+    assignment = assignment_for(session, principal)
+    assignment.mode, assignment.ref_type, assignment.ref_id = mode, ref_type, ref_id
+    assignment.state = state or {}
+    assignment.updated_at = utcnow()
+    session.add(assignment)
+    return assignment
+
+
+def warehouse_of(principal: Principal, session: Session) -> int:
+    if principal.warehouse_id is not None:
+        return principal.warehouse_id
+    from wms.inventory.tables import Warehouse  # admins scanning: the first warehouse
+
+    warehouse = session.exec(select(Warehouse).order_by(Warehouse.id)).first()  # type: ignore[arg-type]
+    if warehouse is None:
+        raise NotFound("no warehouse is set up yet")
+    return warehouse.id or 0
+
+
+@handles("idle")
+def look_up(session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment,
+            scan: Scan) -> StepResult:
+    """With no task, a scan answers what the thing is and where stock is."""
+    warehouse_id = warehouse_of(principal, session)
+    if scan.kind == "location":
+        location = session.exec(select(Location).where(Location.warehouse_id == warehouse_id,
+                                                       Location.code == scan.code)).first()
+        if location is None:
+            raise NotFound(f"unknown location {scan.code}")
+        rows = session.exec(select(Quant, Item).join(Item, Item.id == Quant.item_id)
+                            .where(Quant.location_id == location.id, Quant.quantity > 0)).all()
+        contents = [{"sku": i.sku, "quantity": q.quantity, "serial": q.serial, "condition": q.condition}
+                    for q, i in rows]
+        return StepResult("accepted", f"{location.code}: {sum(c['quantity'] for c in contents)} unit(s)",
+                          {"location": location.code, "contents": contents})
+    item = None
+    if scan.gtin:
+        item = item_by_gtin(session, scan.gtin)
+    elif scan.kind == "text":
+        item = session.exec(select(Item).where(Item.sku == scan.code)).first()
+    if item is None:
+        raise NotFound(f"unknown barcode {scan.data!r}: not an item, location or order of this warehouse")
+    rows = session.exec(select(Quant, Location).join(Location, Location.id == Quant.location_id)
+                        .where(Quant.item_id == item.id, Quant.quantity > 0,
+                               Location.warehouse_id == warehouse_id)).all()
+    return StepResult("accepted", f"{item.sku} {item.name}",
+                      {"sku": item.sku, "stock": [{"location": loc.code, "quantity": q.quantity,
+                                                   "reserved": q.reserved} for q, loc in rows]})
+
+
+def ingest(session: Session, kaeru: Kaeru, principal: Principal, *, raw: str, scanned_at: datetime | None,
+           idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Record one scan, route it, and return (HTTP status, body). Refusals are 422 and still recorded."""
+    when = scanned_at or utcnow()
+    scan = parse_scan(raw, device=principal.name, at=when)
+    assignment = assignment_for(session, principal)
+    warehouse_id = warehouse_of(principal, session)
+    record = ScanRecord(warehouse_id=warehouse_id, device_id=principal.device_id, user_id=principal.user_id,
+                        scanned_at=when, raw=raw, kind=scan.kind, mode=assignment.mode, outcome="recorded")
+    status, body = 200, {}
+    if scan.kind == "unknown":
+        status, record.outcome = 422, "rejected"
+        record.message = f"could not read this scan ({scan.error}); scan it again or key it in"
+    else:
+        handler = HANDLERS.get(assignment.mode, look_up)
+        try:
+            with session.begin_nested():
+                result = handler(session, kaeru, principal, assignment, scan)
+            record.outcome, record.message, body = result.outcome, result.message, result.data
+        except KaeruError as exc:
+            status, record.outcome, record.message = exc.status_code, "rejected", exc.message
+            body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
+    session.add(record)
+    session.flush()
+    publish_live(session, topic="scan", warehouse_id=warehouse_id,
+                 payload={"scan_id": record.id, "device": principal.name, "mode": assignment.mode,
+                          "outcome": record.outcome, "kind": scan.kind})
+    response = {"scan_id": record.id, "outcome": record.outcome, "kind": scan.kind, "mode": assignment.mode,
+                "message": record.message, "data": body,
+                "parsed": {"gtin": scan.gtin, "serial": scan.serial, "lot": scan.lot, "sscc": scan.sscc,
+                           "code": scan.code, "symbology": scan.symbology,
+                           "expiry": scan.expiry.isoformat() if scan.expiry else None}}
+    return status, response
+
+
+def report_weight(session: Session, principal: Principal, *, grams: int, stable: bool,
+                  measured_at: datetime | None) -> dict[str, Any]:
+    from wms.identity.tables import Station
+
+    if grams < 0:
+        raise Invalid("a weight cannot be negative")
+    device = session.get(Device, principal.device_id) if principal.device_id else None
+    if device is None or device.station_id is None:
+        raise Invalid("only a station's device can report its scale's weight")
+    station = session.get(Station, device.station_id)
+    assert station is not None
+    station.last_weight_g, station.last_weight_stable = grams, stable
+    station.last_weight_at = measured_at or utcnow()
+    session.add(station)
+    publish_live(session, topic="station.weight", warehouse_id=station.warehouse_id,
+                 payload={"station": station.code, "grams": grams, "stable": stable})
+    return {"station": station.code, "grams": grams, "stable": stable}
+
+
+def report_health(session: Session, principal: Principal, *, device_code: str | None, state: str, detail: str,
+                  last_seen: datetime | None) -> dict[str, Any]:
+    if state not in ("connected", "disconnected", "fault"):
+        raise Invalid("state must be connected, disconnected or fault")
+    if device_code:
+        device = session.exec(select(Device).where(Device.code == device_code)).first()
+        if device is None or not principal.sees_warehouse(device.warehouse_id):
+            raise NotFound(f"no device {device_code!r}")
+        if principal.kind == "device":
+            reporter = session.get(Device, principal.device_id)
+            if reporter is None or (reporter.id != device.id and reporter.station_id != device.station_id):
+                raise NotFound(f"no device {device_code!r} at this station")
+    else:
+        device = session.get(Device, principal.device_id) if principal.device_id else None
+        if device is None:
+            raise Invalid("name the device whose health this is")
+    device.state, device.state_detail = state, detail
+    device.last_seen = last_seen or utcnow()
+    session.add(device)
+    publish_live(session, topic="device.health", warehouse_id=device.warehouse_id,
+                 payload={"device": device.code, "kind": device.kind, "state": state, "detail": detail})
+    return {"device": device.code, "state": state}

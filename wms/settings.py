@@ -1,0 +1,46 @@
+"""Process settings from KAERU_* environment variables; the site itself is described in config/."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "kaeru-development-secret-change-me"  # noqa: S105 - refused outside development
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KAERU_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'kaeru.db'}"
+    secret_key: str = DEFAULT_SECRET
+    config_dir: Path = ROOT / "config"
+    base_url: str = "http://127.0.0.1:8000"
+    live_bus_url: str = "memory://"
+    media_dir: Path = ROOT / "var" / "media"
+    # Upper bound on a request body; larger bodies are refused with 413 before they are read.
+    max_body_bytes: int = 1_000_000
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "Kaeru <no-reply@kaeru.local>"
+    run_relay: bool = True
+    db_pool_size: int = 20
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "KAERU_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
