@@ -2,44 +2,34 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
+from wms.areas import modules
 from wms.context import Kaeru
 from wms.http import BodyLimit, install_error_handlers
 from wms.settings import Settings, get_settings
 
-# Routers by dotted path; an area that is not installed yet is simply absent from this list.
-ROUTERS = [
-    "wms.identity.api",
-    "wms.inventory.api",
-    "wms.fulfilment.api",
-    "wms.scanning.api",
-]
-# Modules that register scan handlers, listeners or workers when imported.
-PLUGINS = ["wms.fulfilment.scans"]
-# Background workers: async callables started with the app and cancelled at shutdown.
-Worker = Callable[[Kaeru], Awaitable[None]]
-WORKERS: list[Callable[[FastAPI, Kaeru], Any]] = []
-
-
 def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) -> FastAPI:
     settings = settings or get_settings()
     kaeru = kaeru or Kaeru.from_settings(settings)
-    for name in PLUGINS:
-        importlib.import_module(name)
+    import wms.tables  # noqa: F401 - the whole schema is known before any plugin starts
+
+    plugins = modules("plugin")
+    for plugin in plugins:
+        if hasattr(plugin, "configure"):
+            plugin.configure(kaeru)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stops = []
-        for start in WORKERS:
-            stop = await start(app, kaeru)
-            if stop is not None:
-                stops.append(stop)
+        for plugin in plugins:
+            if hasattr(plugin, "start"):
+                stop = await plugin.start(app, kaeru)
+                if stop is not None:
+                    stops.append(stop)
         try:
             yield
         finally:
@@ -54,8 +44,8 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
     )
     app.state.kaeru = kaeru
     install_error_handlers(app)
-    for name in ROUTERS:
-        app.include_router(importlib.import_module(name).router)
+    for api in modules("api"):
+        app.include_router(api.router)
 
     @app.get("/healthz", tags=["platform"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Invalid, NotFound
 from wms.fulfilment import service
-from wms.fulfilment.scans import carton_by_sscc, start_packing
+from wms.fulfilment.plugin import carton_by_sscc, start_packing
 from wms.fulfilment.tables import Carton, CartonItem, Order, Shipment, Shopper, TrackingEvent
 from wms.http import mutate
 from wms.identity.model import Principal
