@@ -15,7 +15,7 @@ Storefront (cart + postal code, before purchase):
 
     estimate_for_cart(network=, transit=, warehouse="us-nj", destination=Destination(country="US",
                       postal_code="94105"), placed_at=now_utc, backlog=Backlog(open_lines=, lines_per_hour=),
-                      cart_lines=3) -> tuple[Estimate, ...]   # one per service serving the lane, soonest first
+                      cart_lines=3) -> tuple[Estimate, ...]   # one per service serving the lane, soonest 1st
 
 Order (placed, not yet handed to the carrier; also re-run while it waits, with `now`):
 

@@ -32,7 +32,7 @@ def weekdays_from_names(*, names: list[str] | tuple[str, ...]) -> frozenset[int]
 def holiday_dates(
     *, country: str, subdivision: str | None, categories: tuple[str, ...], names: tuple[str, ...], year: int
 ) -> frozenset[date]:
-    """The public holidays of one country and year, optionally only those whose English name contains one of `names`."""
+    """One country's public holidays in a year; with `names`, only those whose English name contains one."""
     language = "en_US" if "en_US" in holidays.list_localized_countries().get(country, ()) else None
     found = holidays.country_holidays(
         country, subdiv=subdivision, years=year, categories=categories, language=language
@@ -45,7 +45,7 @@ def holiday_dates(
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Open days in one country: open weekdays, minus (some or all) public holidays, minus extra closed days."""
+    """Open days in one country: open weekdays minus (some or all) public holidays and extra closed days."""
 
     country: str
     open_weekdays: frozenset[int] = MONDAY_TO_FRIDAY

@@ -1,4 +1,4 @@
-"""When the warehouse hands a parcel to the carrier: cut-off time, handling days, pick backlog, pick-up days."""
+"""When the warehouse hands a parcel to the carrier: cut-off, handling days, pick backlog, pick-up days."""
 
 from __future__ import annotations
 
@@ -34,12 +34,14 @@ def backlog_days(*, warehouse: Warehouse, backlog: Backlog | None, extra_lines: 
     rate = backlog.lines_per_hour if backlog.lines_per_hour > 0 else warehouse.lines_per_hour
     per_day = rate * warehouse.shift_hours
     if per_day <= 0:
-        raise ValueError(f"warehouse {warehouse.code} has no picking capacity (shift hours x lines per hour is 0)")
+        raise ValueError(
+            f"warehouse {warehouse.code} has no picking capacity (shift hours x lines per hour is 0)"
+        )
     return int((max(backlog.open_lines, 0) + max(extra_lines, 0)) // per_day)
 
 
 def first_working_day(*, warehouse: Warehouse, placed_at: datetime) -> date:
-    """The day the warehouse starts on an order: today before the cut-off on a working day, else the next one."""
+    """The day the warehouse starts an order: today if a working day before the cut-off, else the next one."""
     local = require_aware(placed_at, what="the order time").astimezone(ZoneInfo(warehouse.timezone))
     today = local.date()
     calendar = warehouse.calendar
@@ -56,9 +58,11 @@ def plan_ship_date(
     backlog: Backlog | None = None,
     extra_lines: int = 0,
 ) -> date:
-    """The day the carrier collects an order placed at `placed_at` (a warehouse working day and a pick-up day)."""
+    """The day the carrier collects an order placed at `placed_at` (a warehouse working and pick-up day)."""
     start = first_working_day(warehouse=warehouse, placed_at=placed_at)
-    days = warehouse.handling_days + backlog_days(warehouse=warehouse, backlog=backlog, extra_lines=extra_lines)
+    days = warehouse.handling_days + backlog_days(
+        warehouse=warehouse, backlog=backlog, extra_lines=extra_lines
+    )
     ready = warehouse.calendar.shift(start, days)
     # The parcel waits at the dock until a day the warehouse works and the carrier collects.
     for _ in range(MAX_WAIT_DAYS):
@@ -66,5 +70,6 @@ def plan_ship_date(
             return ready
         ready = warehouse.calendar.shift(ready, 1)
     raise ValueError(
-        f"{pickup.name or 'the carrier'} never collects on a day warehouse {warehouse.code} works (checked a year)"
+        f"{pickup.name or 'the carrier'} never collects on a day warehouse {warehouse.code} works "
+        "(checked a year ahead)"
     )

@@ -43,7 +43,9 @@ class TrackingUpdate:
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
-            raise ValueError(f"unknown tracking event kind {self.kind!r}: use one of {', '.join(sorted(EVENT_KINDS))}")
+            raise ValueError(
+                f"unknown tracking event kind {self.kind!r}: use one of {', '.join(sorted(EVENT_KINDS))}"
+            )
         require_aware(self.at, what="a tracking event time")
 
 
@@ -142,9 +144,17 @@ def _condition(pmf: tuple[float, ...], first: int) -> tuple[float, ...]:
 
 
 def _fit_or_refuse(
-    *, transit: TransitModel, carrier: str, service: str, origin: str, destination: Destination, shipped_on: date
+    *,
+    transit: TransitModel,
+    carrier: str,
+    service: str,
+    origin: str,
+    destination: Destination,
+    shipped_on: date,
 ) -> TransitFit:
-    fit = transit.fit(carrier=carrier, service=service, origin=origin, destination=destination, shipped_on=shipped_on)
+    fit = transit.fit(
+        carrier=carrier, service=service, origin=origin, destination=destination, shipped_on=shipped_on
+    )
     if fit is None:
         raise ValueError(
             f"{carrier}/{service} has no transit table or history from {origin} to "
@@ -177,9 +187,18 @@ def outlook_for_order(
         # Still not shipped at `now`: it cannot leave before the next pick-up the warehouse can make from now.
         ship = max(ship, plan_ship_date(warehouse=site, pickup=pickup, placed_at=now))
     fit = _fit_or_refuse(
-        transit=transit, carrier=carrier, service=service, origin=site.region, destination=destination, shipped_on=ship
+        transit=transit,
+        carrier=carrier,
+        service=service,
+        origin=site.region,
+        destination=destination,
+        shipped_on=ship,
     )
-    as_of = None if now is None else now.astimezone(ZoneInfo(network.timezone_of(country=destination.country))).date()
+    as_of = (
+        None
+        if now is None
+        else now.astimezone(ZoneInfo(network.timezone_of(country=destination.country))).date()
+    )
     return Outlook(
         carrier=carrier,
         service=service,
@@ -213,30 +232,37 @@ def outlook_for_shipment(
     calendar = network.delivery_calendar(carrier=carrier, service=service, country=destination.country)
     ordered = sorted(events, key=lambda event: event.at)
     delivered = next((e for e in ordered if e.kind == DELIVERED), None)
-    common = {"carrier": carrier, "service": service, "ship_date": shipped_on, "as_of": today}
+
+    def made(*, state: str, anchor: date, calendar: BusinessCalendar, pmf: tuple[float, ...], basis: str,
+             observations: int) -> Outlook:  # fmt: skip
+        return Outlook(
+            carrier=carrier, service=service, state=state, anchor=anchor, calendar=calendar, pmf=pmf,
+            ship_date=shipped_on, as_of=today, basis=basis, observations=observations,
+        )  # fmt: skip
+
     if delivered is not None:
         day = delivered.at.astimezone(zone).date()
         # A delivered parcel arrived when it arrived, even on a day the carrier does not usually deliver.
-        every_day = BusinessCalendar(country=destination.country, open_weekdays=_EVERY_DAY, observe_holidays=False)
-        return Outlook(
+        every_day = BusinessCalendar(
+            country=destination.country, open_weekdays=_EVERY_DAY, observe_holidays=False
+        )
+        return made(
             state=DELIVERED,
             anchor=day,
             calendar=every_day,
             pmf=(1.0,),
             basis="delivered scan",
             observations=0,
-            **common,
         )
     last = ordered[-1] if ordered else None
     if last is not None and last.kind == OUT_FOR_DELIVERY and last.at.astimezone(zone).date() == today:
-        return Outlook(
+        return made(
             state=OUT_FOR_DELIVERY,
             anchor=today,
             calendar=calendar,
             pmf=(1.0,),
             basis="out for delivery today",
             observations=0,
-            **common,
         )
     fit = _fit_or_refuse(
         transit=transit,
@@ -256,13 +282,18 @@ def outlook_for_shipment(
         pmf = (0.0,) * delay + pmf
         state = EXCEPTION
         basis = f"{basis}; carrier exception adds {delay} delivery days"
-    return Outlook(
-        state=state, anchor=shipped_on, calendar=calendar, pmf=pmf, basis=basis, observations=fit.observations, **common
+    return made(
+        state=state,
+        anchor=shipped_on,
+        calendar=calendar,
+        pmf=pmf,
+        basis=basis,
+        observations=fit.observations,
     )
 
 
 def estimate(*, network: Network, outlook: Outlook, confidence: float | None = None) -> Estimate:
-    """Read a delivery date at a confidence (the network's default if omitted) and its range off an outlook."""
+    """Read a delivery date at a confidence (default: the network's) and its range off an outlook."""
     level = network.confidence if confidence is None else confidence
     return Estimate(
         carrier=outlook.carrier,
@@ -291,7 +322,7 @@ def estimate_for_cart(
     confidence: float | None = None,
     services: Iterable[tuple[str, str]] | None = None,
 ) -> tuple[Estimate, ...]:
-    """Delivery estimates for a cart ordered now, one per service that serves the destination, soonest first."""
+    """Delivery estimates for a cart ordered now, one per service serving the destination, soonest first."""
     site = _warehouse(network, warehouse)
     wanted = (
         list(services)
@@ -318,15 +349,27 @@ def estimate_for_cart(
 
 
 def published_estimate(
-    *, network: Network, warehouse: str, carrier: str, service: str, destination: Destination, placed_at: datetime
+    *,
+    network: Network,
+    warehouse: str,
+    carrier: str,
+    service: str,
+    destination: Destination,
+    placed_at: datetime,
 ) -> Estimate:
-    """What a shop without history would promise: cut-off and handling, then the configured [min, max] days."""
+    """What a shop without history promises: cut-off and handling, then the configured [min, max] days."""
     site = _warehouse(network, warehouse)
-    lane = network.service(carrier=carrier, service=service).prior_for(origin=site.country, destination=destination)
+    lane = network.service(carrier=carrier, service=service).prior_for(
+        origin=site.country, destination=destination
+    )
     if lane is None:
-        raise ValueError(f"{carrier}/{service} has no transit table from {site.country} to {destination.country}")
+        raise ValueError(
+            f"{carrier}/{service} has no transit table from {site.country} to {destination.country}"
+        )
     ship = plan_ship_date(
-        warehouse=site, pickup=network.pickup_calendar(carrier=carrier, country=site.country), placed_at=placed_at
+        warehouse=site,
+        pickup=network.pickup_calendar(carrier=carrier, country=site.country),
+        placed_at=placed_at,
     )
     calendar = network.delivery_calendar(carrier=carrier, service=service, country=destination.country)
     latest = calendar.shift(ship, lane.days_max)
@@ -364,4 +407,6 @@ def judge_delay(
         IN_TRANSIT: "slow_in_transit",
         OUT_FOR_DELIVERY: "promised_date_passed",
     }
-    return DelayVerdict(late=True, probability=probability, reason=reasons[outlook.state], expected_on=expected)
+    return DelayVerdict(
+        late=True, probability=probability, reason=reasons[outlook.state], expected_on=expected
+    )

@@ -224,20 +224,22 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
     warehouses = {}
     for code, spec in (data.get("warehouses") or {}).items():
         region = str(spec["region"])
-        country = region.split("-")[0]
-        if country not in countries:
-            raise ValueError(f"warehouse {code}: country {country!r} is not listed under countries")
+        country_code = region.split("-")[0]
+        if country_code not in countries:
+            raise ValueError(f"warehouse {code}: country {country_code!r} is not listed under countries")
         warehouses[code] = Warehouse(
             code=code,
             region=region,
-            timezone=str(spec.get("timezone", countries[country].timezone)),
+            timezone=str(spec.get("timezone", countries[country_code].timezone)),
             cutoff=_time(spec["cutoff"]),
             handling_days=int(spec.get("handling_days", 0)),
             calendar=BusinessCalendar(
-                country=country,
+                country=country_code,
                 subdivision=spec.get("subdivision"),
-                open_weekdays=weekdays_from_names(names=spec.get("working_days", ["mon", "tue", "wed", "thu", "fri"])),
-                categories=countries[country].holiday_categories,
+                open_weekdays=weekdays_from_names(
+                    names=spec.get("working_days", ["mon", "tue", "wed", "thu", "fri"])
+                ),
+                categories=countries[country_code].holiday_categories,
                 closed_month_days=_month_days(spec.get("closed_days")),
                 name=f"warehouse {code}",
             ),
@@ -260,7 +262,9 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
                 days = lane["days"]
                 low, high = (int(days), int(days)) if isinstance(days, int) else (int(days[0]), int(days[1]))
                 if not 0 <= low <= high:
-                    raise ValueError(f"{code}/{service_code}: lane days must be [min, max] with 0 <= min <= max")
+                    raise ValueError(
+                        f"{code}/{service_code}: lane days must be [min, max] with 0 <= min <= max"
+                    )
                 lanes.append(
                     LanePrior(
                         origin=str(lane["from"]),
@@ -274,7 +278,9 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
                 carrier=code,
                 code=service_code,
                 name=str(service_spec.get("name", service_code)),
-                delivery_weekdays=weekdays_from_names(names=service_spec.get("delivery_days", carrier_delivery)),
+                delivery_weekdays=weekdays_from_names(
+                    names=service_spec.get("delivery_days", carrier_delivery)
+                ),
                 lanes=tuple(lanes),
             )
         carriers[code] = Carrier(
@@ -287,31 +293,31 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
             exception_delay_days=int(spec.get("exception_delay_days", 2)),
             services=services,
         )
-        for country in countries.values():
-            pickup_calendars[(code, country.code)] = BusinessCalendar(
-                country=country.code,
+        for place in countries.values():
+            pickup_calendars[(code, place.code)] = BusinessCalendar(
+                country=place.code,
                 open_weekdays=pickup,
                 observe_holidays=observe,
                 only_holidays=only,
-                categories=country.holiday_categories,
+                categories=place.holiday_categories,
                 closed_month_days=closed,
-                name=f"{code} pick-up in {country.code}",
+                name=f"{code} pick-up in {place.code}",
             )
             for service in services.values():
-                delivery_calendars[(code, service.code, country.code)] = BusinessCalendar(
-                    country=country.code,
+                delivery_calendars[(code, service.code, place.code)] = BusinessCalendar(
+                    country=place.code,
                     open_weekdays=service.delivery_weekdays,
                     observe_holidays=observe,
                     only_holidays=only,
-                    categories=country.holiday_categories,
+                    categories=place.holiday_categories,
                     closed_month_days=closed,
-                    name=f"{code}/{service.code} delivery in {country.code}",
+                    name=f"{code}/{service.code} delivery in {place.code}",
                 )
 
     learning_spec = data.get("learning") or {}
-    low, high = (float(x) for x in data.get("range", (0.1, 0.9)))
+    range_low, range_high = (float(x) for x in data.get("range", (0.1, 0.9)))
     confidence = float(data.get("confidence", 0.9))
-    for label, value in (("confidence", confidence), ("range low", low), ("range high", high)):
+    for label, value in (("confidence", confidence), ("range low", range_low), ("range high", range_high)):
         if not 0 < value < 1:
             raise ValueError(f"{label} must be between 0 and 1 (exclusive), not {value}")
     return Network(
@@ -319,8 +325,8 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
         warehouses=warehouses,
         carriers=carriers,
         confidence=confidence,
-        range_low=low,
-        range_high=high,
+        range_low=range_low,
+        range_high=range_high,
         delay_notice_probability=float(data.get("delay_notice_probability", 0.5)),
         peak_months=frozenset(int(m) for m in data.get("peak_months", (11, 12))),
         learning=Learning(

@@ -88,7 +88,9 @@ def _smooth(counts: list[int], parent: tuple[float, ...], strength: float) -> tu
 
 
 def _prior_fit(*, lane: LanePrior, carrier: str, service: str, max_days: int) -> TransitFit:
-    where = f"{lane.origin}>{lane.destination}" + (f" postal {lane.postal_prefix}*" if lane.postal_prefix else "")
+    where = f"{lane.origin}>{lane.destination}" + (
+        f" postal {lane.postal_prefix}*" if lane.postal_prefix else ""
+    )
     return TransitFit(
         pmf=prior_pmf(lane=lane, max_days=max_days),
         basis=f"configured {carrier}/{service} {where} {lane.days_min}-{lane.days_max} days",
@@ -142,7 +144,7 @@ class TransitModel:
 
 
 def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> TransitModel:
-    """Learn transit distributions from delivered shipments (records of unknown services are counted, not used)."""
+    """Learn transit distributions from delivered shipments (unknown services are counted, not used)."""
     max_days = network.learning.max_transit_days
     counts: dict[LaneKey, list[int]] = defaultdict(lambda: [0] * (max_days + 1))
     priors: dict[LaneKey, LanePrior] = {}
@@ -185,7 +187,9 @@ def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> Tra
         if parent_fit is None:
             prior_lane = priors.get(key)
             if prior_lane is None:
-                fits[key] = TransitFit(pmf=tuple(c / n for c in observed), basis=_describe(key), observations=n)
+                fits[key] = TransitFit(
+                    pmf=tuple(c / n for c in observed), basis=_describe(key), observations=n
+                )
                 continue
             parent = prior_pmf(lane=prior_lane, max_days=max_days)
             strength = learning.prior_pseudo_counts
