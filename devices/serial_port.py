@@ -97,7 +97,7 @@ async def open_serial(port: SerialPort) -> ChunkStream:
     loop = asyncio.get_running_loop()
     stream = ChunkStream()
     try:
-        await serial_asyncio_fast.create_serial_connection(
+        transport, _ = await serial_asyncio_fast.create_serial_connection(
             loop,
             lambda: stream,
             port.path,
@@ -108,4 +108,5 @@ async def open_serial(port: SerialPort) -> ChunkStream:
         )
     except (serial.SerialException, OSError) as exc:
         raise DeviceDisconnected(f"cannot open {port.path}: {exc}") from exc
+    stream.transport = transport  # connection_made comes one loop turn later; writes may not wait
     return stream
