@@ -71,7 +71,9 @@ class _Receipt:
         module = max(1, round(b.module * self.scale))
         if b.symbology in ("code128", "gs1-128", "ean13"):
             height = max(1, min(255, self.dots(b.height)))
-            width = max(2, min(6, module))
+            # Narrow the bars until symbol and quiet zones fit the paper (2 dots at the least).
+            cells = symbols.modules(b.symbology, b.data).shape[1] + 2 * symbols.QUIET_ZONE[b.symbology]
+            width = max(2, min(6, module, int(self.paper_dots / (cells * 1.1))))
             if b.symbology == "ean13":
                 code, kind, function_type = b.data[:12], "EAN13", None
             elif b.symbology == "gs1-128":

@@ -56,3 +56,10 @@ def test_a_receipt_prints_rows_from_the_top_down():
     layout = Layout("t", LABEL_4X6, (Text(10, 100, "SECOND", size=10), Text(10, 10, "FIRST", size=10)))
     out = render_escpos(layout)
     assert out.index(b"FIRST") < out.index(b"SECOND")
+
+
+def test_a_long_barcode_is_narrowed_to_fit_the_receipt_paper():
+    layout = Layout("t", LABEL_4X6, (Barcode(10, 10, "code128", "1Z999AA10123456784", 1.4, 40),))
+    out = render_escpos(layout, paper_dots=576)
+    width = out[out.index(b"\x1dw") + 2]  # GS w n: module width in dots
+    assert width == 2  # 189 modules + quiet zones at 3 dots would not fit 576 dots
