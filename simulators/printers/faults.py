@@ -31,6 +31,15 @@ class Faults:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def active(self) -> list[str]:
+        """The faults switched on, as words for a page ("paper_out", "slow_seconds=2.0")."""
+        words = [
+            name
+            for name in ("paper_out", "head_open", "ribbon_out", "paused", "offline")
+            if getattr(self, name)
+        ]
+        return words + ([f"slow_seconds={self.slow_seconds:g}"] if self.slow_seconds else [])
+
 
 def updated(faults: Faults, changes: dict[str, Any]) -> Faults:
     """`faults` with `changes` applied; ValueError naming an unknown or mistyped switch."""
