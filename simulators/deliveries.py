@@ -19,7 +19,7 @@ import json
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -294,17 +294,22 @@ def _events(
             middle.append(day)
         day += timedelta(days=1)
     exception_day = rng.choice(middle) if exception and middle else None
+
+    def after_last(moment: datetime) -> datetime:
+        # A cross-border parcel's first hub scan, in the destination's clock, may fall before its pick-up.
+        return max(moment.astimezone(UTC), events[-1].at + timedelta(minutes=30 + rng.randrange(240)))
+
     for day in middle:
         if day == exception_day:
             at = datetime.combine(day, time(9 + rng.randrange(8), rng.randrange(60)), dest_tz)
-            events.append(TrackingUpdate(kind=EXCEPTION, at=at.astimezone(UTC), location="carrier hub"))
+            events.append(TrackingUpdate(kind=EXCEPTION, at=after_last(at), location="carrier hub"))
         elif rng.random() < 0.6:
             at = datetime.combine(day, time(1 + rng.randrange(22), rng.randrange(60)), dest_tz)
-            events.append(TrackingUpdate(kind=IN_TRANSIT, at=at.astimezone(UTC), location="carrier hub"))
-    out = datetime.combine(delivered, time(7 + rng.randrange(3), rng.randrange(60)), dest_tz)
+            events.append(TrackingUpdate(kind=IN_TRANSIT, at=after_last(at), location="carrier hub"))
+    out = after_last(datetime.combine(delivered, time(7 + rng.randrange(3), rng.randrange(60)), dest_tz))
     done = out + timedelta(minutes=60 + rng.randrange(600))
-    events.append(TrackingUpdate(kind=OUT_FOR_DELIVERY, at=out.astimezone(UTC), location="local depot"))
-    events.append(TrackingUpdate(kind=DELIVERED, at=done.astimezone(UTC), location="front door"))
+    events.append(TrackingUpdate(kind=OUT_FOR_DELIVERY, at=out, location="local depot"))
+    events.append(TrackingUpdate(kind=DELIVERED, at=done, location="front door"))
     return tuple(events)
 
 
@@ -325,7 +330,7 @@ def simulate_deliveries(
         loads[code] = per_day
     areas = {country: _areas(country) for country in AREAS}
     deliveries = []
-    for number, offset in enumerate(placed_days, start=1):
+    for offset in placed_days:
         code = rng.choices([w for w, _ in WAREHOUSE_SHARE], weights=[s for _, s in WAREHOUSE_SHARE])[0]
         site = network.warehouses[code]
         origin_tz = ZoneInfo(site.timezone)
@@ -379,7 +384,7 @@ def simulate_deliveries(
         dest_tz = ZoneInfo(network.timezone_of(country=country))
         deliveries.append(
             SimulatedDelivery(
-                order_number=f"ORD-{number:06d}",
+                order_number="",
                 warehouse=code,
                 origin=site.region,
                 placed_at=placed_local.astimezone(UTC),
@@ -395,7 +400,9 @@ def simulate_deliveries(
                 ),
             )
         )
-    return deliveries
+    # Orders were drawn day by day; within a day, and across warehouses' clocks, put them in time order.
+    deliveries.sort(key=lambda parcel: parcel.placed_at)
+    return [replace(parcel, order_number=f"ORD-{n:06d}") for n, parcel in enumerate(deliveries, start=1)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -272,12 +272,23 @@ def outlook_for_shipment(
         destination=destination,
         shipped_on=shipped_on,
     )
-    last_day = last.at.astimezone(zone).date() if last is not None else shipped_on
+    if last is None:
+        # No carrier scan yet: the parcel is still at the dock; transit starts at the next pick-up from today.
+        pickup = network.pickup_calendar(carrier=carrier, country=site.country)
+        return made(
+            state=AWAITING_PICKUP,
+            anchor=pickup.next_open(max(shipped_on, today)),
+            calendar=calendar,
+            pmf=fit.pmf,
+            basis=fit.basis,
+            observations=fit.observations,
+        )
+    last_day = last.at.astimezone(zone).date()
     first = _first_index_on_or_after(calendar, shipped_on, max(today, last_day))
     pmf = _condition(fit.pmf, first)
-    state = IN_TRANSIT if last is not None else AWAITING_PICKUP
+    state = IN_TRANSIT
     basis = fit.basis
-    if last is not None and last.kind == EXCEPTION:
+    if last.kind == EXCEPTION:
         delay = network.carriers[carrier].exception_delay_days
         pmf = (0.0,) * delay + pmf
         state = EXCEPTION

@@ -90,6 +90,12 @@ def small_network_mapping() -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def network_mapping() -> dict[str, Any]:
+    """A fresh copy of the small network's configuration, for tests that change it."""
+    return small_network_mapping()
+
+
 @pytest.fixture(scope="session")
 def network() -> Network:
     return network_from_mapping(data=small_network_mapping())
