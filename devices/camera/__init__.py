@@ -1,0 +1,1 @@
+"""Camera barcode scanning: frame sources, decoders, and the `camera://` driver."""
