@@ -61,6 +61,7 @@ class BusinessCalendar:
     name: str = field(default="", compare=False)
     # Holiday sets by year, filled on first use (a memo of a pure function, not state).
     _years: dict[int, frozenset[date]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _days: dict[date, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.open_weekdays:
@@ -86,11 +87,16 @@ class BusinessCalendar:
 
     def is_open(self, day: date) -> bool:
         """Whether work (pick-up, delivery, shipping) happens on this day."""
-        if day.weekday() not in self.open_weekdays:
-            return False
-        if day in self.closed_dates or (day.month, day.day) in self.closed_month_days:
-            return False
-        return day not in self.holidays_in(year=day.year)
+        known = self._days.get(day)
+        if known is None:
+            known = (
+                day.weekday() in self.open_weekdays
+                and day not in self.closed_dates
+                and (day.month, day.day) not in self.closed_month_days
+                and day not in self.holidays_in(year=day.year)
+            )
+            self._days[day] = known
+        return known
 
     def next_open(self, day: date) -> date:
         """The first open day on or after `day`."""

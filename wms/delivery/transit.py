@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from wms.delivery.network import REGULAR, Destination, LanePrior, Network
+from wms.delivery.network import Destination, LanePrior, Network
 
 LaneKey = tuple[str, ...]
 
@@ -109,15 +109,10 @@ class TransitModel:
 
     def serves(self, *, carrier: str, service: str, origin: str, destination: Destination) -> bool:
         """Whether a service reaches a destination from an origin (configured, or seen in history)."""
-        lane, chain = _lane_chain(
-            network=self.network,
-            carrier=carrier,
-            service=service,
-            origin=origin,
-            destination=destination,
-            season=REGULAR,
+        configured = self.network.service(carrier=carrier, service=service).prior_for(
+            origin=origin.split("-")[0], destination=destination
         )
-        return lane is not None or chain[0] in self.fits
+        return configured is not None or (carrier, service, origin, destination.country, "") in self.fits
 
     def fit(
         self, *, carrier: str, service: str, origin: str, destination: Destination, shipped_on: date
