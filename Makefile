@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.stamp-deps
-DEBIAN_PACKAGES := libzbar0 chromium fonts-noto-cjk fonts-dejavu-core fonts-ipafont-gothic poppler-utils
+DEBIAN_PACKAGES := libzbar0 chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic poppler-utils
 export KAERU_DATABASE_URL ?= sqlite:///$(CURDIR)/var/kaeru.db
 
 .PHONY: run test lint bench system-deps deps services clean
