@@ -213,3 +213,46 @@ def test_a_tracking_event_time_without_a_timezone_is_refused() -> None:
 def test_an_unknown_tracking_event_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="out_for_delivery"):
         TrackingUpdate(kind="teleported", at=datetime(2024, 6, 3, 12, 0, tzinfo=UTC))
+
+
+def test_a_failed_delivery_attempt_yesterday_moves_the_estimate_to_today_or_later(
+    network: Network, prior_only: TransitModel
+) -> None:
+    events = [
+        TrackingUpdate(kind=IN_TRANSIT, at=at(2024, 6, 3, 18)),
+        TrackingUpdate(kind=OUT_FOR_DELIVERY, at=at(2024, 6, 6, 8)),
+    ]
+    outlook = shipment(network, prior_only, events=events, now=at(2024, 6, 7, 7), shipped_on=date(2024, 6, 3))
+    assert outlook.state == IN_TRANSIT
+    assert outlook.quantile(0.01) == date(2024, 6, 7)
+
+
+def test_an_estimate_without_a_confidence_uses_the_configured_one(
+    network: Network, prior_only: TransitModel
+) -> None:
+    outlook = outlook_for_order(
+        network=network,
+        transit=prior_only,
+        warehouse="us-nj",
+        carrier="parcelco",
+        service="ground",
+        destination=SAN_FRANCISCO,
+        placed_at=at(2024, 6, 3, 10),
+    )
+    answer = estimate(network=network, outlook=outlook)
+    assert answer.confidence == network.confidence
+    assert answer.on == outlook.quantile(network.confidence)
+
+
+def test_a_friday_order_for_the_saturday_service_arrives_on_saturday(
+    network: Network, prior_only: TransitModel
+) -> None:
+    (answer,) = estimate_for_cart(
+        network=network,
+        transit=prior_only,
+        warehouse="us-nj",
+        destination=SAN_FRANCISCO,
+        placed_at=at(2024, 6, 7, 9),
+        services=[("parcelco", "saturday_express")],
+    )
+    assert answer.on == date(2024, 6, 8)

@@ -156,3 +156,13 @@ def test_an_order_time_without_a_timezone_is_refused(network: Network) -> None:
     pickup = network.pickup_calendar(carrier="parcelco", country="US")
     with pytest.raises(ValueError, match="timezone-aware"):
         plan_ship_date(warehouse=site, pickup=pickup, placed_at=datetime(2024, 6, 3, 10, 0))
+
+
+def test_a_backlog_without_a_measured_pace_uses_the_warehouses_configured_pace(network: Network) -> None:
+    site = network.warehouses["us-nj"]
+    pickup = network.pickup_calendar(carrier="parcelco", country="US")
+    monday = datetime(2024, 6, 3, 10, 0, tzinfo=NEW_YORK)
+    backlog = Backlog(open_lines=900, lines_per_hour=0)
+    assert plan_ship_date(warehouse=site, pickup=pickup, placed_at=monday, backlog=backlog) == date(
+        2024, 6, 4
+    )
