@@ -31,12 +31,18 @@ class Decoder(Protocol):
 
 
 class ZxingDecoder:
-    """zxing-cpp: reports the AIM id itself (`]C1` GS1-128, `]d2` GS1 DataMatrix, `]Q3` GS1 QR ...)."""
+    """zxing-cpp: reports the AIM id itself (`]C1` GS1-128, `]d2` GS1 DataMatrix, `]Q3` GS1 QR ...).
 
-    name = "zxing-cpp"
+    `thorough=False` skips the searches for inverted (light-on-dark) and 90°-rotated symbols: about
+    twice as fast, for fixed cameras that see labels upright and dark on light.
+    """
+
+    def __init__(self, *, thorough: bool = True) -> None:
+        self.name = "zxing-cpp" if thorough else "zxing-cpp-fast"
+        self._options = {} if thorough else {"try_invert": False, "try_rotate": False}
 
     def decode(self, gray: np.ndarray) -> list[Decoded]:
-        found = zxingcpp.read_barcodes(gray, text_mode=zxingcpp.TextMode.Plain)
+        found = zxingcpp.read_barcodes(gray, text_mode=zxingcpp.TextMode.Plain, **self._options)
         return [Decoded(b.symbology_identifier + b.text, self.name) for b in found if b.valid]
 
 

@@ -54,7 +54,7 @@ def parse_camera_url(url: str) -> CameraUrl:
     if parts.scheme != "camera":
         raise ValueError(f"not a camera URL (camera://0 or camera:///path): {url!r}")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    unknown = sorted(set(query) - {"fps", "loop", "width", "height", "leave_ms", "speed"})
+    unknown = sorted(set(query) - {"fps", "loop", "width", "height", "leave_ms", "speed", "thorough"})
     if unknown:
         raise ValueError(
             f"unknown camera URL option(s) {', '.join(unknown)}; known: fps, loop, width, height, leave_ms"

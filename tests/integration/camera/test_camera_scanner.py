@@ -127,3 +127,9 @@ async def test_a_missing_recording_raises_device_disconnected(tmp_path: Path) ->
 def test_an_unknown_url_option_is_refused_at_configuration() -> None:
     with pytest.raises(ValueError, match="unknown camera URL option"):
         CameraScanner("camera://0?fsp=10", device_id="d")
+
+
+async def test_the_fast_decoder_setting_still_reads_an_upright_code(tmp_path: Path) -> None:
+    write_frames(tmp_path, render_scene([Shot((LPN,), 4)], size=SMALL, conditions=MILD, seed=5))
+    scans = await scans_from(f"camera://{tmp_path}?fps=10&speed=0&thorough=0")
+    assert [s.code for s in scans] == ["000123"]
