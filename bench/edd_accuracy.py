@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from simulators.deliveries import SimulatedDelivery, simulate_deliveries
 from wms.delivery import (
+    DELIVERED,
     IN_TRANSIT,
     OUT_FOR_DELIVERY,
     TransitModel,
@@ -50,18 +52,14 @@ def _score(estimates: list[date], actual: list[date]) -> dict[str, float]:
     }
 
 
-def _moments(parcel: SimulatedDelivery) -> dict[str, tuple[list, datetime] | None]:
-    """The tracking events known, and the time, at each moment an estimate is shown."""
-    scans = [e for e in parcel.events if e.kind != OUT_FOR_DELIVERY and e.kind != "delivered"]
-    first = scans[0] if scans else None
-    before_ofd = [
-        e
-        for e in parcel.events
-        if e.kind not in (OUT_FOR_DELIVERY, "delivered") and e.at.date() < parcel.delivered_on
-    ]
+def _moments(network: Network, parcel: SimulatedDelivery) -> dict[str, tuple[list, datetime] | None]:
+    """The tracking events known, and the time, at each moment an estimate is shown after shipping."""
+    zone = ZoneInfo(network.timezone_of(country=parcel.destination.country))
+    scans = [e for e in parcel.events if e.kind not in (OUT_FOR_DELIVERY, DELIVERED)]
+    before_last_day = [e for e in scans if e.at.astimezone(zone).date() < parcel.delivered_on]
     return {
-        "at_first_scan": ([first], first.at) if first and first.kind == IN_TRANSIT else None,
-        "at_last_scan": (before_ofd, before_ofd[-1].at) if before_ofd else None,
+        "at_first_scan": ([scans[0]], scans[0].at) if scans and scans[0].kind == IN_TRANSIT else None,
+        "at_last_scan": (before_last_day, before_last_day[-1].at) if before_last_day else None,
     }
 
 
@@ -79,7 +77,7 @@ def _outlooks(network: Network, transit: TransitModel, parcel: SimulatedDelivery
             **common, placed_at=parcel.placed_at, backlog=parcel.backlog, extra_lines=parcel.cart_lines
         )
     }
-    for moment, known in _moments(parcel).items():
+    for moment, known in _moments(network, parcel).items():
         if known is not None:
             events, now = known
             found[moment] = outlook_for_shipment(

@@ -12,10 +12,12 @@ from wms.delivery import (
     EXCEPTION,
     IN_TRANSIT,
     OUT_FOR_DELIVERY,
+    Backlog,
     Destination,
     Network,
     TrackingUpdate,
     TransitModel,
+    estimate_for_cart,
     learn_transit,
     load_network,
     outlook_for_order,
@@ -139,3 +141,26 @@ def test_a_shipment_estimate_after_any_events_is_a_delivery_day_not_before_today
         assert calendar.is_open(day)
     assert outlook.quantile(low) <= outlook.quantile(high)
     assert abs(sum(outlook.pmf) - 1.0) < 1e-6
+
+
+@SETTINGS
+@given(data=st.data(), placed_at=moments, open_lines=st.integers(min_value=0, max_value=20_000))
+def test_cart_answers_come_soonest_first_each_inside_its_range_and_after_its_ship_date(
+    shipped_network: Network, learned: TransitModel, data: st.DataObject, placed_at: datetime, open_lines: int
+) -> None:
+    warehouse = data.draw(st.sampled_from(sorted(shipped_network.warehouses)))
+    country = data.draw(st.sampled_from(sorted(POSTAL_CODES)))
+    destination = Destination(country=country, postal_code=data.draw(st.sampled_from(POSTAL_CODES[country])))
+    answers = estimate_for_cart(
+        network=shipped_network,
+        transit=learned,
+        warehouse=warehouse,
+        destination=destination,
+        placed_at=placed_at,
+        backlog=Backlog(open_lines=open_lines, lines_per_hour=0),
+    )
+    assert answers
+    assert [a.on for a in answers] == sorted(a.on for a in answers)
+    for answer in answers:
+        assert answer.ship_date is not None
+        assert answer.ship_date <= answer.earliest <= answer.on <= answer.latest
