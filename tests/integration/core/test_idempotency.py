@@ -1,0 +1,116 @@
+"""Retried device requests take effect once (ARCHITECTURE rule 4)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, func, select
+
+from tests.floor import Floor
+from wms.context import Kaeru
+from wms.errors import Conflict
+from wms.inventory.tables import LedgerEntry
+from wms.platform.idempotency import run_once
+from wms.platform.tables import ScanRecord
+
+
+@pytest.fixture
+def floor(kaeru: Kaeru) -> Iterator[Floor]:
+    f = Floor(kaeru)
+    yield f
+    f.close()
+
+
+def _ready_to_pick(floor: Floor) -> dict:
+    floor.item("SOCK", gtin="09506000134352")
+    floor.receive("SOCK", 5, "A-01-1")
+    floor.order("I-1", [("SOCK", 3)])
+    floor.call("POST", "/api/v1/picking/release", "manager", json={"warehouse": "WH1", "mode": "single"})
+    task = floor.call("POST", "/api/v1/picking/next", "picker")["task"]
+    floor.scan("LOC-A-01-1")
+    return task
+
+
+def _ledger_rows(floor: Floor) -> int:
+    with floor.kaeru.db.read() as session:
+        return session.exec(select(func.count()).select_from(LedgerEntry)).one()
+
+
+def test_replaying_a_scan_with_the_same_key_returns_the_same_response_and_moves_nothing(floor: Floor) -> None:
+    _ready_to_pick(floor)
+    first = floor.scan("]E09506000134352", key="scan-42")
+    rows = _ledger_rows(floor)
+    again = floor.scan("]E09506000134352", key="scan-42")
+    assert again == first
+    assert _ledger_rows(floor) == rows
+    with floor.kaeru.db.read() as session:
+        assert session.exec(select(func.count()).select_from(ScanRecord)
+                            .where(ScanRecord.raw == "]E09506000134352")).one() == 1
+
+
+def test_the_same_key_with_a_different_body_is_refused_with_422(floor: Floor) -> None:
+    _ready_to_pick(floor)
+    floor.scan("]E09506000134352", key="scan-7")
+    refused = floor.scan("LOC-A-01-1", key="scan-7", expect=422)
+    assert "different request" in refused["message"]
+
+
+def test_a_key_still_in_flight_is_refused_with_409(kaeru: Kaeru) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow(session: Session) -> tuple[int, dict]:
+        started.set()
+        release.wait(10)
+        return 200, {"done": True}
+
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.update(
+        first=run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=slow)))
+    worker.start()
+    assert started.wait(10)
+    with pytest.raises(Conflict):
+        run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=lambda s: (200, {}))
+    release.set()
+    worker.join()
+    assert outcome["first"] == (200, {"done": True})
+    assert run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=lambda s: (500, {})) == \
+        (200, {"done": True})
+
+
+def test_keys_are_scoped_to_the_client_that_sent_them(kaeru: Kaeru) -> None:
+    a = run_once(kaeru.db, client="device:1", key="same", body={}, work=lambda s: (200, {"who": 1}))
+    b = run_once(kaeru.db, client="device:2", key="same", body={}, work=lambda s: (200, {"who": 2}))
+    assert (a, b) == ((200, {"who": 1}), (200, {"who": 2}))
+
+
+def test_a_scan_without_an_idempotency_key_is_refused(floor: Floor) -> None:
+    response = floor.client.post("/api/v1/scans", json={"raw": "LOC-A-01-1"}, headers=floor.headers("picker"))
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["message"]
+
+
+def test_an_offline_batch_is_applied_in_order_once_even_when_replayed(floor: Floor) -> None:
+    _ready_to_pick(floor)
+    batch = {"scans": [{"raw": "]E09506000134352", "idempotency_key": f"q-{i}"} for i in range(3)]}
+    first = floor.call("POST", "/api/v1/scans/batch", "picker", json=batch)["results"]
+    assert [r["status"] for r in first] == [200, 200, 200]
+    assert [r["replayed"] for r in first] == [False, False, False]
+    rows = _ledger_rows(floor)
+    again = floor.call("POST", "/api/v1/scans/batch", "picker", json=batch)["results"]
+    assert [r["replayed"] for r in again] == [True, True, True]
+    assert [r["scan_id"] for r in again] == [r["scan_id"] for r in first]
+    assert _ledger_rows(floor) == rows
+
+
+def test_a_refused_scan_is_recorded_and_its_refusal_replayed(floor: Floor) -> None:
+    _ready_to_pick(floor)
+    wrong = floor.scan("LOC-B-01-1", key="wrong-loc", expect=422)
+    assert "wrong location" in wrong["message"]
+    time.sleep(0.01)
+    assert floor.scan("LOC-B-01-1", key="wrong-loc", expect=422) == wrong
+    with floor.kaeru.db.read() as session:
+        record = session.exec(select(ScanRecord).where(ScanRecord.raw == "LOC-B-01-1")).one()
+    assert record.outcome == "rejected"
