@@ -1,0 +1,61 @@
+"""config/notifications.yaml: secrets by environment reference, checks that name the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wms.config import ConfigError
+from wms.notify.config import NotificationsFile, WebhookSpec, load, resolve
+from wms.settings import ROOT, Settings
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def _settings(environment: str) -> Settings:
+    return Settings(environment=environment, database_url="sqlite://", secret_key="x" * 40)  # type: ignore[arg-type]
+
+
+def _with_hook(secret: str) -> NotificationsFile:
+    return NotificationsFile(webhooks=[WebhookSpec(name="brand", url="${HOOK_URL}", secret=secret)])
+
+
+def test_the_shipped_configuration_loads() -> None:
+    config = load(ROOT / "config", _settings("test"), environ={})
+    assert config.brand.name
+    assert config.retry.max_attempts >= 1
+
+
+def test_secrets_come_from_the_environment() -> None:
+    config = resolve(
+        _with_hook("${HOOK_SECRET}"),
+        _settings("production"),
+        environ={"HOOK_URL": "https://brand.example/hooks", "HOOK_SECRET": SECRET},
+    )
+    assert config.endpoints[0].secret == SECRET
+
+
+def test_a_literal_secret_is_refused_outside_development() -> None:
+    with pytest.raises(ConfigError, match=r"brand\.secret"):
+        resolve(_with_hook(SECRET), _settings("production"), environ={"HOOK_URL": "https://x"})
+
+
+def test_a_literal_secret_is_accepted_in_development() -> None:
+    config = resolve(_with_hook(SECRET), _settings("development"), environ={"HOOK_URL": "https://x"})
+    assert config.endpoints[0].url == "https://x"
+
+
+def test_an_endpoint_with_unset_variables_refuses_start_up_in_production() -> None:
+    with pytest.raises(ConfigError, match="HOOK_SECRET"):
+        resolve(_with_hook("${HOOK_SECRET}"), _settings("production"), environ={"HOOK_URL": "https://x"})
+
+
+def test_an_endpoint_with_unset_variables_is_left_out_in_test() -> None:
+    assert resolve(_with_hook("${HOOK_SECRET}"), _settings("test"), environ={}).endpoints == ()
+
+
+def test_a_malformed_file_is_refused_naming_the_file_and_the_fault(tmp_path: Path) -> None:
+    (tmp_path / "notifications.yaml").write_text("brand:\n  primary_colour: teal\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"notifications.yaml: brand.primary_colour"):
+        load(tmp_path, _settings("test"), environ={})

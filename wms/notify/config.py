@@ -1,0 +1,192 @@
+"""config/notifications.yaml: the brand in emails, webhook endpoints and their secrets, retry policy.
+
+Secrets are written as environment references (`${KAERU_WEBHOOK_SECRET}`); a literal secret is
+accepted only in development. An endpoint whose variables are not set is left out (with a warning)
+in development and test, and refuses start-up in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+
+from wms.config import ConfigError, load_model
+from wms.notify.model import RetryPolicy
+from wms.settings import Settings
+
+log = logging.getLogger(__name__)
+FILE_NAME = "notifications.yaml"
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class BrandSpec(BaseModel):
+    name: str = "Kaeru"
+    primary_colour: str = "#0f766e"
+    accent_colour: str = "#f59e0b"
+    logo_url: str = ""
+    sender: str = ""  # "Brand <orders@brand.example>"; empty: KAERU_SMTP_SENDER
+    support_email: str = ""
+    base_url: str = ""  # shopper-facing links; empty: KAERU_BASE_URL
+
+    @field_validator("primary_colour", "accent_colour")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        if not _COLOUR.match(value):
+            raise ValueError(f"{value!r} is not a colour like #0f766e")
+        return value
+
+
+class SmtpSpec(BaseModel):
+    timeout_seconds: float = Field(default=30, gt=0)
+    starttls: bool = False
+    username: str = ""
+    password: str = ""  # "${VAR}"
+
+
+class WebhookSpec(BaseModel):
+    name: str
+    url: str  # literal or "${VAR}"
+    secret: str  # "${VAR}" holding "whsec_<base64>"
+    topics: list[str] = Field(default_factory=lambda: ["*"])
+    enabled: bool = True
+    timeout_seconds: float = Field(default=10, gt=0)
+
+
+class RetrySpec(BaseModel):
+    max_attempts: int = Field(default=8, ge=1)
+    base_seconds: float = Field(default=2, gt=0)
+    cap_seconds: float = Field(default=900, gt=0)
+
+
+class RelaySpec(BaseModel):
+    batch_size: int = Field(default=50, ge=1)
+    concurrency: int = Field(default=16, ge=1)
+    poll_seconds: float = Field(default=0.2, gt=0)
+    # A claimed message is someone's for this long; a relay that dies holding it gives it back
+    # when the lease runs out. Longer than the slowest delivery (SMTP/webhook timeouts).
+    lease_seconds: float = Field(default=120, gt=0)
+    live_max_attempts: int = Field(default=3, ge=1)  # stale dashboard events are worth little
+
+
+class NotificationsFile(BaseModel):
+    brand: BrandSpec = Field(default_factory=BrandSpec)
+    smtp: SmtpSpec = Field(default_factory=SmtpSpec)
+    webhooks: list[WebhookSpec] = Field(default_factory=list)
+    retry: RetrySpec = Field(default_factory=RetrySpec)
+    relay: RelaySpec = Field(default_factory=RelaySpec)
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    primary_colour: str
+    accent_colour: str
+    logo_url: str
+    sender: str
+    support_email: str
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    url: str
+    secret: str
+    topics: tuple[str, ...]
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    timeout_seconds: float = 30
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    brand: Brand
+    smtp: SmtpServer
+    endpoints: tuple[Endpoint, ...] = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    relay: RelaySpec = field(default_factory=RelaySpec)
+
+
+def _resolve(value: str, environ: Mapping[str, str]) -> str | None:
+    """A `${VAR}` reference's value (None when unset), or the literal itself."""
+    match = _ENV_REF.match(value.strip())
+    if match is None:
+        return value
+    return environ.get(match.group(1)) or None
+
+
+def resolve(
+    spec: NotificationsFile,
+    settings: Settings,
+    *,
+    source: str = FILE_NAME,
+    environ: Mapping[str, str] | None = None,
+) -> NotifyConfig:
+    """Turn the file's contents into what the relay uses, checking secrets against the environment."""
+    env = os.environ if environ is None else environ
+    endpoints = []
+    for hook in spec.webhooks:
+        if not hook.enabled:
+            continue
+        if settings.environment != "development" and _ENV_REF.match(hook.secret.strip()) is None:
+            raise ConfigError(
+                f"{source}: webhooks.{hook.name}.secret: write it as ${{VARIABLE}}, "
+                "not as a literal, outside development"
+            )
+        url, secret = _resolve(hook.url, env), _resolve(hook.secret, env)
+        if url is None or secret is None:
+            missing = [v for v, r in ((hook.url, url), (hook.secret, secret)) if r is None]
+            message = f"{source}: webhooks.{hook.name}: environment variable(s) not set: {', '.join(missing)}"
+            if settings.environment == "production":
+                raise ConfigError(message)
+            log.warning("%s; the endpoint is left out", message)
+            continue
+        if not secret.startswith("whsec_"):
+            raise ConfigError(f"{source}: webhooks.{hook.name}.secret: expected 'whsec_<base64>'")
+        endpoints.append(Endpoint(hook.name, url, secret, tuple(hook.topics), hook.timeout_seconds))
+    brand = spec.brand
+    password = (_resolve(spec.smtp.password, env) or "") if spec.smtp.password else ""
+    return NotifyConfig(
+        brand=Brand(
+            name=brand.name,
+            primary_colour=brand.primary_colour,
+            accent_colour=brand.accent_colour,
+            logo_url=brand.logo_url,
+            sender=brand.sender or settings.smtp_sender,
+            support_email=brand.support_email,
+            base_url=(brand.base_url or settings.base_url).rstrip("/"),
+        ),
+        smtp=SmtpServer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            timeout_seconds=spec.smtp.timeout_seconds,
+            starttls=spec.smtp.starttls,
+            username=spec.smtp.username,
+            password=password,
+        ),
+        endpoints=tuple(endpoints),
+        retry=RetryPolicy(spec.retry.max_attempts, spec.retry.base_seconds, spec.retry.cap_seconds),
+        relay=spec.relay,
+    )
+
+
+def load(config_dir: Path, settings: Settings, *, environ: Mapping[str, str] | None = None) -> NotifyConfig:
+    path = config_dir / FILE_NAME
+    if not path.exists():
+        return resolve(NotificationsFile(), settings, source=str(path), environ=environ)
+    return resolve(load_model(path, NotificationsFile), settings, source=str(path), environ=environ)

@@ -1,0 +1,243 @@
+"""The outbox relay: claims due messages, delivers them by channel, and settles each one.
+
+- Claiming: due pending rows are taken in a short transaction (`FOR UPDATE SKIP LOCKED` on
+  PostgreSQL, so concurrent relays never take the same row; on SQLite the write transaction is
+  BEGIN IMMEDIATE, a single writer). A claim counts the attempt and leases the row by moving its
+  `next_attempt_at` past the lease; the send happens outside any transaction.
+- Settling: delivered rows are marked delivered; failures are retried with exponential backoff and
+  full jitter up to the channel's attempt limit, then marked dead with the last error. A poison
+  message (a template error, a 4xx from a webhook, a 5xx SMTP reply) goes dead at once and never
+  holds up the others: every message is delivered on its own.
+- At-least-once: a relay killed between the send and the settle never marks the row; when the lease
+  runs out another relay (or this one, restarted) sends it again. The receiver recognises the
+  re-send by its id (Standard Webhooks `webhook-id`; the email Message-ID derived from the message
+  id). Messages are not ordered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from wms.db import Database, utcnow
+from wms.notify import wake
+from wms.notify.channel import Channel, Outgoing
+from wms.notify.config import RelaySpec
+from wms.notify.model import DeliveryFailed, Retry, RetryPolicy, settle
+from wms.platform.tables import OutboxMessage
+
+log = logging.getLogger(__name__)
+Result = tuple[Outgoing, DeliveryFailed | None]
+
+
+def _outgoing(row: OutboxMessage) -> Outgoing:
+    return Outgoing(
+        id=row.id or 0,
+        message_id=row.message_id,
+        channel=row.channel,
+        topic=row.topic,
+        payload=dict(row.payload or {}),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        warehouse_id=row.warehouse_id,
+    )
+
+
+class Relay:
+    """Delivers the outbox of one database through the given channels (by channel name)."""
+
+    def __init__(
+        self,
+        db: Database,
+        channels: Mapping[str, Channel],
+        *,
+        policy: RetryPolicy,
+        spec: RelaySpec | None = None,
+        policies: Mapping[str, RetryPolicy] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.channels = dict(channels)
+        self.policy = policy
+        self.policies = dict(policies or {})
+        self.spec = spec or RelaySpec()
+        self.clock = clock
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+
+    # --- database steps (run in a worker thread) ----------------------------------------------
+
+    def claim(self, limit: int) -> list[Outgoing]:
+        """Take up to `limit` due messages of our channels, leasing them for this attempt."""
+
+        def work(session: Session) -> list[Outgoing]:
+            now = self.clock()
+            rows = session.exec(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.state == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    col(OutboxMessage.channel).in_(list(self.channels)),
+                )
+                .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            claimed = []
+            for row in rows:
+                if self._fan_out(session, row, now):
+                    continue
+                row.attempts += 1
+                row.next_attempt_at = now + timedelta(seconds=self.spec.lease_seconds)
+                session.add(row)
+                claimed.append(_outgoing(row))
+            return claimed
+
+        return self.db.write(work)
+
+    def _fan_out(self, session: Session, row: OutboxMessage, now: datetime) -> bool:
+        channel = self.channels[row.channel]
+        split = getattr(channel, "split", None)
+        children = split(_outgoing(row)) if split is not None else None
+        if children is None:
+            return False
+        for message_id, payload in children:
+            session.add(
+                OutboxMessage(
+                    message_id=message_id,
+                    channel=row.channel,
+                    topic=row.topic,
+                    payload=payload,
+                    warehouse_id=row.warehouse_id,
+                    next_attempt_at=now,
+                )
+            )
+        row.state, row.delivered_at = "delivered", now
+        row.last_error = "" if children else "no endpoint subscribed to this topic"
+        session.add(row)
+        return True
+
+    def settle(self, results: list[Result]) -> None:
+        """Write each attempt's outcome, unless the row was taken over meanwhile (lease ran out)."""
+
+        def work(session: Session) -> None:
+            now = self.clock()
+            for message, failure in results:
+                policy = self.policies.get(message.channel, self.policy)
+                decision = settle(attempts=message.attempts, failure=failure, now=now, policy=policy)
+                values: dict[str, object] = {"state": decision.state, "last_error": decision.last_error}
+                if decision.state == "delivered":
+                    values["delivered_at"] = now
+                if decision.next_attempt_at is not None:
+                    values["next_attempt_at"] = decision.next_attempt_at
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.id) == message.id,
+                        col(OutboxMessage.attempts) == message.attempts,
+                        col(OutboxMessage.state) == "pending",
+                    )
+                    .values(**values)
+                )
+                if failure is not None:
+                    log.warning(
+                        "outbox %s %s (attempt %d): %s -> %s",
+                        message.channel,
+                        message.message_id,
+                        message.attempts,
+                        failure.reason,
+                        decision.state,
+                    )
+
+        self.db.write(work)
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    async def attempt(self, message: Outgoing) -> Result:
+        channel = self.channels[message.channel]
+        try:
+            await asyncio.wait_for(channel.deliver(message), timeout=self.spec.lease_seconds * 0.9)
+        except DeliveryFailed as failure:
+            return message, failure
+        except TimeoutError:
+            return message, Retry(f"no answer within {self.spec.lease_seconds * 0.9:.0f} s")
+        except Exception as exc:  # a defective channel must not stop the relay
+            log.exception("outbox %s channel failed on %s", message.channel, message.message_id)
+            return message, Retry(f"{type(exc).__name__}: {exc}")
+        return message, None
+
+    async def run_once(self) -> int:
+        """Claim one batch, deliver it, settle it; the number of messages handled (tests, draining)."""
+        claimed = await asyncio.to_thread(self.claim, self.spec.batch_size)
+        results = list(await asyncio.gather(*(self.attempt(m) for m in claimed)))
+        if results:
+            await asyncio.to_thread(self.settle, results)
+        return len(results)
+
+    def nudge(self) -> None:
+        """Something was committed: look now. Safe from any thread."""
+        loop, event = self._loop, self._wake
+        if loop is not None and event is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(event.set)
+
+    async def run(self) -> None:
+        """Deliver until stopped: up to `concurrency` messages in flight, claiming as slots free up."""
+        self._loop, self._wake, self._stopping = asyncio.get_running_loop(), asyncio.Event(), False
+        unregister = wake.register(self.nudge)
+        listener = None
+        if self.db.dialect == "postgresql":
+            listener = asyncio.create_task(
+                wake.listen_postgres(self.db.url, self.nudge), name="outbox listen"
+            )
+        in_flight: set[asyncio.Task[Result]] = set()
+        try:
+            while not self._stopping:
+                free = self.spec.concurrency - len(in_flight)
+                limit = min(self.spec.batch_size, free)
+                claimed: list[Outgoing] = []
+                if limit > 0:
+                    self._wake.clear()
+                    try:
+                        claimed = await asyncio.to_thread(self.claim, limit)
+                    except SQLAlchemyError as exc:
+                        log.warning("outbox relay cannot claim (%s); trying again shortly", exc)
+                        await asyncio.sleep(max(1.0, self.spec.poll_seconds))
+                    in_flight.update(asyncio.create_task(self.attempt(m)) for m in claimed)
+                more_due = limit > 0 and len(claimed) == limit
+                waiter = asyncio.create_task(self._wake.wait())
+                await asyncio.wait(
+                    {*in_flight, waiter},
+                    timeout=0 if more_due else self.spec.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                waiter.cancel()
+                finished = {task for task in in_flight if task.done()}
+                if finished:
+                    in_flight -= finished
+                    try:
+                        await asyncio.to_thread(self.settle, [task.result() for task in finished])
+                    except SQLAlchemyError as exc:
+                        # Unrecorded outcomes stay leased and are sent again when the lease runs out.
+                        log.warning("outbox relay cannot record %d outcomes: %s", len(finished), exc)
+        finally:
+            unregister()
+            if listener is not None:
+                listener.cancel()
+            if in_flight:
+                # Let sends under way finish and be recorded; what does not finish is re-sent later.
+                done, _ = await asyncio.wait(in_flight, timeout=5)
+                for task in in_flight - done:
+                    task.cancel()
+                if done:
+                    await asyncio.to_thread(self.settle, [task.result() for task in done])
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.nudge()
