@@ -22,6 +22,8 @@ Order (placed, not yet handed to the carrier; also re-run while it waits, with `
     outlook = outlook_for_order(network=, transit=, warehouse=, carrier=, service=, destination=,
                                 placed_at=order.created_at, backlog=..., now=now_utc)
     estimate(network=, outlook=outlook) -> Estimate    # .on at network.confidence, .earliest/.latest range
+    order.promised_date = that estimate's .on when the order is accepted (what the shopper was shown);
+    judge_delay(network=, outlook=outlook, promised_on=order.promised_date) also works before shipping.
 
 Shipment, on every tracking event (and daily, so silence counts too):
 

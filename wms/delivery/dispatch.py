@@ -20,7 +20,7 @@ class Backlog:
     lines_per_hour: float  # measured throughput of the floor
 
 
-def require_aware(moment: datetime, *, what: str) -> datetime:
+def require_aware(*, moment: datetime, what: str) -> datetime:
     """Refuse a naive datetime: a cut-off is a local clock time and cannot be judged without a zone."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime (for example with tzinfo=UTC)")
@@ -42,7 +42,7 @@ def backlog_days(*, warehouse: Warehouse, backlog: Backlog | None, extra_lines: 
 
 def first_working_day(*, warehouse: Warehouse, placed_at: datetime) -> date:
     """The day the warehouse starts an order: today if a working day before the cut-off, else the next one."""
-    local = require_aware(placed_at, what="the order time").astimezone(ZoneInfo(warehouse.timezone))
+    local = require_aware(moment=placed_at, what="the order time").astimezone(ZoneInfo(warehouse.timezone))
     today = local.date()
     calendar = warehouse.calendar
     if calendar.is_open(today) and local.time() < warehouse.cutoff:

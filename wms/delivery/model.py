@@ -46,7 +46,7 @@ class TrackingUpdate:
             raise ValueError(
                 f"unknown tracking event kind {self.kind!r}: use one of {', '.join(sorted(EVENT_KINDS))}"
             )
-        require_aware(self.at, what="a tracking event time")
+        require_aware(moment=self.at, what="a tracking event time")
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def outlook_for_shipment(
     """Delivery outlook for a shipment, recomputed from its tracking events as of `now`."""
     site = _warehouse(network, warehouse)
     zone = ZoneInfo(network.timezone_of(country=destination.country))
-    today = require_aware(now, what="now").astimezone(zone).date()
+    today = require_aware(moment=now, what="now").astimezone(zone).date()
     calendar = network.delivery_calendar(carrier=carrier, service=service, country=destination.country)
     ordered = sorted(events, key=lambda event: event.at)
     delivered = next((e for e in ordered if e.kind == DELIVERED), None)

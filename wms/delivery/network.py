@@ -20,7 +20,7 @@ PEAK = "peak"
 REGULAR = "regular"
 
 
-def normalise_postal_code(code: str) -> str:
+def normalise_postal_code(*, code: str) -> str:
     """Postal code without spaces or hyphens, upper-cased ("100-0001" -> "1000001")."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
@@ -34,7 +34,7 @@ class Destination:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "country", self.country.strip().upper())
-        object.__setattr__(self, "postal_code", normalise_postal_code(self.postal_code))
+        object.__setattr__(self, "postal_code", normalise_postal_code(code=self.postal_code))
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,7 @@ class TransitModel:
     def fit(
         self, *, carrier: str, service: str, origin: str, destination: Destination, shipped_on: date
     ) -> TransitFit | None:
-        """The transit distribution for a shipment leaving on `shipped_on`, or None if the lane is neither
-        configured nor seen in history."""
+        """Transit distribution for a shipment leaving on `shipped_on`; None if not configured nor seen."""
         lane, chain = _lane_chain(
             network=self.network,
             carrier=carrier,

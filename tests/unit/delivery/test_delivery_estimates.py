@@ -256,3 +256,16 @@ def test_a_friday_order_for_the_saturday_service_arrives_on_saturday(
         services=[("parcelco", "saturday_express")],
     )
     assert answer.on == date(2024, 6, 8)
+
+
+def test_a_cart_to_a_country_missing_from_the_configuration_gets_no_estimate(
+    network: Network, prior_only: TransitModel
+) -> None:
+    answers = estimate_for_cart(
+        network=network,
+        transit=prior_only,
+        warehouse="us-nj",
+        destination=Destination(country="DE", postal_code="10115"),
+        placed_at=at(2024, 6, 3, 10),
+    )
+    assert answers == ()
