@@ -21,7 +21,7 @@ import fcntl
 import json
 import os
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -157,7 +157,7 @@ class KeystrokeDecoder:
         if char is None:
             self.line.text += UNMAPPED
             name = ecodes.KEY.get(code, str(code))
-            self.line.unmapped.append(name[0] if isinstance(name, list) else name)
+            self.line.unmapped.append(str(name[0] if isinstance(name, list | tuple) else name))
             return
         if self.caps_lock and char.isalpha() and len(char) == 1:
             char = char.swapcase()
@@ -233,7 +233,7 @@ def open_input(path: str, *, grab: bool) -> int:
     return fd
 
 
-async def read_input_events(fd: int, path: str) -> AsyncIterator[KeyEvent]:
+async def read_input_events(fd: int, path: str) -> AsyncGenerator[KeyEvent, None]:
     """Key events from an open input device file (or anything carrying `struct input_event`s).
 
     Ends with DeviceDisconnected when the device goes away (ENODEV on unplug, or end of file).

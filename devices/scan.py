@@ -99,9 +99,9 @@ def parse_scan(
     if gs_substitute:
         raw = raw.replace(gs_substitute, GS)
     m = _AIM.match(raw) if aim is not False else None
-    aim = m.group("id") if m else None
+    aim_id = m.group("id") if m else None
     data = raw[m.end() :] if m else raw
-    symbology = f"]{aim}" if aim else None
+    symbology = f"]{aim_id}" if aim_id else None
 
     if not data or not _PRINTABLE.match(data.replace(GS, " ")):
         return Scan(
@@ -114,13 +114,13 @@ def parse_scan(
         )
 
     own = _own_code(data)
-    if own and (aim is None or aim not in _GS1_AIM or aim in {"C0", "Q1"}):
+    if own and (aim_id is None or aim_id not in _GS1_AIM or aim_id in {"C0", "Q1"}):
         return Scan(raw=raw, kind=own[0], symbology=symbology, device=device, at=when, code=own[1])
 
-    gs1_expected = aim in _GS1_AIM or (aim is None and (data.isdigit() or GS in data))
+    gs1_expected = aim_id in _GS1_AIM or (aim_id is None and (data.isdigit() or GS in data))
     if gs1_expected:
         try:
-            result = biip.parse(raw if aim else data)
+            result = biip.parse(raw if aim_id else data)
         except Exception as exc:  # biip raises ParseError on malformed data
             return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=str(exc))
         if result.gs1_message is not None:
@@ -171,7 +171,7 @@ def parse_scan(
             return Scan(
                 raw=raw, kind="sscc", symbology=symbology, device=device, at=when, sscc=result.sscc.value
             )
-        if aim in _GS1_AIM:
+        if aim_id in _GS1_AIM:
             errors = [e for e in (result.gtin_error, result.gs1_message_error) if e]
             return Scan(
                 raw=raw,
