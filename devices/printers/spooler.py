@@ -135,7 +135,10 @@ class Spooler:
             workers = list(self._workers.values())
             for worker in workers:
                 worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            if workers:
+                _, stuck = await asyncio.wait(workers, timeout=5)
+                for worker in stuck:
+                    log.error("print worker %s did not stop within 5 s", worker.get_name())
             self._workers.clear()
 
     async def _serve(self, url: str) -> None:
@@ -144,12 +147,17 @@ class Spooler:
         except DeviceError as error:
             await self._fail_all(url, str(error))
             return
+        busy = False
         try:
             while True:
                 job = await self.store.next_job(url)
                 if job is None:
+                    if busy:  # let go of the printer: a Zebra serves one connection at a time
+                        await driver.close()
+                        busy = False
                     await self._idle(url)
                     continue
+                busy = True
                 try:
                     await self.print_job(driver, job)
                 except (DeviceError, OSError, ValueError) as error:
@@ -162,8 +170,10 @@ class Spooler:
 
     async def _idle(self, url: str) -> None:
         wakeup = self._wakeups[url]
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can lose a cancellation.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), self.poll_interval)
+            async with asyncio.timeout(self.poll_interval):
+                await wakeup.wait()
         wakeup.clear()
 
     async def _fail_all(self, url: str, error: str) -> None:

@@ -66,9 +66,8 @@ class ZplPrinter:
                 return self._stream
             await self._drop()  # the printer hung up since the last use
         try:
-            self._stream = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout
-            )
+            async with asyncio.timeout(self.connect_timeout):
+                self._stream = await asyncio.open_connection(self.host, self.port)
         except (OSError, TimeoutError) as error:
             raise DeviceDisconnected(f"cannot reach printer {self.host}:{self.port}: {error}") from error
         return self._stream
@@ -78,7 +77,8 @@ class ZplPrinter:
         if stream is not None:
             stream[1].close()
             with contextlib.suppress(OSError, TimeoutError):
-                await asyncio.wait_for(stream[1].wait_closed(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await stream[1].wait_closed()
 
     async def host_status(self) -> ZplHostStatus:
         """Send `~HS` and read the three-string answer; DeviceFault if none comes in time."""
@@ -124,7 +124,8 @@ class ZplPrinter:
             _, writer = await self._connection()
             try:
                 writer.write(payload)
-                await asyncio.wait_for(writer.drain(), self.connect_timeout + self.timeout)
+                async with asyncio.timeout(self.connect_timeout + self.timeout):
+                    await writer.drain()
             except (OSError, TimeoutError) as error:
                 await self._drop()
                 raise DeviceDisconnected(

@@ -211,7 +211,7 @@ class EscposPrinterSimulator:
                 png = await asyncio.to_thread(render_receipt, receipt.operations)
                 text = "\n".join(
                     operation.text for operation in receipt.operations if isinstance(operation, TextLine)
-                )
+                ).strip("\n")
                 await self.shelf.put(
                     printer=f"{self.name}@{self.host}:{self.port}",
                     language="escpos",

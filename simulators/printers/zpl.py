@@ -218,6 +218,11 @@ class ZplPrinterSimulator:
         self._wake.set()
         return self.faults
 
+    @property
+    def connections(self) -> int:
+        """Open client connections (a real Zebra serves one at a time on port 9100)."""
+        return len(self._connections)
+
     def host_status(self) -> ZplHostStatus:
         current = self._queue[0].copies_left if self._queue else 0
         return ZplHostStatus(

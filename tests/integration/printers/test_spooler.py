@@ -11,6 +11,7 @@ import pytest
 from devices.printers.driver import Printer, open_printer
 from devices.printers.jobs import PrintJob, SqlitePrintJobStore
 from devices.printers.spooler import JobStateChanged, PrinterStateChanged, Spooler, SpoolEvent
+from simulators.printers.escpos import EscposPrinterSimulator
 from simulators.printers.faults import Faults
 from simulators.printers.zpl import ZplPrinterSimulator
 
@@ -182,3 +183,28 @@ async def test_the_dashboard_hears_the_printer_fault_and_the_job_going_through(
         job_states = [e.state for e in events if isinstance(e, JobStateChanged)]
         assert printer_states[:2] == [("fault", frozenset({"paper_out"})), ("ready", frozenset())]
         assert job_states == ["printing", "printed"]
+
+
+async def test_a_receipt_queued_while_the_receipt_printer_is_out_of_paper_prints_once_when_it_is_back(
+    store: SqlitePrintJobStore, spooling: Callable[[], Awaitable[None]]
+) -> None:
+    async with EscposPrinterSimulator(faults=Faults(paper_out=True)) as receipts:
+        job = await store.submit(receipts.url, "escpos", b"\x1bt\x00ORD-1001 packed\n\x1bd\x03\x1dV\x00")
+        await spooling()
+        await asyncio.sleep(0.3)
+        assert await job_is(store, job, "queued")
+        await receipts.set_faults(paper_out=False)
+        await until(lambda: job_is(store, job, "printed"))
+        await asyncio.sleep(0.2)
+        assert [receipt.text for receipt in receipts.shelf] == ["ORD-1001 packed"]
+
+
+async def test_an_idle_spooler_lets_go_of_the_zebra_connection(
+    store: SqlitePrintJobStore, spooling: Callable[[], Awaitable[None]]
+) -> None:
+    async with ZplPrinterSimulator() as zebra:
+        job = await store.submit(zebra.url, "zpl", LABEL)
+        await spooling()
+        await until(lambda: job_is(store, job, "printed"))
+        await asyncio.sleep(0.3)
+        assert zebra.connections == 0
