@@ -243,13 +243,15 @@ class Spooler:
         await self._confirm(driver, claimed, sent)
 
     async def _confirm(self, driver: Printer, job: PrintJob, sent: Sent) -> None:
-        attempt = 0
+        attempt = polls = 0
         waiting_on: str | None = None
         while True:
             try:
                 if await driver.printed(sent):
                     break
-                pause = self.confirm_interval
+                # Ask again soon, then every confirm_interval: a label takes about a second.
+                pause = min(self.confirm_interval, 0.01 * 2**polls)
+                polls += 1
             except (DeviceFault, DeviceDisconnected) as error:
                 await self._printer_event(job.printer_url, status_for_error(error))
                 reason = f"in the printer, waiting for it to print: {error}"

@@ -155,8 +155,10 @@ class ZplPrinterSimulator:
         faults: Faults | None = None,
         name: str = "zpl",
         dpi: int = 203,
+        render: bool = True,
     ) -> None:
         self.shelf = shelf if shelf is not None else Shelf()
+        self.render = render  # False keeps only the bytes (load tests: rendering costs ~40 ms a label)
         self.faults = faults or Faults()
         self.name = name
         self.dpi = dpi
@@ -281,7 +283,10 @@ class ZplPrinterSimulator:
                         break
                 item = self._queue[0]
                 if not item.rendered:
-                    item.png, item.note = await asyncio.to_thread(render_label, item.label.data, dpi=self.dpi)
+                    if self.render:
+                        item.png, item.note = await asyncio.to_thread(
+                            render_label, item.label.data, dpi=self.dpi
+                        )
                     item.rendered = True
                 await self.shelf.put(
                     printer=f"{self.name}@{self.host}:{self.port}",
