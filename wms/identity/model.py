@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.manage": MANAGERS,
     "returns.authorise": frozenset({"associate"}) | MANAGERS | {"integrator"},
     "returns.intake": frozenset({"associate"}) | MANAGERS,
+    "returns.station": frozenset({"associate", "device"}) | MANAGERS,
     "returns.review": MANAGERS,
     "returns.insight": MANAGERS,
     "dashboard.view": MANAGERS,

@@ -1,0 +1,1 @@
+"""Returns: authorisations, station intake, matching, grading, disposition, resolution and fraud holds."""

@@ -1,0 +1,580 @@
+"""Pure returns decisions over plain values: eligibility, matching, grading, disposition, money, trust.
+
+Nothing here touches the database, the network or FastAPI; the service loads the facts, calls
+these functions and writes what they decide. The shopper's return portal and the returns
+station call the same functions, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from wms.errors import Invalid
+from wms.returns.policy import (
+    GRADES,
+    OUTCOMES,
+    REASONS,
+    DispositionConfig,
+    FraudPolicy,
+    Policy,
+    Rubric,
+    TrustPolicy,
+    TrustTier,
+)
+
+GRADE_MEANING = {"A": "like new", "B": "open box", "C": "needs refurbishment", "D": "salvage", "X": "scrap"}
+MERCHANT_SIDE_MATCHES = ("right_item", "extra")
+
+
+# --- eligibility ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """One order line as returns sees it."""
+
+    order_line_id: int
+    sku: str
+    name: str
+    category: str
+    unit_price_minor: int
+    shipped: int
+    already_returned: int  # units on earlier return authorisations that are still open or done
+    final_sale: bool = False
+
+
+@dataclass(frozen=True)
+class LineEligibility:
+    order_line_id: int
+    sku: str
+    name: str
+    returnable: int
+    code: str  # ok | final_sale | fully_returned | not_shipped
+    message: str
+
+    @property
+    def eligible(self) -> bool:
+        return self.returnable > 0
+
+
+@dataclass(frozen=True)
+class OrderEligibility:
+    code: str  # ok | not_shipped | window_expired
+    message: str
+    window_ends: date | None
+    lines: tuple[LineEligibility, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return self.code == "ok" and any(line.eligible for line in self.lines)
+
+
+def window_end(policy: Policy, *, shipped_on: date | None, delivered_on: date | None) -> date | None:
+    """Last day a return may be started: from delivery, or from shipping plus a grace period."""
+    if delivered_on is not None:
+        return delivered_on + timedelta(days=policy.window_days)
+    if shipped_on is not None:
+        return shipped_on + timedelta(days=policy.grace_days_without_delivery + policy.window_days)
+    return None
+
+
+def eligibility(
+    policy: Policy,
+    *,
+    today: date,
+    shipped_on: date | None,
+    delivered_on: date | None,
+    lines: Iterable[LineFacts],
+) -> OrderEligibility:
+    """What of an order may be returned today, and why not where it may not."""
+    ends = window_end(policy, shipped_on=shipped_on, delivered_on=delivered_on)
+    results = []
+    for line in lines:
+        left = max(0, line.shipped - line.already_returned)
+        if line.shipped == 0:
+            code, message, left = "not_shipped", "not shipped yet", 0
+        elif line.final_sale and not policy.final_sale_returnable:
+            code, message, left = "final_sale", "final sale: cannot be returned", 0
+        elif left == 0:
+            code, message = "fully_returned", "already returned"
+        else:
+            code, message = "ok", f"{left} may be returned"
+        results.append(LineEligibility(line.order_line_id, line.sku, line.name, left, code, message))
+    if ends is None:
+        return OrderEligibility("not_shipped", "this order has not shipped yet", None, tuple(results))
+    if today > ends:
+        return OrderEligibility(
+            "window_expired", f"the return window closed on {ends.isoformat()}", ends, tuple(results)
+        )
+    return OrderEligibility("ok", f"returns accepted until {ends.isoformat()}", ends, tuple(results))
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    order_line_id: int
+    quantity: int
+    reason: str
+    reason_text: str = ""
+    outcome: str = "refund"
+
+
+def check_request(
+    decision: OrderEligibility, requested: Iterable[RequestedLine], *, allow_outside_window: bool = False
+) -> None:
+    """Refuse a return request that the policy does not allow, with a message the shopper can act on."""
+    wanted = list(requested)
+    if not wanted:
+        raise Invalid("choose at least one item to return")
+    if decision.code == "not_shipped":
+        raise Invalid(decision.message)
+    if decision.code == "window_expired" and not allow_outside_window:
+        raise Invalid(decision.message, window_ends=decision.window_ends)
+    by_line = {line.order_line_id: line for line in decision.lines}
+    totals: dict[int, int] = {}
+    for line in wanted:
+        if line.quantity < 1:
+            raise Invalid("the quantity to return must be at least 1")
+        if line.reason not in REASONS:
+            raise Invalid(f"unknown reason {line.reason!r}; one of {', '.join(REASONS)}")
+        if line.reason == "other" and not line.reason_text.strip():
+            raise Invalid("say in a few words why (reason 'other' needs a text)")
+        if line.outcome not in OUTCOMES:
+            raise Invalid(f"unknown outcome {line.outcome!r}; one of {', '.join(OUTCOMES)}")
+        facts = by_line.get(line.order_line_id)
+        if facts is None:
+            raise Invalid(f"order line {line.order_line_id} is not on this order")
+        totals[line.order_line_id] = totals.get(line.order_line_id, 0) + line.quantity
+        if not facts.eligible:
+            raise Invalid(f"{facts.sku}: {facts.message}", sku=facts.sku, code=facts.code)
+        if totals[line.order_line_id] > facts.returnable:
+            raise Invalid(f"{facts.sku}: only {facts.returnable} may be returned", sku=facts.sku)
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+def percent_of(amount_minor: int, percent: float) -> int:
+    """A percentage of an amount in minor units, rounded down (never a fraction of a cent)."""
+    return math.floor(amount_minor * percent / 100)
+
+
+def keep_it(policy: Policy, *, unit_price_minor: int, reason: str) -> bool:
+    """Is this unit cheaper to refund than to ship back?"""
+    rule = policy.keep_it
+    return bool(rule and reason in rule.reasons and unit_price_minor <= rule.max_unit_value_minor)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What one unit earns the shopper."""
+
+    kind: str  # refund | store_credit | exchange | keep_it | none
+    amount_minor: int  # what is paid out (refund or credit); 0 for an exchange
+    currency: str
+    base_minor: int  # the price paid
+    fee_minor: int = 0
+    deduction_minor: int = 0
+    bonus_minor: int = 0
+    rules: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "amount_minor": self.amount_minor,
+            "currency": self.currency,
+            "base_minor": self.base_minor,
+            "fee_minor": self.fee_minor,
+            "deduction_minor": self.deduction_minor,
+            "bonus_minor": self.bonus_minor,
+            "rules": list(self.rules),
+        }
+
+
+def resolve(
+    policy: Policy,
+    *,
+    outcome: str,
+    unit_price_minor: int,
+    currency: str,
+    category: str,
+    reason: str,
+    grade: str = "A",
+    free_exchange: bool = True,
+) -> Resolution:
+    """The refund, credit or exchange one returned unit earns under the policy, given its grade."""
+    if grade not in GRADES:
+        raise Invalid(f"unknown grade {grade!r}")
+    if outcome not in (*OUTCOMES, "keep_it"):
+        raise Invalid(f"unknown outcome {outcome!r}")
+    base = unit_price_minor
+    if outcome == "keep_it":
+        return Resolution("keep_it", base, currency, base, rules=("keep_it",))
+    rules: list[str] = []
+    fee = deduction = 0
+    merchant_fault = reason in policy.merchant_fault_reasons
+    if merchant_fault:
+        rules.append(f"merchant_fault:{reason}")
+    else:
+        for rule in policy.restocking_fees:
+            if (not rule.reasons or reason in rule.reasons) and (
+                not rule.categories or category in rule.categories
+            ):
+                fee = percent_of(base, rule.percent)
+                rules.append(f"restocking_fee:{rule.id}")
+                break
+        deduction = percent_of(base, policy.grade_deduction_percent[grade])
+        if deduction:
+            rules.append(f"grade_deduction:{grade}")
+    net = max(0, base - fee - deduction)
+    if outcome == "exchange":
+        # An exchange swaps like for like; a fee applies only where the shopper's tier pays for exchanges.
+        charged = 0 if (free_exchange or merchant_fault) else fee
+        return Resolution("exchange", 0, currency, base, fee_minor=charged, rules=(*rules, "exchange"))
+    if outcome == "store_credit":
+        bonus = percent_of(net, policy.store_credit_bonus_percent)
+        return Resolution(
+            "store_credit",
+            net + bonus,
+            currency,
+            base,
+            fee,
+            deduction,
+            bonus,
+            (*rules, "store_credit_bonus") if bonus else tuple(rules),
+        )
+    return Resolution("refund", net, currency, base, fee, deduction, 0, tuple(rules))
+
+
+def outcome_options(
+    policy: Policy,
+    *,
+    unit_price_minor: int,
+    currency: str,
+    category: str,
+    reason: str,
+    exchange_skus: Iterable[str] = (),
+    free_exchange: bool = False,
+) -> dict[str, object]:
+    """What the shopper may choose for one unit, with the amounts if it arrives as described."""
+    if keep_it(policy, unit_price_minor=unit_price_minor, reason=reason):
+        kept = resolve(
+            policy,
+            outcome="keep_it",
+            unit_price_minor=unit_price_minor,
+            currency=currency,
+            category=category,
+            reason=reason,
+        )
+        return {"keep_it": True, "options": [{"outcome": "keep_it", **kept.as_dict()}]}
+    options = []
+    for outcome in ("store_credit", "refund"):
+        quoted = resolve(
+            policy,
+            outcome=outcome,
+            unit_price_minor=unit_price_minor,
+            currency=currency,
+            category=category,
+            reason=reason,
+        )
+        options.append({"outcome": outcome, **quoted.as_dict()})
+    skus = list(exchange_skus)
+    if skus:
+        quoted = resolve(
+            policy,
+            outcome="exchange",
+            unit_price_minor=unit_price_minor,
+            currency=currency,
+            category=category,
+            reason=reason,
+            free_exchange=free_exchange,
+        )
+        options.insert(0, {"outcome": "exchange", "exchange_skus": skus, **quoted.as_dict()})
+    return {"keep_it": False, "options": options}
+
+
+# --- matching what arrived against what was shipped ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    item_id: int
+    sku: str
+    category: str = "general"
+    serial_tracked: bool = False
+    variant_group: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedLine:
+    """A return line: what the shopper said they would send, and how much of it has arrived."""
+
+    line_id: int
+    item: ItemFacts
+    quantity: int
+    received: int = 0
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: str  # right_item | different_variant | different_item | serial_swap | not_ours | extra
+    line_id: int | None
+    message: str
+
+
+def match_unit(
+    *,
+    scanned: ItemFacts | None,
+    serial: str,
+    expected: Iterable[ExpectedLine],
+    shipped_serials: Mapping[int, frozenset[str]],
+    shipped_items: frozenset[int] = frozenset(),
+) -> Match:
+    """What one scanned unit is, compared with what was shipped for the order and what the RMA expects.
+
+    `shipped_serials` maps an item id to the serial numbers shipped to this order; `shipped_items`
+    holds the ids of every item shipped to it.
+    """
+    lines = list(expected)
+    if scanned is None:
+        return Match("not_ours", None, "not a product of ours: set it aside for review")
+    own_lines = [line for line in lines if line.item.item_id == scanned.item_id]
+    open_line = next((line for line in own_lines if line.received < line.quantity), None)
+    shipped_here = scanned.item_id in shipped_items or bool(own_lines)
+    if (
+        scanned.serial_tracked
+        and shipped_here
+        and serial not in shipped_serials.get(scanned.item_id, frozenset())
+    ):
+        return Match(
+            "serial_swap",
+            own_lines[0].line_id if own_lines else None,
+            f"serial {serial or '(none)'} is not the {scanned.sku} we shipped: possible swap",
+        )
+    if open_line is not None:
+        return Match("right_item", open_line.line_id, f"{scanned.sku}: as expected")
+    if shipped_here:
+        return Match(
+            "extra",
+            own_lines[0].line_id if own_lines else None,
+            f"{scanned.sku}: more than the return authorised",
+        )
+    if scanned.variant_group:
+        relative = next(
+            (
+                line
+                for line in lines
+                if line.item.variant_group == scanned.variant_group and line.received < line.quantity
+            ),
+            None,
+        )
+        if relative is not None:
+            return Match(
+                "different_variant",
+                relative.line_id,
+                f"{scanned.sku} is another variant of {relative.item.sku}, which was expected",
+            )
+    return Match("different_item", None, f"{scanned.sku} was not shipped on this order")
+
+
+def missing_units(expected: Iterable[ExpectedLine]) -> dict[int, int]:
+    """Line id -> units authorised but not found in the parcel."""
+    return {line.line_id: line.quantity - line.received for line in expected if line.received < line.quantity}
+
+
+@dataclass(frozen=True)
+class WeightCheck:
+    verdict: str  # ok | light | empty | heavy | unweighed
+    expected_g: int
+    measured_g: int | None
+
+
+def check_parcel_weight(
+    fraud: FraudPolicy, *, item_weights_g: Iterable[int], measured_g: int | None
+) -> WeightCheck:
+    """Is a parcel's weight plausible for the items it should hold?"""
+    contents = sum(item_weights_g)
+    expected = contents + fraud.parcel_tare_g
+    if measured_g is None:
+        return WeightCheck("unweighed", expected, None)
+    inside = measured_g - fraud.parcel_tare_g
+    if contents > fraud.empty_parcel_max_g and inside <= fraud.empty_parcel_max_g:
+        return WeightCheck("empty", expected, measured_g)
+    if inside < contents * fraud.light_parcel_ratio:
+        return WeightCheck("light", expected, measured_g)
+    if contents and inside > contents * fraud.heavy_parcel_ratio:
+        return WeightCheck("heavy", expected, measured_g)
+    return WeightCheck("ok", expected, measured_g)
+
+
+# --- grading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeDecision:
+    grade: str
+    rule_id: str
+    explain: Mapping[str, str]
+
+    @property
+    def meaning(self) -> str:
+        return GRADE_MEANING[self.grade]
+
+
+def grade(rubric: Rubric, answers: Mapping[str, str]) -> GradeDecision:
+    """The grade a rubric gives a set of answers, and the rule that gave it."""
+    questions = {q.id: q for q in rubric.questions}
+    unknown = sorted(set(answers) - set(questions))
+    if unknown:
+        raise Invalid(f"not questions of the {rubric.category} checklist: {', '.join(unknown)}")
+    unanswered = [q for q in questions if q not in answers]
+    if unanswered:
+        raise Invalid(
+            f"answer every question of the checklist; missing: {', '.join(unanswered)}", missing=unanswered
+        )
+    for qid, answer in answers.items():
+        if answer not in questions[qid].answers:
+            raise Invalid(f"{qid}: {answer!r} is not an answer; one of {', '.join(questions[qid].answers)}")
+    for rule in rubric.rules:
+        if all(answers[qid] in wanted for qid, wanted in rule.when.items()):
+            return GradeDecision(rule.grade, rule.id, dict(rule.explain))
+    raise AssertionError("a validated rubric always ends with a rule without conditions")
+
+
+# --- disposition ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispositionDecision:
+    disposition: str
+    rule_id: str
+
+
+def dispose(
+    config: DispositionConfig,
+    *,
+    grade: str,
+    category: str,
+    value_minor: int,
+    reason: str,
+    match: str = "right_item",
+) -> DispositionDecision:
+    """Where a graded unit goes: the first rule whose conditions all hold."""
+    for rule in config.rules:
+        when = rule.when
+        if when.grades and grade not in when.grades:
+            continue
+        if when.categories and category not in when.categories:
+            continue
+        if when.reasons and reason not in when.reasons:
+            continue
+        if when.matches and match not in when.matches:
+            continue
+        if when.min_value_minor is not None and value_minor < when.min_value_minor:
+            continue
+        if when.max_value_minor is not None and value_minor > when.max_value_minor:
+            continue
+        return DispositionDecision(rule.disposition, rule.id)
+    raise AssertionError("a validated disposition config always ends with a rule without conditions")
+
+
+def recovery_value(config: DispositionConfig, *, disposition: str, value_minor: int) -> int:
+    """What a returned unit is worth after grading, by where it goes."""
+    return percent_of(value_minor, config.recovery_percent[disposition])
+
+
+# --- trust and fraud -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShopperHistory:
+    orders: int  # orders placed
+    units_shipped: int
+    units_returned: int
+    holds: int  # returns put on hold for review in the past
+    rejected: int  # of those, rejected by a manager
+    lifetime_value_minor: int  # what the shopper has paid, less refunds
+
+
+@dataclass(frozen=True)
+class TrustAssessment:
+    score: float
+    tier: TrustTier
+    return_rate: float
+    serial_returner: bool
+    factors: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "score": self.score,
+            "tier": self.tier.name,
+            "return_rate": round(self.return_rate, 3),
+            "serial_returner": self.serial_returner,
+            "instant_refund": self.tier.instant_refund,
+            "instant_exchange": self.tier.instant_exchange,
+            "free_exchange": self.tier.free_exchange,
+            "factors": self.factors,
+        }
+
+
+def trust(policy: TrustPolicy, history: ShopperHistory) -> TrustAssessment:
+    """A 0-100 score from a shopper's history: loyalty and spend raise it; returns and holds lower it."""
+    rate = history.units_returned / history.units_shipped if history.units_shipped else 0.0
+    factors = {
+        "base": 40.0,
+        # Repeat custom is the strongest sign of good faith: up to +30 over ten orders.
+        "orders": min(history.orders, 10) * 3.0,
+        # Spend on a log scale: +5 per tenfold from 10.00, up to +20.
+        "lifetime_value": min(20.0, max(0.0, 5.0 * math.log10(max(history.lifetime_value_minor, 1) / 1000))),
+        # Returning more than a quarter of what was shipped costs up to 40 points.
+        "return_rate": -min(40.0, max(0.0, (rate - 0.25) * 80)),
+        "holds": -10.0 * history.holds,
+        "rejected": -30.0 * history.rejected,
+    }
+    score = round(max(0.0, min(100.0, sum(factors.values()))), 1)
+    tier = next(t for t in policy.tiers if score >= t.min_score)
+    serial = (
+        history.units_returned >= policy.serial_returner_min_returns
+        and rate >= policy.serial_returner_min_rate
+    )
+    return TrustAssessment(score, tier, rate, serial, factors)
+
+
+@dataclass(frozen=True)
+class IntakeFacts:
+    """What the station learnt about a return, for the fraud signals."""
+
+    matches: tuple[str, ...] = ()
+    weight: str = "unweighed"
+    arrived_on: date | None = None
+    return_by: date | None = None
+    authorised_outside_window: bool = False
+    serial_returner: bool = False
+    unexpected: bool = False
+
+
+def signals(facts: IntakeFacts) -> list[str]:
+    """Every fraud signal these facts raise, in a fixed order."""
+    found = []
+    for match in ("serial_swap", "different_item", "different_variant", "not_ours"):
+        if match in facts.matches:
+            found.append(match)
+    if facts.weight == "empty":
+        found.append("empty_parcel")
+    elif facts.weight == "light":
+        found.append("light_parcel")
+    late = facts.arrived_on is not None and facts.return_by is not None and facts.arrived_on > facts.return_by
+    if late or facts.authorised_outside_window:
+        found.append("outside_window")
+    if facts.serial_returner:
+        found.append("serial_returner")
+    if facts.unexpected:
+        found.append("unexpected_return")
+    return found
+
+
+def hold_reasons(fraud: FraudPolicy, found: Iterable[str]) -> list[str]:
+    """The signals that, under the policy, stop a refund until a manager has looked."""
+    return [s for s in found if s in fraud.hold_on]
