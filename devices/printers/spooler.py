@@ -127,9 +127,13 @@ class Spooler:
             while True:
                 urls = [*self._configured, *await self.store.printers()]
                 for url in urls:
-                    if url not in self._workers:
-                        self._wakeups[url] = asyncio.Event()
-                        self._workers[url] = asyncio.create_task(self._serve(url), name=f"spool {url}")
+                    worker = self._workers.get(url)
+                    if worker is not None and not worker.done():
+                        continue
+                    if worker is not None and not worker.cancelled() and worker.exception() is not None:
+                        log.error("print worker for %s stopped: %r; restarting", url, worker.exception())
+                    self._wakeups.setdefault(url, asyncio.Event())
+                    self._workers[url] = asyncio.create_task(self._serve(url), name=f"spool {url}")
                 await asyncio.sleep(self.poll_interval)
         finally:
             workers = list(self._workers.values())

@@ -208,3 +208,13 @@ async def test_an_idle_spooler_lets_go_of_the_zebra_connection(
         await until(lambda: job_is(store, job, "printed"))
         await asyncio.sleep(0.3)
         assert zebra.connections == 0
+
+
+async def test_a_job_queued_later_for_a_printer_without_a_driver_fails_too(
+    store: SqlitePrintJobStore, spooling: Callable[[], Awaitable[None]]
+) -> None:
+    first = await store.submit("lpd://somewhere/queue", "zpl", LABEL)
+    await spooling()
+    await until(lambda: job_is(store, first, "failed"))
+    later = await store.submit("lpd://somewhere/queue", "zpl", LABEL)
+    await until(lambda: job_is(store, later, "failed"))
