@@ -1,0 +1,58 @@
+"""The staff screens: pages, their scripts and styles, and the string tables, served by the main app.
+
+The screens are clients of the public HTTP/WebSocket API (ARCHITECTURE rule 8): nothing here reads
+the database. The pages are static files; the browser signs in through /api/v1/auth/login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from kiosk_ui.i18n import LANGUAGES, load_table
+from wms.errors import NotFound
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = ("login", "returns", "pack", "pick", "dashboard")
+
+router = APIRouter(tags=["staff screens"], include_in_schema=False)
+# Starlette's StaticFiles resolves paths and refuses anything outside the directory; only its
+# response lookup is used here, because an included router does not carry mounts.
+_static = StaticFiles(directory=STATIC, check_dir=True)
+_NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+@router.get("/ui")
+def index() -> RedirectResponse:
+    return RedirectResponse("/ui/login", status_code=307)
+
+
+@router.get("/ui/static/{path:path}")
+async def static_file(path: str, request: Request) -> Response:
+    response = await _static.get_response(path, request.scope)
+    response.headers.update(_NO_CACHE)
+    return response
+
+
+@router.get("/ui/i18n")
+def languages() -> dict[str, Any]:
+    """The languages the screens speak, each with its own name."""
+    return {"languages": [{"code": code, "name": load_table(code)["language.name"]} for code in LANGUAGES]}
+
+
+@router.get("/ui/i18n/{code}.json")
+def string_table(code: str) -> dict[str, str]:
+    if code not in LANGUAGES:
+        raise NotFound(f"no string table for language {code!r}")
+    return load_table(code)
+
+
+@router.get("/ui/{page}")
+def page(page: str) -> FileResponse:
+    if page not in PAGES:
+        raise NotFound(f"no screen {page!r}; the screens are {', '.join(PAGES)}")
+    return FileResponse(STATIC / "pages" / f"{page}.html", media_type="text/html", headers=_NO_CACHE)

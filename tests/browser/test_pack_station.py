@@ -1,0 +1,104 @@
+"""The pack station screen, driven by a keyboard-wedge scanner and touches in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from tests.browser.conftest import screenshot
+from tests.browser.site import Site
+from tests.browser.wedge import count_answers, scan
+from wms.platform.tables import OutboxMessage
+
+pytestmark = pytest.mark.browser
+TEE = "09506000134352"
+MUG = "00614141123452"
+
+
+def picked_order(site: Site, number: str) -> None:
+    site.order(number, [("PK-TEE", 2), ("PK-MUG", 1)])
+    site.release([number])
+    site.pick_all({"PK-TEE": TEE, "PK-MUG": MUG})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def catalogue(site: Site) -> None:
+    site.item("PK-TEE", TEE, weight_g=250)
+    site.item("PK-MUG", MUG, weight_g=400)
+    site.receive("PK-TEE", 20, "A-01-1")
+    site.receive("PK-MUG", 20, "A-02-1")
+
+
+def print_jobs(site: Site, order: str) -> list[str]:
+    with site.kaeru.db.read() as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel == "print")).all()
+        return sorted(m.payload["label"] for m in rows if m.payload.get("order") == order)
+
+
+def pack_by_scanner(site: Site, page: Page, number: str) -> None:
+    count_answers(page)
+    site.sign_in(page, "packer", "pack")
+    scan(page, f"]C0ORD-{number}")
+    expect(page.locator("#order-number")).to_have_text(number)
+    scan(page, f"]E0{TEE[1:]}")
+    scan(page, f"]E0{MUG[1:]}")
+    scan(page, f"]E0{TEE[1:]}")
+    expect(page.locator("#banner .headline")).to_have_text("Everything is packed")
+    page.fill("#typed-weight", str(2 * 250 + 400 + 180))
+    page.click("#close")
+    expect(page.locator("#banner .headline")).to_have_text("Carton closed")
+
+
+def test_the_pack_flow_by_scanner_closes_the_carton_and_queues_both_labels(site: Site, page: Page) -> None:
+    picked_order(site, "PK-1")
+    pack_by_scanner(site, page, "PK-1")
+    expect(page.locator("#tracking")).to_have_text(
+        site.call("GET", "/api/v1/orders?limit=5")[0]["shipments"][0]["tracking_number"]
+    )
+    assert print_jobs(site, "PK-1") == ["return_label", "shipping_label"]
+    page.click("#ship")
+    expect(page.locator("#banner .headline")).to_contain_text("Handed to the carrier")
+    screenshot(page, "pack-shipped-en")
+    order = next(o for o in site.call("GET", "/api/v1/orders?limit=50") if o["number"] == "PK-1")
+    assert order["status"] == "shipped"
+
+
+def test_an_item_not_on_the_order_is_refused_with_a_wrong_beep(site: Site, page: Page) -> None:
+    site.item("PK-OTHER", "05012345678900")
+    picked_order(site, "PK-2")
+    count_answers(page)
+    site.sign_in(page, "packer", "pack")
+    scan(page, "]C0ORD-PK-2")
+    scan(page, "]E05012345678900")
+    expect(page.locator("#banner")).to_have_class("banner wrong")
+    assert page.evaluate("document.body.dataset.lastBeep") == "wrong"
+    expect(page.locator("#lines li.done")).to_have_count(0)
+
+
+def test_the_scale_reading_of_the_station_is_shown_and_used_to_close(site: Site, page: Page) -> None:
+    picked_order(site, "PK-3")
+    count_answers(page)
+    site.sign_in(page, "packer", "pack")
+    scan(page, "]C0ORD-PK-3")
+    for gtin in (TEE, MUG, TEE):
+        scan(page, f"]E0{gtin[1:]}")
+    device = site.call("POST", "/api/v1/devices/PACK-1-AGENT/tokens", expect=201)["token"]
+    site.tokens["agent"] = device
+    site.call("POST", "/api/v1/devices/weights", "agent", json={"grams": 1090, "stable": True})
+    expect(page.locator("#weight")).to_have_text("1,090 g", timeout=5000)
+    expect(page.locator("#weight-state")).to_have_text("Stable")
+    page.click("#close")
+    expect(page.locator("#banner .headline")).to_have_text("Carton closed")
+    carton = site.call("GET", "/api/v1/orders?limit=50")
+    assert next(o for o in carton if o["number"] == "PK-3")["status"] == "packed"
+
+
+def test_a_scan_in_a_focused_field_is_taken_as_a_scan_not_as_typing(site: Site, page: Page) -> None:
+    picked_order(site, "PK-4")
+    count_answers(page)
+    site.sign_in(page, "packer", "pack")
+    page.focus("#typed-weight")
+    scan(page, "]C0ORD-PK-4")
+    expect(page.locator("#order-number")).to_have_text("PK-4")
+    assert page.input_value("#typed-weight") == ""
