@@ -1,0 +1,131 @@
+"""The station agent, in process, between a simulated pty scanner/scale and a real Kaeru server
+(uvicorn in a thread) — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from devices.agent.agent import AgentOptions, StationAgent
+from devices.agent.queue import DurableQueue
+from devices.agent.sender import ServerLink
+from devices.supervisor import Backoff, DeviceSpec
+from simulators.scale import ScaleSimulator
+from simulators.scanner import ScannerSimulator
+from tests.integration.agent.conftest import STATION, Site, eventually, prepare
+from tests.live_server import serve
+from wms.app import create_app
+from wms.context import Kaeru
+
+FAST = AgentOptions(batch_size=50, heartbeat=0.2, retry=Backoff(initial=0.05, cap=0.3))
+
+
+@pytest.fixture
+def site(kaeru: Kaeru) -> Site:
+    return prepare(kaeru.db)
+
+
+@pytest.fixture
+def server_url(kaeru: Kaeru, site: Site) -> Iterator[str]:
+    with serve(create_app(kaeru.settings, kaeru=kaeru)) as url:
+        yield url
+
+
+@pytest.fixture
+async def scanner(tmp_path: Path) -> AsyncIterator[ScannerSimulator]:
+    simulator = ScannerSimulator(tmp_path / "ret-1-scanner", host_timeout=10)
+    await simulator.start()
+    yield simulator
+    simulator.close()
+
+
+@contextlib.asynccontextmanager
+async def agent_for(
+    devices: list[DeviceSpec], queue: Path, url: str, token: str
+) -> AsyncIterator[StationAgent]:
+    durable = DurableQueue(queue)
+    link = ServerLink(url, token, timeout=5)
+    agent = StationAgent(STATION, devices, durable, link, options=FAST)
+    task = asyncio.create_task(agent.run())
+    try:
+        yield agent
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await link.aclose()
+        durable.close()
+
+
+def lpns(first: int, last: int) -> list[str]:
+    return [f"]C0LPN-{n:05d}" for n in range(first, last + 1)]
+
+
+async def test_scans_read_from_the_pty_scanner_are_recorded_by_the_server_once_each_in_order(
+    site: Site, server_url: str, scanner: ScannerSimulator, tmp_path: Path
+) -> None:
+    devices = [DeviceSpec("RET-1-SCANNER", scanner.url())]
+    async with agent_for(devices, tmp_path / "q.sqlite", server_url, site.agent_token):
+        for text in [*lpns(1, 20), "]E05901234123457", "]C0LOC-RET-1"]:
+            await scanner.scan(text)
+        await eventually(lambda: len(site.recorded()) >= 22)
+        await asyncio.sleep(0.3)  # a duplicate would arrive now
+    assert site.recorded() == [*lpns(1, 20), "]E05901234123457", "]C0LOC-RET-1"]
+
+
+async def test_the_scanner_connecting_is_reported_to_the_server_as_its_health(
+    site: Site, server_url: str, scanner: ScannerSimulator, tmp_path: Path
+) -> None:
+    devices = [DeviceSpec("RET-1-SCANNER", scanner.url())]
+    async with agent_for(devices, tmp_path / "q.sqlite", server_url, site.agent_token):
+        await eventually(lambda: site.device("RET-1-SCANNER").state == "connected")
+    assert "ret-1-scanner" in site.device("RET-1-SCANNER").state_detail
+
+
+async def test_the_agent_reports_its_own_heartbeat_with_its_backlog(
+    site: Site, server_url: str, tmp_path: Path
+) -> None:
+    async with agent_for([], tmp_path / "q.sqlite", server_url, site.agent_token):
+        await eventually(lambda: site.device("RET-1-AGENT").state == "connected")
+    assert site.device("RET-1-AGENT").state_detail.startswith("agent of RET-1: 0 queued")
+
+
+async def test_a_settled_weight_on_the_station_scale_reaches_the_station(
+    site: Site, server_url: str, tmp_path: Path
+) -> None:
+    scale = ScaleSimulator(tmp_path / "ret-1-scale", settle=0.2, noise_grams=2)
+    await scale.start()
+    serving = asyncio.create_task(scale.serve())
+    try:
+        devices = [DeviceSpec("RET-1-SCALE", scale.url() + "&interval=0.05")]
+        async with agent_for(devices, tmp_path / "q.sqlite", server_url, site.agent_token):
+            await eventually(lambda: site.device("RET-1-SCALE").state == "connected")
+            scale.place(1250)
+            await eventually(
+                lambda: (site.station().last_weight_g, site.station().last_weight_stable) == (1250, True)
+            )
+    finally:
+        serving.cancel()
+        scale.close()
+
+
+async def test_a_scan_the_server_refuses_is_kept_as_refused_and_not_sent_again(
+    site: Site, server_url: str, scanner: ScannerSimulator, tmp_path: Path
+) -> None:
+    queue = tmp_path / "q.sqlite"
+    devices = [DeviceSpec("RET-1-SCANNER", scanner.url())]
+    async with agent_for(devices, queue, server_url, site.agent_token):
+        await scanner.scan("]C0LPN-NOSUCH")  # no such license plate: the server answers 404
+        await scanner.scan("]C0LOC-RET-1")
+        await eventually(lambda: len(site.recorded()) >= 2)
+        await asyncio.sleep(0.5)  # a retry would arrive now
+    assert site.recorded() == ["]C0LPN-NOSUCH", "]C0LOC-RET-1"]
+    with DurableQueue(queue, owner=False) as durable:
+        refused = durable.history(state="rejected")
+        assert durable.count("pending") == 0
+    assert [(r.entry.body["raw"], r.status) for r in refused] == [("]C0LPN-NOSUCH", 404)]
+    assert "LPN-NOSUCH" in refused[0].answer
