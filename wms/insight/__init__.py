@@ -1,0 +1,1 @@
+"""Insight: what the returns say, for managers (reasons, grades, dispositions, recovery, dock-to-stock)."""
