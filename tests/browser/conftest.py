@@ -69,7 +69,7 @@ def pg_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US", has_touch=True)
     yield ctx
     ctx.close()
 

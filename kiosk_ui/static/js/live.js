@@ -1,29 +1,32 @@
-// The live feed: events from /api/v1/live over a WebSocket, reconnecting with backoff. A message
-// may carry one event or a coalesced list of them.
+// The live feed over a WebSocket, reconnecting with backoff. The server sends a snapshot on
+// connect, then merged updates (see wms/live/api.py); each message goes to onMessage as sent.
+// Close codes 4401/4403 (signed out, not allowed) end the attempts.
 
 import { token } from "./api.js";
 
-export function connect({ onEvent, onState = () => {} }) {
+const FINAL = new Set([4401, 4403, 4404, 4422]);
+
+export function connect({ path = "/api/v1/live", onMessage, onState = () => {} }) {
   let socket = null;
   let backoff = 500;
   let stopped = false;
   const open = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/api/v1/live?token=${encodeURIComponent(token() || "")}`);
-    socket.addEventListener("open", () => {
-      backoff = 500;
-      onState("live");
-    });
+    const joiner = path.includes("?") ? "&" : "?";
+    socket = new WebSocket(`${scheme}://${location.host}${path}${joiner}token=${encodeURIComponent(token() || "")}`);
     socket.addEventListener("message", (message) => {
       let data;
       try { data = JSON.parse(message.data); } catch { return; }
-      const events = Array.isArray(data) ? data : Array.isArray(data.events) ? data.events : [data];
-      for (const event of events) onEvent(event);
+      if (data.type === "snapshot") {
+        backoff = 500;
+        onState("live");
+      }
+      onMessage(data);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       onState("offline");
-      if (stopped) return;
-      setTimeout(open, backoff);
+      if (stopped || FINAL.has(event.code)) return;
+      setTimeout(open, backoff + Math.random() * backoff);
       backoff = Math.min(backoff * 2, 15000);
     });
   };
@@ -32,9 +35,4 @@ export function connect({ onEvent, onState = () => {} }) {
     stopped = true;
     if (socket) socket.close();
   };
-}
-
-// An event's topic and payload, whatever the envelope calls them.
-export function unpack(event) {
-  return { topic: event.topic || event.type || "", payload: event.payload || event.data || {} };
 }

@@ -1,28 +1,45 @@
-// The live floor dashboard: REST snapshots for the whole picture, the live WebSocket feed for what
-// changes between them. Managers review fraud holds here.
+// The live floor dashboard. The live WebSocket (/api/v1/live) gives a snapshot on connect and then
+// merged updates; REST snapshots fill in what the feed does not carry (returns mix, holds) and
+// stand in for the feed while it is down. Managers review fraud holds here.
 
 import { ApiError, get, mutate } from "../api.js";
 import { show } from "../feedback.js";
 import * as i18n from "../i18n.js";
-import { connect, unpack } from "../live.js";
+import { connect } from "../live.js";
 import { el, start, t } from "../shell.js";
 
-const MINUTES = 30;
-const snapshot = { scans: [], orders: {}, devices: [], holds: null, backlog: null, grades: null, dispositions: null, dock: null };
+const MINUTES = 15;
+const params = new URLSearchParams(location.search);
+const warehouse = params.get("warehouse") || "WH1";
+const board = {
+  scans: new Map(), // minute number (ms / 60000) -> scans received in it
+  orders: {},
+  devices: [],
+  holds: null,
+  backlog: null,
+  grades: null,
+  dispositions: null,
+  dock: null,
+};
 let shell = null;
 let liveState = "polling";
 
-function minuteBuckets(times, now = Date.now()) {
-  const buckets = new Array(MINUTES).fill(0);
-  for (const at of times) {
-    const age = Math.floor((now - at) / 60000);
-    if (age >= 0 && age < MINUTES) buckets[MINUTES - 1 - age] += 1;
-  }
-  return buckets;
+const minuteOf = (ms) => Math.floor(ms / 60000);
+
+function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  return i18n.has(key) ? t(key) : String(value);
+}
+
+function percentile(values, p) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function drawScans() {
-  const buckets = minuteBuckets(snapshot.scans);
+  const now = minuteOf(Date.now());
+  const buckets = Array.from({ length: MINUTES }, (_, i) => board.scans.get(now - (MINUTES - 1 - i)) || 0);
   document.getElementById("scans-now").textContent = i18n.number(buckets[MINUTES - 1]);
   const svg = document.getElementById("scans-chart");
   const max = Math.max(1, ...buckets);
@@ -31,10 +48,10 @@ function drawScans() {
   svg.replaceChildren(...buckets.map((count, i) => {
     const rect = document.createElementNS(ns, "rect");
     const height = (count / max) * 120;
-    rect.setAttribute("x", String(i * width + 2));
+    rect.setAttribute("x", String(i * width + 3));
     rect.setAttribute("y", String(130 - height));
-    rect.setAttribute("width", String(width - 4));
-    rect.setAttribute("height", String(Math.max(height, count ? 2 : 0)));
+    rect.setAttribute("width", String(width - 6));
+    rect.setAttribute("height", String(count ? Math.max(height, 3) : 0));
     rect.setAttribute("fill", i === MINUTES - 1 ? "#35c759" : "#4da3ff");
     return rect;
   }));
@@ -46,7 +63,7 @@ function bars(container, counts, labelOf = (k) => k) {
     container.append(el("div", { class: "muted", text: t("dash.not_available") }));
     return;
   }
-  const entries = Object.entries(counts);
+  const entries = Object.entries(counts).filter(([, v]) => v > 0);
   if (!entries.length) {
     container.append(el("div", { class: "muted", text: t("dash.none") }));
     return;
@@ -65,7 +82,7 @@ function drawDevices() {
   const container = document.getElementById("devices");
   container.replaceChildren();
   const byStation = new Map();
-  for (const device of snapshot.devices) {
+  for (const device of board.devices) {
     const key = device.station || "—";
     if (!byStation.has(key)) byStation.set(key, []);
     byStation.get(key).push(device);
@@ -74,83 +91,160 @@ function drawDevices() {
     container.append(el("div", { class: "station" }, el("strong", { text: station }),
       ...devices.map((d) => {
         const state = d.state || "unknown";
-        const label = `${d.code} · ${t(`device.${state}`)}${d.detail ? ` — ${d.detail}` : ""}`;
-        return el("span", { class: `chip ${state}`, dataset: { device: d.code, state }, text: label });
+        const text = `${d.code} · ${label("device", state)}${d.detail ? ` — ${d.detail}` : ""}`;
+        return el("span", { class: `chip ${state}`, dataset: { device: d.code, state }, text });
       })));
   }
+}
+
+function evidenceText(evidence) {
+  return Object.entries(evidence || {}).map(([signal, facts]) => {
+    const detail = facts && typeof facts === "object"
+      ? Object.entries(facts).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")
+      : String(facts);
+    return `${label("signal", signal)} — ${detail}`;
+  });
 }
 
 function drawHolds() {
   const container = document.getElementById("holds");
   container.replaceChildren();
-  if (snapshot.holds === null) {
+  if (board.holds === null) {
     container.append(el("div", { class: "muted", text: t("dash.not_available") }));
     return;
   }
-  if (!snapshot.holds.length) {
+  if (!board.holds.length) {
     container.append(el("div", { class: "muted", text: t("dash.no_holds") }));
     return;
   }
   const reviewer = shell.can("returns.review");
-  for (const hold of snapshot.holds) {
+  for (const hold of board.holds) {
     const actions = reviewer ? el("div", { class: "row" },
-      el("button", { class: "go", dataset: { action: "approve" }, text: t("dash.approve"), onclick: () => review(hold, "approve") }),
-      el("button", { class: "danger", dataset: { action: "reject" }, text: t("dash.reject"), onclick: () => review(hold, "reject") }))
+      el("button", { class: "go", dataset: { action: "approve" }, text: t("dash.approve"), onclick: () => review(hold, true) }),
+      el("button", { class: "danger", dataset: { action: "reject" }, text: t("dash.reject"), onclick: () => review(hold, false) }))
       : null;
-    container.append(el("div", { class: "hold", dataset: { hold: String(hold.id) } },
-      el("strong", { text: `${hold.rma || ""} ${hold.reason || ""}`.trim() }),
-      el("div", { class: "evidence", text: (hold.evidence || []).join(" · ") }), actions));
+    container.append(el("div", { class: "hold", dataset: { hold: String(hold.id), rma: hold.rma } },
+      el("strong", { text: `${hold.rma} · ${hold.signals.map((s) => label("signal", s)).join(", ")}` }),
+      ...evidenceText(hold.evidence).map((line) => el("div", { class: "evidence", text: line })), actions));
   }
 }
 
 function render() {
   drawScans();
-  bars(document.getElementById("orders"), snapshot.orders, (s) => t(`order.${s}`));
+  bars(document.getElementById("orders"), board.orders, (s) => label("order", s));
   drawDevices();
   drawHolds();
-  bars(document.getElementById("backlog"), snapshot.backlog);
-  bars(document.getElementById("grades"), snapshot.grades);
-  bars(document.getElementById("dispositions"), snapshot.dispositions);
-  document.getElementById("d2s-p50").textContent = snapshot.dock ? snapshot.dock.p50 : "—";
-  document.getElementById("d2s-p90").textContent = snapshot.dock ? snapshot.dock.p90 : "—";
+  bars(document.getElementById("backlog"), board.backlog, (s) => label("rstatus", s));
+  bars(document.getElementById("grades"), board.grades, (g) => `${g} ${label("grade", g)}`);
+  bars(document.getElementById("dispositions"), board.dispositions, (d) => label("disposition", d));
+  const minutes = (s) => (s == null ? "—" : i18n.number(s / 60, { maximumFractionDigits: 1 }));
+  document.getElementById("d2s-p50").textContent = board.dock ? minutes(percentile(board.dock, 50)) : "—";
+  document.getElementById("d2s-p90").textContent = board.dock ? minutes(percentile(board.dock, 90)) : "—";
   const stateEl = document.getElementById("live-state");
   stateEl.className = `live-state ${liveState}`;
   stateEl.dataset.i18n = `dash.${liveState}`;
   stateEl.textContent = t(`dash.${liveState}`);
 }
 
-async function review(hold, decision) {
+async function review(hold, approve) {
   const banner = document.getElementById("banner");
   banner.classList.remove("hidden");
   try {
-    await mutate("POST", hold.review_url, { decision });
-    show(banner, "good", t(decision === "approve" ? "dash.approved" : "dash.rejected"), hold.rma || "");
+    await mutate("POST", `/api/v1/returns/holds/${hold.id}/${approve ? "approve" : "reject"}`, { note: "" });
+    show(banner, "good", t(approve ? "dash.approved" : "dash.rejected"), hold.rma);
   } catch (error) {
     show(banner, "wrong", t("dash.review_failed"), error instanceof ApiError ? error.message : t("error.network"));
   }
-  await loadSnapshot();
-}
-
-async function loadSnapshot() {
-  const [scans, orders, devices] = await Promise.all([
-    get("/api/v1/scans?limit=500"), get("/api/v1/orders?limit=500"), get("/api/v1/devices"),
-  ]);
-  snapshot.scans = scans.map((s) => Date.parse(s.scanned_at.endsWith("Z") || s.scanned_at.includes("+") ? s.scanned_at : `${s.scanned_at}Z`));
-  snapshot.orders = {};
-  for (const order of orders) snapshot.orders[order.status] = (snapshot.orders[order.status] || 0) + 1;
-  snapshot.devices = devices;
+  await loadReturns();
   render();
 }
 
-function onLive(event) {
-  const { topic, payload } = unpack(event);
-  if (topic === "scan") {
-    snapshot.scans.push(Date.now());
-  } else if (topic === "device.health") {
-    const device = snapshot.devices.find((d) => d.code === payload.device);
-    if (device) Object.assign(device, { state: payload.state, detail: payload.detail });
-    else snapshot.devices.push({ code: payload.device, kind: payload.kind, state: payload.state, detail: payload.detail, station: null });
+// What may be missing on this server (an area not installed) reads as "not reported".
+async function optional(path) {
+  try {
+    return await get(path);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
   }
+}
+
+async function loadFloor() {
+  const [scans, orders, devices] = await Promise.all([
+    liveState === "live" ? null : get("/api/v1/scans?limit=500"), get("/api/v1/orders?limit=500"), get("/api/v1/devices"),
+  ]);
+  if (scans) {
+    board.scans = new Map();
+    for (const s of scans) {
+      const at = Date.parse(/[Z+]/.test(s.received_at || s.scanned_at) ? s.received_at || s.scanned_at : `${s.received_at || s.scanned_at}Z`);
+      board.scans.set(minuteOf(at), (board.scans.get(minuteOf(at)) || 0) + 1);
+    }
+  }
+  board.orders = {};
+  for (const order of orders) board.orders[order.status] = (board.orders[order.status] || 0) + 1;
+  board.devices = devices;
+}
+
+async function loadReturns() {
+  const [holds, returns] = await Promise.all([optional("/api/v1/returns/holds"), optional("/api/v1/returns?limit=500")]);
+  board.holds = holds;
+  if (returns === null) {
+    board.backlog = board.grades = board.dispositions = board.dock = null;
+    return;
+  }
+  board.backlog = {};
+  board.grades = {};
+  board.dispositions = {};
+  board.dock = [];
+  for (const rma of returns) {
+    if (!["completed", "cancelled", "rejected"].includes(rma.status)) board.backlog[rma.status] = (board.backlog[rma.status] || 0) + 1;
+    for (const unit of rma.units || []) {
+      if (unit.grade) board.grades[unit.grade] = (board.grades[unit.grade] || 0) + 1;
+      if (unit.disposition) board.dispositions[unit.disposition] = (board.dispositions[unit.disposition] || 0) + 1;
+      if (unit.put_away_at && rma.received_at) {
+        const received = Date.parse(/[Z+]/.test(rma.received_at) ? rma.received_at : `${rma.received_at}Z`);
+        board.dock.push((Date.parse(unit.put_away_at) - received) / 1000);
+      }
+    }
+  }
+}
+
+async function refresh() {
+  await Promise.all([loadFloor(), loadReturns()]);
+  render();
+}
+
+function onSnapshot(data) {
+  board.scans = new Map();
+  for (const bucket of data.scans_per_minute || []) board.scans.set(minuteOf(Date.parse(bucket.minute) - 1), bucket.total);
+  board.orders = { ...(data.orders_by_state || {}) };
+  board.devices = (data.devices || []).map((d) => ({ ...d, code: d.device }));
+}
+
+function onUpdate(update) {
+  const counts = update.counts || {};
+  if (counts.scan) {
+    const now = minuteOf(Date.now());
+    board.scans.set(now, (board.scans.get(now) || 0) + (counts.scan.total || 0));
+  }
+  for (const event of (update.latest && update.latest["device.health"]) || []) {
+    const p = event.payload || {};
+    const device = board.devices.find((d) => d.code === p.device);
+    if (device) Object.assign(device, { state: p.state, detail: p.detail });
+    else board.devices.push({ code: p.device, kind: p.kind, state: p.state, detail: p.detail, station: null });
+  }
+  const topics = new Set((update.events || []).map((e) => e.topic));
+  for (const topic of Object.keys(counts)) topics.add(topic);
+  if ([...topics].some((topic) => topic.startsWith("return."))) loadReturns().then(render);
+  if ([...topics].some((topic) => topic.startsWith("order.") || topic.startsWith("carton.") || topic.startsWith("shipment."))) {
+    loadFloor().then(render);
+  }
+}
+
+function onMessage(message) {
+  if (message.type === "snapshot") onSnapshot(message.data || {});
+  else if (message.type === "update") onUpdate(message);
+  window.dispatchEvent(new CustomEvent("kaeru:live", { detail: message }));
   render();
 }
 
@@ -168,7 +262,7 @@ async function main() {
       const banner = document.getElementById("banner");
       banner.classList.remove("hidden");
       try {
-        const answer = await mutate("POST", "/api/v1/picking/release", { warehouse: "WH1", mode: "single" });
+        const answer = await mutate("POST", "/api/v1/picking/release", { warehouse, mode: "single" });
         show(banner, "good", t("dash.released", { tasks: answer.tasks.length }));
       } catch (error) {
         show(banner, "wrong", t("dash.release_failed"), error instanceof ApiError ? error.message : t("error.network"));
@@ -176,9 +270,13 @@ async function main() {
     });
   }
   i18n.onLanguageChange(render);
-  await loadSnapshot();
-  connect({ onEvent: onLive, onState: (s) => { liveState = s === "live" ? "live" : "polling"; render(); } });
-  setInterval(() => { if (!document.hidden) loadSnapshot().catch(() => {}); }, 5000);
+  await refresh();
+  connect({
+    path: `/api/v1/live?warehouse=${encodeURIComponent(warehouse)}`,
+    onMessage,
+    onState: (s) => { liveState = s === "live" ? "live" : "polling"; render(); },
+  });
+  setInterval(() => { if (!document.hidden) refresh().catch(() => {}); }, 10000);
   setInterval(drawScans, 15000);
   document.body.dataset.screen = "ready";
 }
