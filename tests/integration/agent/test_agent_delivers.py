@@ -129,3 +129,25 @@ async def test_a_scan_the_server_refuses_is_kept_as_refused_and_not_sent_again(
         assert durable.count("pending") == 0
     assert [(r.entry.body["raw"], r.status) for r in refused] == [("]C0LPN-NOSUCH", 404)]
     assert "LPN-NOSUCH" in refused[0].answer
+
+
+async def test_a_backlog_sent_again_after_its_answer_was_lost_is_recorded_once(
+    site: Site, server_url: str, tmp_path: Path
+) -> None:
+    scans = [{"raw": raw, "scanned_at": None, "epc": None} for raw in lpns(1, 120)]
+    with DurableQueue(tmp_path / "first.sqlite") as first:
+        keys = [first.put("scan", body).key for body in scans]
+    # The same backlog, same keys, in a second file: as if the agent died after the server applied
+    # the batches but before it could mark them delivered.
+    with DurableQueue(tmp_path / "again.sqlite") as again:
+        for key, body in zip(keys, scans, strict=True):
+            again.put("scan", body, key=key)
+    answers = []
+    for queue in ("first.sqlite", "again.sqlite"):
+        async with agent_for([], tmp_path / queue, server_url, site.agent_token) as agent:
+            await eventually(lambda a=agent: a.queue.count() == 0, within=20)  # type: ignore[misc]
+        with DurableQueue(tmp_path / queue, owner=False) as durable:
+            answers.append([(r.entry.key, r.status, r.answer) for r in durable.history()])
+    assert site.recorded() == lpns(1, 120)
+    assert answers[1] == answers[0]  # the second time round the server replayed its first answers
+    assert [key for key, _, _ in answers[0]] == keys
