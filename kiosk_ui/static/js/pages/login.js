@@ -13,7 +13,8 @@ function destination(role) {
 
 async function main() {
   const available = await i18n.languages();
-  await i18n.setLanguage(i18n.preferred(available, null), { remember: false });
+  const wanted = new URLSearchParams(location.search).get("lang");
+  await i18n.setLanguage(wanted || i18n.preferred(available, null), { remember: Boolean(wanted) });
   const select = document.querySelector("select.lang");
   select.replaceChildren(...available.map((l) => new Option(l.name, l.code)));
   select.value = i18n.language();
