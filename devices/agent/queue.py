@@ -119,6 +119,23 @@ class DurableQueue:
             )
         return Entry(seq=int(cursor.lastrowid or 0), key=key, kind=kind, body=body, queued_at=queued_at)
 
+    def put_many(self, events: Iterable[tuple[EventKind, dict[str, Any]]]) -> list[Entry]:
+        """Append several events in one fsync'd commit (all or none), in the order given."""
+        queued_at = datetime.now(UTC)
+        rows = [
+            (str(uuid.uuid4()), kind, json.dumps(body, separators=(",", ":"), ensure_ascii=False), body)
+            for kind, body in events
+        ]
+        entries: list[Entry] = []
+        with self._transaction() as db:
+            for key, kind, text, body in rows:
+                cursor = db.execute(
+                    "INSERT INTO events (key, kind, body, queued_at) VALUES (?, ?, ?, ?)",
+                    (key, kind, text, queued_at.isoformat()),
+                )
+                entries.append(Entry(int(cursor.lastrowid or 0), key, kind, body, queued_at))
+        return entries
+
     def pending(self, limit: int = 500) -> list[Entry]:
         """The oldest events not yet answered, in the order they were acknowledged."""
         with self._mutex:

@@ -151,3 +151,18 @@ async def test_a_backlog_sent_again_after_its_answer_was_lost_is_recorded_once(
     assert site.recorded() == lpns(1, 120)
     assert answers[1] == answers[0]  # the second time round the server replayed its first answers
     assert [key for key, _, _ in answers[0]] == keys
+
+
+async def test_a_batch_refused_as_a_whole_is_resent_scan_by_scan_and_only_the_bad_scan_is_refused(
+    site: Site, server_url: str, tmp_path: Path
+) -> None:
+    too_long = "]C0" + "X" * 5000  # the server takes at most 4096 characters of scan text
+    raws = [*lpns(1, 3), too_long, *lpns(5, 7)]
+    with DurableQueue(tmp_path / "q.sqlite") as queue:
+        queue.put_many([("scan", {"raw": raw, "scanned_at": None, "epc": None}) for raw in raws])
+    async with agent_for([], tmp_path / "q.sqlite", server_url, site.agent_token) as agent:
+        await eventually(lambda: agent.queue.count() == 0, within=20)
+    with DurableQueue(tmp_path / "q.sqlite", owner=False) as queue:
+        refused = [(r.entry.seq, r.status) for r in queue.history() if r.status == 422]
+    assert refused == [(4, 422)]
+    assert site.recorded() == [*lpns(1, 3), *lpns(5, 7)]

@@ -28,6 +28,15 @@ def test_events_come_out_in_the_order_they_were_put(path: Path) -> None:
         assert [e.body["raw"] for e in queue.pending()] == [scan(n)["raw"] for n in range(1, 21)]
 
 
+def test_events_put_together_keep_their_order_and_each_get_a_key(path: Path) -> None:
+    with DurableQueue(path) as queue:
+        queue.put("scan", scan(1))
+        together = queue.put_many([("scan", scan(n)) for n in (2, 3, 4)])
+        assert [e.body["raw"] for e in queue.pending()] == [scan(n)["raw"] for n in (1, 2, 3, 4)]
+        assert queue.pending()[1:] == together
+        assert len({e.key for e in together}) == 3
+
+
 def test_pending_returns_at_most_the_limit_oldest_first(path: Path) -> None:
     with DurableQueue(path) as queue:
         for n in range(1, 11):
