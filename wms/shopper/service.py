@@ -15,6 +15,7 @@ from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment import service as fulfilment
+from wms.fulfilment.model import check_carton_weight
 from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Shipment, Shopper, TrackingEvent
 from wms.identity.model import Principal
 from wms.inventory.tables import Item, Location, Quant, Warehouse
@@ -205,6 +206,7 @@ def gather_evidence(
     carton = session.get(Carton, shipment.carton_id)
     packed: dict[str, int] = {}
     serials: dict[str, list[str]] = {}
+    weights: dict[str, int] = {}
     if carton is not None:
         rows = session.exec(
             select(CartonItem, Item)
@@ -213,11 +215,19 @@ def gather_evidence(
         ).all()
         for row, item in rows:
             packed[item.sku] = packed.get(item.sku, 0) + row.quantity
+            weights[item.sku] = item.weight_g
             if row.serial:
                 serials.setdefault(item.sku, []).append(row.serial)
-    expected = carton.expected_weight_g if carton else 0
     shipping = kaeru.site.shipping
-    tolerance = max(int(expected * shipping.weight_tolerance_pct / 100), shipping.weight_tolerance_min_g)
+    # The same weight rule the pack station closed the carton under.
+    check = check_carton_weight(
+        item_weights_g=[weights[sku] for sku, units in packed.items() for _ in range(units)],
+        tare_g=shipping.carton_tare_g,
+        measured_g=carton.weight_g or 0 if carton else 0,
+        tolerance_pct=shipping.weight_tolerance_pct,
+        tolerance_min_g=shipping.weight_tolerance_min_g,
+    )
+    expected, tolerance = check.expected_g, check.tolerance_g
     earlier = session.exec(
         select(DeliveryClaim.resolution).where(DeliveryClaim.shopper_id == order.shopper_id)
     ).all()

@@ -1,4 +1,4 @@
-"""Delivery-date estimates: the storefront's cart question, an order's promise, and recompute on carrier events."""
+"""Delivery-date estimates: the storefront cart question, an order's promise, recompute on carrier events."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from wms.fulfilment.tables import Order, Shipment
 
 
 def test_the_storefront_gets_a_delivery_date_and_range_for_a_cart_by_postal_code(floor: Floor) -> None:
-    answer = floor.call("POST", "/api/v1/edd", "integrator", json={
-        "destination": {"country": "US", "postal_code": "94105"}, "lines": [{"sku": "TEE-M", "quantity": 2}],
-        "confidence": 0.9})
+    answer = floor.call(
+        "POST",
+        "/api/v1/edd",
+        "integrator",
+        json={
+            "destination": {"country": "US", "postal_code": "94105"},
+            "lines": [{"sku": "TEE-M", "quantity": 2}],
+            "confidence": 0.9,
+        },
+    )
     services = {(e["carrier"], e["service"]) for e in answer["estimates"]}
-    assert ("UPS", "GROUND") in services and ("UPS", "NEXTDAY") in services
+    assert ("UPS", "GROUND") in services
+    assert ("UPS", "NEXTDAY") in services
     for estimate in answer["estimates"]:
         assert estimate["earliest"] <= estimate["on"] <= estimate["latest"]
         assert date.fromisoformat(estimate["on"]) > date.today() - timedelta(days=1)
@@ -25,8 +33,16 @@ def test_the_storefront_gets_a_delivery_date_and_range_for_a_cart_by_postal_code
 
 
 def test_a_cart_with_an_unknown_sku_gets_no_estimate(floor: Floor) -> None:
-    refused = floor.call("POST", "/api/v1/edd", "integrator", expect=422, json={
-        "destination": {"country": "US", "postal_code": "94105"}, "lines": [{"sku": "GHOST", "quantity": 1}]})
+    refused = floor.call(
+        "POST",
+        "/api/v1/edd",
+        "integrator",
+        expect=422,
+        json={
+            "destination": {"country": "US", "postal_code": "94105"},
+            "lines": [{"sku": "GHOST", "quantity": 1}],
+        },
+    )
     assert "GHOST" in refused["message"]
 
 
@@ -42,11 +58,15 @@ def test_a_tracking_event_recomputes_the_shipments_estimated_delivery(floor: Flo
     shipped = ship(floor, "E-2", [("TEE-M", 1)])
     before = date.today() + timedelta(days=40)
     with floor.kaeru.db.read() as session:
-        shipment = session.exec(select(Shipment).where(Shipment.tracking_number == shipped["tracking_number"])).one()
+        shipment = session.exec(
+            select(Shipment).where(Shipment.tracking_number == shipped["tracking_number"])
+        ).one()
     assert shipment.estimated_delivery is None
     track(floor, shipped["tracking_number"], "out_for_delivery", location="Springfield, IL")
     with floor.kaeru.db.read() as session:
-        shipment = session.exec(select(Shipment).where(Shipment.tracking_number == shipped["tracking_number"])).one()
+        shipment = session.exec(
+            select(Shipment).where(Shipment.tracking_number == shipped["tracking_number"])
+        ).one()
     assert shipment.estimated_delivery is not None
     assert date.today() - timedelta(days=1) <= shipment.estimated_delivery < before
 

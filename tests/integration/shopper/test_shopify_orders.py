@@ -71,10 +71,15 @@ def test_shop_line_items_customer_locale_and_address_map_onto_the_order(floor: F
         shopper = session.get(Shopper, order.shopper_id)
     assert (line.quantity, line.unit_price_minor) == (3, 1999)
     assert order.external_id == "shopify:42"
-    assert order.ship_to["postal_code"] == "62701" and order.ship_to["country"] == "US"
+    assert order.ship_to["postal_code"] == "62701"
+    assert order.ship_to["country"] == "US"
     assert (order.carrier, order.service) == ("UPS", "GROUND")
-    assert shopper is not None and (shopper.email, shopper.name, shopper.locale) == (
-        "hana@example.jp", "Hana Sato", "ja")
+    assert shopper is not None
+    assert (shopper.email, shopper.name, shopper.locale) == (
+        "hana@example.jp",
+        "Hana Sato",
+        "ja",
+    )
 
 
 def test_a_shop_order_for_an_unknown_sku_is_refused_as_unusable(floor: Floor) -> None:
