@@ -221,27 +221,32 @@ def ship_fast(
     email: str,
     locale: str = "en",
     delivered_days_ago: int | None = 2,
+    existing: bool = False,
 ) -> dict[str, Any]:
-    """Create, pick, pack, ship and deliver an order through the fulfilment service, in one transaction."""
+    """Create (unless `existing`), pick, pack, ship and deliver an order through the fulfilment service,
+    in one transaction."""
     kaeru = floor.kaeru
 
     def work(session: Any) -> dict[str, Any]:
         warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
         who = Principal(kind="user", role="manager", warehouse_id=warehouse.id, user_id=None, name="test")
-        order = fulfilment.create_order(
-            session,
-            principal=who,
-            warehouse=warehouse,
-            site=kaeru.site,
-            new=fulfilment.NewOrder(
-                number=number,
-                shopper_email=email,
-                shopper_name="Pat Shopper",
-                shopper_locale=locale,
-                ship_to={"country": "US"},
-                lines=[fulfilment.NewLine(sku, qty) for sku, qty in lines],
-            ),
-        )
+        if existing:
+            order = session.exec(select(Order).where(Order.number == number)).one()
+        else:
+            order = fulfilment.create_order(
+                session,
+                principal=who,
+                warehouse=warehouse,
+                site=kaeru.site,
+                new=fulfilment.NewOrder(
+                    number=number,
+                    shopper_email=email,
+                    shopper_name="Pat Shopper",
+                    shopper_locale=locale,
+                    ship_to={"country": "US"},
+                    lines=[fulfilment.NewLine(sku, qty) for sku, qty in lines],
+                ),
+            )
         assert order.status == "reserved", f"{number} could not be reserved: {order.status}"
         [task] = fulfilment.create_pick_tasks(
             session, principal=who, warehouse=warehouse, mode="single", order_numbers=[number]

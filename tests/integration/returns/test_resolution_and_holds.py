@@ -411,3 +411,74 @@ def test_the_station_agent_scans_a_parcel_and_its_item_with_its_own_token(catalo
         ).one()
     assert entry.to_location_id == station_location.id
     assert entry.device_id is not None
+
+
+def test_the_shopper_is_told_when_the_exchange_ships(catalogue: Catalogue) -> None:
+    small = _stock(catalogue, "CHINO-30", 1, variant_group=f"CHINO{catalogue.tag}")
+    large = _stock(catalogue, "CHINO-32", 2, variant_group=f"CHINO{catalogue.tag}")
+    rma, unit = _arrived(catalogue, small, reason="size_too_small", outcome="exchange", exchange_sku=large)
+    grade(catalogue.floor, unit["id"], LIKE_NEW_APPAREL)
+    number = catalogue.floor.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["lines"][0][
+        "exchange_order"
+    ]
+    sent = ship_fast(
+        catalogue.floor, number, [(large, 1)], email=catalogue.email(), existing=True, delivered_days_ago=None
+    )
+    catalogue.floor.call(
+        "POST",
+        "/api/v1/tracking/events",
+        "integrator",
+        json={
+            "tracking_number": sent["tracking_number"],
+            "kind": "in_transit",
+            "at": datetime.now(UTC).isoformat(),
+        },
+    )
+    [email] = _messages(catalogue, "email", "exchange.shipped", rma["code"])
+    assert email["context"]["exchange"]["order"] == number
+    assert email["context"]["exchange"]["shipment"]["tracking_number"] == sent["tracking_number"]
+
+
+def test_staff_authorising_a_return_can_have_its_label_printed_at_the_station(catalogue: Catalogue) -> None:
+    sku = _stock(catalogue, "GILET", 1)
+    order = ship_fast(catalogue.floor, catalogue.order_number(), [(sku, 1)], email=catalogue.email())
+    rma = catalogue.floor.call(
+        "POST",
+        "/api/v1/returns",
+        "associate",
+        expect=201,
+        json={
+            "warehouse": "WH1",
+            "order": order["number"],
+            "print_label": True,
+            "station": "RET-2",
+            "lines": [{"sku": sku, "quantity": 1, "reason": "not_as_described"}],
+        },
+    )
+    with catalogue.floor.kaeru.db.read() as session:
+        jobs = [
+            m.payload
+            for m in session.exec(select(OutboxMessage).where(OutboxMessage.topic == "print.return_label"))
+        ]
+    job = next(j for j in jobs if j.get("rma_number") == rma["code"])
+    assert (job["printer"], job["qr_payload"]) == ("tcp://127.0.0.1:9102", rma["qr_payload"])
+
+
+def test_only_a_manager_may_accept_a_return_after_the_window(catalogue: Catalogue) -> None:
+    sku = _stock(catalogue, "CAPE", 1, quantity=3)
+    order = ship_fast(
+        catalogue.floor, catalogue.order_number(), [(sku, 2)], email=catalogue.email(), delivered_days_ago=45
+    )
+    body = {
+        "warehouse": "WH1",
+        "order": order["number"],
+        "allow_outside_window": True,
+        "lines": [{"sku": sku, "quantity": 1, "reason": "changed_mind"}],
+    }
+    catalogue.floor.call("POST", "/api/v1/returns", "associate", expect=422, json=body)
+    late = catalogue.floor.call("POST", "/api/v1/returns", "manager", expect=201, json=body)
+    assert late["outside_window"] is True
+    refused = authorise(
+        catalogue.floor, order, [{"sku": sku, "quantity": 1, "reason": "changed_mind"}], expect=422
+    )
+    assert "return window closed" in refused["message"]
