@@ -59,8 +59,12 @@ async function loadOrder(number) {
 }
 
 async function refresh() {
-  if (state.carton) state.carton = await get(`/api/v1/packing/cartons/${state.carton.sscc}`);
-  if (state.order) state.order = (await loadOrder(state.order.number)) || state.order;
+  const [carton, order] = await Promise.all([
+    state.carton ? get(`/api/v1/packing/cartons/${state.carton.sscc}`) : null,
+    state.order ? loadOrder(state.order.number) : null,
+  ]);
+  if (carton) state.carton = carton;
+  if (order) state.order = order;
   render();
 }
 
@@ -79,8 +83,7 @@ async function handleScan(scan) {
   const data = result.data || {};
   if (data.order && data.carton && data.left_to_pack === undefined) {
     state.shipment = null;
-    state.order = await loadOrder(data.order);
-    state.carton = await get(`/api/v1/packing/cartons/${data.carton}`);
+    [state.order, state.carton] = await Promise.all([loadOrder(data.order), get(`/api/v1/packing/cartons/${data.carton}`)]);
     document.getElementById("labels-card").classList.add("hidden");
     signal(banner, "good", t("pack.started", { order: data.order }), t("pack.scan_items"));
   } else if (data.left_to_pack !== undefined) {
