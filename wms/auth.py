@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -20,12 +21,28 @@ def get_kaeru(request: Request) -> Kaeru:
 KaeruDep = Annotated[Kaeru, Depends(get_kaeru)]
 
 
+# Token -> (principal, looked up at). A scan arrives every few hundred milliseconds from each
+# handheld; looking its token up once every few seconds instead of per scan keeps the scan path
+# short. A revoked token or disabled account stops working within this many seconds.
+PRINCIPAL_TTL_S = 5.0
+_principals: dict[str, tuple[Principal, float]] = {}
+
+
 def current_principal(kaeru: KaeruDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorised("sign in first: send 'Authorization: Bearer <token>'")
     token = authorization.split(" ", 1)[1].strip()
+    cache_key = f"{id(kaeru)}:{token}"
+    cached = _principals.get(cache_key)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < PRINCIPAL_TTL_S:
+        return cached[0]
     with kaeru.db.read() as session:
-        return principal_for_token(session, token)
+        principal = principal_for_token(session, token)
+    if len(_principals) > 10_000:
+        _principals.clear()
+    _principals[cache_key] = (principal, now)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -47,17 +48,18 @@ def _replay_or_refuse(record: IdempotencyRecord, digest: str) -> Outcome | None:
     return None
 
 
-def _claim(db: Database, client: str, key: str, digest: str) -> Outcome | None:
-    """Claim the key; returns a stored outcome when this is a replay."""
+def _claim(db: Database, client: str, key: str, digest: str) -> Outcome | int:
+    """Claim the key: the claim's id, or the stored outcome when this is a replay."""
 
-    def claim(session: Session) -> Outcome | None:
+    def claim(session: Session) -> Outcome | int:
         existing = session.exec(
             select(IdempotencyRecord).where(IdempotencyRecord.client == client, IdempotencyRecord.key == key)
         ).first()
         if existing is None:
-            session.add(IdempotencyRecord(client=client, key=key, request_hash=digest))
+            record = IdempotencyRecord(client=client, key=key, request_hash=digest)
+            session.add(record)
             session.flush()
-            return None
+            return record.id or 0
         stored = _replay_or_refuse(existing, digest)
         if stored is not None:
             return stored
@@ -65,7 +67,7 @@ def _claim(db: Database, client: str, key: str, digest: str) -> Outcome | None:
             raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
         existing.created_at = utcnow()  # take over a claim its crashed owner left behind
         session.add(existing)
-        return None
+        return existing.id or 0
 
     for _ in range(3):
         try:
@@ -75,13 +77,11 @@ def _claim(db: Database, client: str, key: str, digest: str) -> Outcome | None:
     raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
 
 
-def _finish(session: Session, client: str, key: str, outcome: Outcome) -> None:
-    record = session.exec(
-        select(IdempotencyRecord).where(IdempotencyRecord.client == client, IdempotencyRecord.key == key)
-    ).one()
-    record.state = "done"
-    record.status_code, record.response = outcome
-    session.add(record)
+def _finish(session: Session, claim_id: int, outcome: Outcome) -> None:
+    session.execute(
+        update(IdempotencyRecord).where(IdempotencyRecord.id == claim_id)  # type: ignore[arg-type]
+        .values(state="done", status_code=outcome[0], response=outcome[1])
+    )
 
 
 def _release(db: Database, client: str, key: str) -> None:
@@ -101,13 +101,13 @@ def run_once(
     """Run `work` at most once per (client, key); later calls with the same body get its outcome."""
     key = check_key(key)
     digest = request_hash(body)
-    stored = _claim(db, client, key, digest)
-    if stored is not None:
-        return stored
+    claimed = _claim(db, client, key, digest)
+    if not isinstance(claimed, int):
+        return claimed
 
     def effect(session: Session) -> Outcome:
         outcome = work(session)
-        _finish(session, client, key, outcome)
+        _finish(session, claimed, outcome)
         return outcome
 
     try:
@@ -119,7 +119,7 @@ def run_once(
         outcome = (exc.status_code, exc.body())
 
         def remember(session: Session) -> None:
-            _finish(session, client, key, outcome)
+            _finish(session, claimed, outcome)
 
         db.write(remember)  # a refusal is a final answer: a retry gets the same one
         raise

@@ -224,7 +224,7 @@ def test_random_floor_activity_keeps_the_ledger_and_on_hand_in_agreement(kaeru: 
     Warehouse_.kaeru = kaeru
     run_state_machine_as_test(
         Warehouse_,
-        settings=settings(max_examples=20, stateful_step_count=30, deadline=None,
+        settings=settings(max_examples=14, stateful_step_count=30, deadline=None,
                           suppress_health_check=list(HealthCheck)),
     )
     with kaeru.db.read() as session:
