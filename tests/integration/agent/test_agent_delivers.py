@@ -14,6 +14,7 @@ from devices.agent.agent import AgentOptions, StationAgent
 from devices.agent.queue import DurableQueue
 from devices.agent.sender import ServerLink
 from devices.supervisor import Backoff, DeviceSpec
+from simulators.llrp import LlrpReaderSimulator, RadioSettings, sample_tags
 from simulators.scale import ScaleSimulator
 from simulators.scanner import ScannerSimulator
 from tests.integration.agent.conftest import STATION, Site, eventually, prepare
@@ -166,3 +167,27 @@ async def test_a_batch_refused_as_a_whole_is_resent_scan_by_scan_and_only_the_ba
         refused = [(r.entry.seq, r.status) for r in queue.history() if r.status == 422]
     assert refused == [(4, 422)]
     assert site.recorded() == [*lpns(1, 3), *lpns(5, 7)]
+
+
+async def test_each_rfid_tag_arriving_at_the_reader_is_recorded_once_by_its_epc(
+    site: Site, server_url: str, tmp_path: Path
+) -> None:
+    tags = sample_tags(8, antennas=2)
+    epcs = {epc for on_antenna in tags.values() for epc in on_antenna}
+    # Session 0: the reader reports every tag again at every round, several times over.
+    reader = LlrpReaderSimulator(
+        tags=tags, settings=RadioSettings(antennas=2, round_s=0.02, duplicates=3, miss_rate=0.0, seed=3)
+    )
+    await reader.start()
+    try:
+        devices = [
+            DeviceSpec("RET-1-RFID", f"{reader.url}?antennas=1,2&session=0&report_ms=100&window_ms=300")
+        ]
+        async with agent_for(devices, tmp_path / "q.sqlite", server_url, site.agent_token):
+            await eventually(lambda: len(site.recorded()) >= len(epcs), within=15)
+            await asyncio.sleep(1.0)  # several more read windows: a repeated tag would be sent now
+    finally:
+        await reader.stop()
+    recorded = site.recorded()
+    assert sorted(recorded) == sorted(f"EPC:{epc}" for epc in epcs)
+    assert reader.stats.reads > 3 * len(epcs)
