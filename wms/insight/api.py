@@ -61,15 +61,15 @@ def everything(
 ) -> dict[str, Any]:
     with kaeru.db.read() as session:
         wid = _warehouse_id(session, principal, warehouse)
-        args = {"warehouse_id": wid, "since": since, "until": until}
-        return {
-            "since": since,
-            "until": until,
-            "reasons": service.reasons(session, **args),
-            "grades": service.grades(session, **args),
-            "dispositions": service.dispositions(session, **args),
-            "recovery": service.recovery(session, **args),
-            "dock_to_stock": service.dock_to_stock(session, **args),
+        return {"since": since, "until": until} | {
+            name: query(session, warehouse_id=wid, since=since, until=until)
+            for name, query in (
+                ("reasons", service.reasons),
+                ("grades", service.grades),
+                ("dispositions", service.dispositions),
+                ("recovery", service.recovery),
+                ("dock_to_stock", service.dock_to_stock),
+            )
         }
 
 

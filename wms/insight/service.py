@@ -26,8 +26,8 @@ def reasons(
     """Why things come back, per SKU and per category (units asked to be returned)."""
     statement = (
         select(Item.sku, Item.category, ReturnLine.reason, ReturnLine.quantity)
-        .join(ReturnAuthorisation, ReturnAuthorisation.id == ReturnLine.rma_id)
-        .join(Item, Item.id == ReturnLine.item_id)
+        .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnLine.rma_id)
+        .join(Item, col(Item.id) == ReturnLine.item_id)
         .where(
             ReturnAuthorisation.warehouse_id == warehouse_id,
             ReturnAuthorisation.kind == "authorised",
@@ -92,7 +92,7 @@ def dock_to_stock(
     """Seconds from the parcel's scan at the station to each unit's put-away."""
     statement = (
         select(ReturnParcel.scanned_at, ReturnUnit.put_away_at)
-        .join(ReturnParcel, ReturnParcel.id == ReturnUnit.parcel_id)
+        .join(ReturnParcel, col(ReturnParcel.id) == ReturnUnit.parcel_id)
         .where(ReturnUnit.warehouse_id == warehouse_id, col(ReturnUnit.put_away_at).is_not(None))
     )
     rows = session.exec(_period(statement, ReturnUnit.put_away_at, since, until)).all()

@@ -559,7 +559,7 @@ def list_holds(kaeru: KaeruDep, principal: Reviewer, status: str = "open") -> li
     with kaeru.db.read() as session:
         statement = (
             select(ReturnHold, ReturnAuthorisation)
-            .join(ReturnAuthorisation, ReturnAuthorisation.id == ReturnHold.rma_id)
+            .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnHold.rma_id)
             .where(ReturnHold.status == status)
         )
         if principal.warehouse_id is not None:

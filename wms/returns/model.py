@@ -557,7 +557,7 @@ class IntakeFacts:
 
 def signals(facts: IntakeFacts) -> list[str]:
     """Every fraud signal these facts raise, in a fixed order."""
-    found = []
+    found: list[str] = []
     for match in ("serial_swap", "different_item", "different_variant", "not_ours"):
         if match in facts.matches:
             found.append(match)

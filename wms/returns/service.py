@@ -152,7 +152,7 @@ def item_facts(item: Item) -> model.ItemFacts:
 def _returned_so_far(session: Session, order_line_id: int, *, excluding_rma: int | None = None) -> int:
     statement = (
         select(func.coalesce(func.sum(ReturnLine.quantity), 0))
-        .join(ReturnAuthorisation, ReturnAuthorisation.id == ReturnLine.rma_id)
+        .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnLine.rma_id)
         .where(
             ReturnLine.order_line_id == order_line_id,
             ReturnAuthorisation.kind == "authorised",
@@ -219,20 +219,20 @@ def shopper_history(session: Session, shopper_id: int) -> model.ShopperHistory:
         session.exec(
             select(func.count())
             .select_from(ReturnUnit)
-            .join(ReturnAuthorisation, ReturnAuthorisation.id == ReturnUnit.rma_id)
+            .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnUnit.rma_id)
             .where(ReturnAuthorisation.shopper_id == shopper_id, ReturnUnit.match != "missing")
         ).one()
     )
     kept = int(
         session.exec(
             select(func.coalesce(func.sum(ReturnLine.quantity), 0))
-            .join(ReturnAuthorisation, ReturnAuthorisation.id == ReturnLine.rma_id)
+            .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnLine.rma_id)
             .where(ReturnAuthorisation.shopper_id == shopper_id, ReturnLine.keep_it)
         ).one()
     )
     holds = session.exec(
         select(ReturnHold.status)
-        .join(ReturnAuthorisation, ReturnAuthorisation.id == ReturnHold.rma_id)
+        .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnHold.rma_id)
         .where(ReturnAuthorisation.shopper_id == shopper_id)
     ).all()
     paid_back = int(
@@ -270,7 +270,7 @@ def exchange_candidates(session: Session, item: Item, warehouse_id: int) -> list
     for variant in variants:
         free = session.exec(
             select(func.coalesce(func.sum(Quant.quantity - Quant.reserved), 0))
-            .join(Location, Location.id == Quant.location_id)
+            .join(Location, col(Location.id) == Quant.location_id)
             .where(
                 Quant.item_id == variant.id,
                 Quant.condition == "new",
@@ -1144,7 +1144,7 @@ def _serial_lookups(order_id: int | None, serial: str) -> list[Any]:
     if order_id is not None:
         lookups.append(
             select(CartonItem.item_id)
-            .join(Carton, Carton.id == CartonItem.carton_id)
+            .join(Carton, col(Carton.id) == CartonItem.carton_id)
             .where(Carton.order_id == order_id, CartonItem.serial == serial)
         )
     lookups.append(select(CartonItem.item_id).where(CartonItem.serial == serial))
@@ -1157,8 +1157,8 @@ def _shipped(session: Session, order_id: int | None) -> tuple[dict[int, frozense
         return {}, frozenset()
     rows = session.exec(
         select(CartonItem.item_id, CartonItem.serial)
-        .join(Carton, Carton.id == CartonItem.carton_id)
-        .join(Shipment, Shipment.carton_id == Carton.id)
+        .join(Carton, col(Carton.id) == CartonItem.carton_id)
+        .join(Shipment, col(Shipment.carton_id) == Carton.id)
         .where(Carton.order_id == order_id, Shipment.status != "label_created")
     ).all()
     serials: dict[int, set[str]] = defaultdict(set)
@@ -1334,7 +1334,7 @@ def _destination(
     if spec.prefer_item_home:
         home = session.exec(
             select(Location)
-            .join(Quant, Quant.location_id == Location.id)
+            .join(Quant, col(Quant.location_id) == Location.id)
             .where(
                 Quant.item_id == item.id,
                 Quant.condition == "new",
