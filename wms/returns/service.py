@@ -97,10 +97,12 @@ def rma_by_token(session: Session, token: str) -> ReturnAuthorisation:
     return rma
 
 
-def rma_lines(session: Session, rma_id: int) -> list[ReturnLine]:
-    return list(
-        session.exec(select(ReturnLine).where(ReturnLine.rma_id == rma_id).order_by(col(ReturnLine.id)))
-    )
+def rma_lines(session: Session, rma_id: int, *, lock: bool = False) -> list[ReturnLine]:
+    """The RMA's lines; with `lock`, row-locked (PostgreSQL): two stations count units one at a time."""
+    statement = select(ReturnLine).where(ReturnLine.rma_id == rma_id).order_by(col(ReturnLine.id))
+    if lock:
+        statement = statement.with_for_update()
+    return list(session.exec(statement.execution_options(populate_existing=lock)))
 
 
 def rma_units(session: Session, rma_id: int) -> list[ReturnUnit]:
@@ -1186,7 +1188,7 @@ def receive_unit(
         raise Invalid("the quantity must be at least 1")
     if parcel.status != "open":
         raise Conflict("this parcel is closed: scan the next parcel")
-    rma = session.get(ReturnAuthorisation, parcel.rma_id)
+    rma = session.get(ReturnAuthorisation, parcel.rma_id, with_for_update=True, populate_existing=True)
     assert rma is not None
     if rma.status not in OPEN_STATES:
         raise Conflict(f"{rma_code(rma)} is {rma.status}")
@@ -1219,7 +1221,7 @@ def receive_unit(
     elif item is not None and found.serial and item.tracking != "serial":
         found = Identified(item, "", found.scanned)  # a serial on an untracked item is not kept in stock
     shipped_serials, shipped_items = _shipped(session, rma.order_id)
-    lines = [line for line in rma_lines(session, rma.id or 0) if not line.keep_it]
+    lines = [line for line in rma_lines(session, rma.id or 0, lock=True) if not line.keep_it]
     location = _receiving_location(
         session, parcel.warehouse_id, session.get(Station, parcel.station_id) if parcel.station_id else None
     )
@@ -1366,6 +1368,9 @@ def grade_unit(
 ) -> dict[str, Any]:
     """Grade a unit from the checklist, decide where it goes, tag it, and resolve it if nothing stops that."""
     config = config_of(kaeru)
+    session.refresh(
+        unit, with_for_update=True
+    )  # two screens grading one unit: the second waits, then sees it
     if unit.status != "received":
         raise Conflict(
             f"unit {unit.id} is {unit.status}: it cannot be graded again"
@@ -1504,6 +1509,7 @@ def put_away(
     session: Session, *, kaeru: Kaeru, principal: Principal, unit: ReturnUnit, location_code: str
 ) -> dict[str, Any]:
     """The graded unit reaches its destination: the ledger moves it out of the returns station."""
+    session.refresh(unit, with_for_update=True)
     if unit.status != "graded":
         raise Conflict(f"unit {unit.id} is {unit.status}; only a graded unit is put away")
     destination = session.get(Location, unit.destination_location_id)
@@ -1685,7 +1691,11 @@ def resolve_unit(
     """Refund, credit or exchange one graded unit under the policy (or nothing for an extra unit)."""
     if unit.resolution or unit.status not in ("graded", "put_away"):
         return None
-    line = session.get(ReturnLine, unit.line_id) if unit.line_id else None
+    line = (
+        session.get(ReturnLine, unit.line_id, with_for_update=True, populate_existing=True)
+        if unit.line_id
+        else None
+    )
     if line is None or unit.match in ("extra", "not_ours", "different_item"):
         unit.resolution, unit.resolved_at = "none", utcnow()
         unit.resolution_detail = {"why": f"{unit.match}: nothing was authorised for this unit"}
@@ -1774,6 +1784,7 @@ def on_return_tracking(session: Session, principal: Principal, event: dict[str, 
     ).first()
     if rma is None or not principal.sees_warehouse(rma.warehouse_id):
         return False
+    session.refresh(rma, with_for_update=True)
     if rma.first_carrier_scan_at is not None or rma.status not in ("authorised", "in_transit"):
         return True  # a repeat or a late event: nothing more to do
     rma.first_carrier_scan_at = event["at"]
@@ -1834,6 +1845,7 @@ def decide_hold(
     """A manager's decision on a held return: approve (resolve as usual) or reject (no refund)."""
     if not principal.can("returns.review"):
         raise Forbidden("only a manager may decide a held return")
+    session.refresh(hold, with_for_update=True)
     if hold.status != "open":
         raise Conflict(f"hold {hold.id} was already {hold.status} by {hold.decided_by}")
     rma = session.get(ReturnAuthorisation, hold.rma_id)
