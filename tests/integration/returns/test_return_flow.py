@@ -97,7 +97,13 @@ def test_a_return_goes_from_request_to_refund_with_the_shopper_told_in_their_lan
     assert refund["data"]["money"]["amount_minor"] == 4000
     assert refund["data"]["money"]["currency"] == "USD"
     assert refund["data"]["rma"]["code"] == rma["code"]
+    graded_hook = next(m.payload for m in outbox(floor, "webhook", "return.graded"))
+    assert graded_hook["data"]["unit"]["disposition"] == "restock_new"
+    label = authorised[0].payload["context"]
+    assert label["rma"]["tracking_number"] == rma["tracking_number"]
+    assert label["return_to"]["city"] == "Memphis"
     live = {m.topic: m.payload for m in outbox(floor, "live")}
+    assert live["return.received"]["rma"] == rma["code"]
     assert live["return.graded"]["grade"] == "A"
     assert live["return.graded"]["disposition"] == "restock_new"
     assert live["return.put_away"]["location"] == "A-01-1"
