@@ -38,8 +38,11 @@ class Unreachable(RuntimeError):
 class ServerLink:
     """HTTP calls to one Kaeru server as one station agent (bearer device token)."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, per_event: float = 0.1) -> None:
         self.base_url = base_url.rstrip("/")
+        # A batch may take the server a while (each scan is routed and recorded): allow for its size,
+        # so a slow but working server is not taken for a dead one and sent the same batch again.
+        self.timeout, self.per_event = timeout, per_event
         self.client = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}"},
@@ -49,11 +52,14 @@ class ServerLink:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def _post(self, path: str, body: dict[str, Any], key: str | None) -> tuple[int | None, Any, str]:
+    async def _post(
+        self, path: str, body: dict[str, Any], key: str | None, events: int = 1
+    ) -> tuple[int | None, Any, str]:
         headers = {"Idempotency-Key": key} if key else {}
+        timeout = httpx.Timeout(self.timeout + self.per_event * events, connect=min(self.timeout, 3.0))
         try:
-            response = await self.client.post(path, json=body, headers=headers)
-        except httpx.TransportError as exc:  # refused, reset, timed out, DNS: no answer
+            response = await self.client.post(path, json=body, headers=headers, timeout=timeout)
+        except httpx.RequestError as exc:  # refused, reset, timed out, DNS, garbled answer: no answer
             return None, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         try:
             answer = response.json()
@@ -65,7 +71,7 @@ class ServerLink:
         """Ask the server who the agent is: confirms the URL is a Kaeru server and the token works."""
         try:
             response = await self.client.get(ME_PATH)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise Unreachable(f"{self.base_url}: {type(exc).__name__} {exc}".rstrip()) from exc
         if response.status_code == 401:
             raise BadToken(f"{self.base_url} refused the agent's token (401)")
@@ -88,7 +94,7 @@ class ServerLink:
     async def deliver(self, run: Sequence[Entry]) -> Outcome:
         """Send one run of queued events (see devices.agent.model.next_run) and read the answer."""
         request = request_for(run)
-        status, answer, problem = await self._post(request.path, request.body, request.key)
+        status, answer, problem = await self._post(request.path, request.body, request.key, len(run))
         outcome = outcome_of(run, status, answer)
         if outcome.rest == "retry" and problem:
             return Outcome(outcome.settled, "retry", problem)
