@@ -16,6 +16,9 @@ class Body(BaseModel):
 
 
 @app.post("/api/v1/scans")
-def echo(body: Body, authorization: str | None = Header(default=None),
-         idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
+def echo(
+    body: Body,
+    authorization: str | None = Header(default=None),
+    idempotency_key: str | None = Header(default=None),
+) -> dict[str, Any]:
     return {"outcome": "accepted", "raw": body.raw, "key": idempotency_key}

@@ -21,9 +21,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import psycopg
@@ -37,8 +38,8 @@ from wms.config import load_site  # noqa: E402
 from wms.db import Database  # noqa: E402
 from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device  # noqa: E402
-from wms.inventory.tables import Item, Location, Warehouse  # noqa: E402
 from wms.inventory.service import move_stock  # noqa: E402
+from wms.inventory.tables import Item, Location, Warehouse  # noqa: E402
 from wms.site import apply_site  # noqa: E402
 
 PG_ADMIN = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -55,9 +56,25 @@ def server(target: str, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="kaeru-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", target, "--factory" if target.endswith("create_app") else "--no-access-log",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--factory" if target.endswith("create_app") else "--no-access-log",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -66,7 +83,7 @@ def server(target: str, env: dict[str, str]) -> Iterator[str]:
             break
         except httpx.HTTPError:
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"server did not start: {Path(log.name).read_text()[-2000:]}")
+                raise RuntimeError(f"server did not start: {Path(log.name).read_text()[-2000:]}") from None
             time.sleep(0.2)
     try:
         yield base
@@ -92,8 +109,16 @@ def prepare(url: str, handhelds: int) -> tuple[list[str], list[str]]:
         session.add(item)
         session.flush()
         for loc in locations:
-            move_stock(session, principal=None, warehouse_id=warehouse.id, item=item, quantity=5,
-                       from_location_id=None, to_location_id=loc.id, reason="receive")
+            move_stock(
+                session,
+                principal=None,
+                warehouse_id=warehouse.id,
+                item=item,
+                quantity=5,
+                from_location_id=None,
+                to_location_id=loc.id,
+                reason="receive",
+            )
         tokens = []
         for n in range(handhelds):
             device = Device(warehouse_id=warehouse.id, code=f"BENCH-HH-{n}", kind="handheld")
@@ -119,9 +144,11 @@ async def closed_loop(base: str, tokens: list[str], codes: list[str], seconds: f
             while time.perf_counter() < stop:
                 n += 1
                 start = time.perf_counter()
-                r = await client.post("/api/v1/scans", json={"raw": codes[n % len(codes)]},
-                                      headers={"Authorization": f"Bearer {token}",
-                                               "Idempotency-Key": str(uuid.uuid4())})
+                r = await client.post(
+                    "/api/v1/scans",
+                    json={"raw": codes[n % len(codes)]},
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+                )
                 latencies.append(time.perf_counter() - start)
                 if r.status_code != 200:
                     errors += 1
@@ -132,7 +159,9 @@ async def closed_loop(base: str, tokens: list[str], codes: list[str], seconds: f
     return summary(latencies, elapsed, errors)
 
 
-async def open_loop(base: str, tokens: list[str], codes: list[str], rate: float, seconds: float) -> dict[str, float]:
+async def open_loop(
+    base: str, tokens: list[str], codes: list[str], rate: float, seconds: float
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     clients = [httpx.AsyncClient(base_url=base, timeout=30) for _ in tokens]
@@ -141,8 +170,11 @@ async def open_loop(base: str, tokens: list[str], codes: list[str], rate: float,
         nonlocal errors
         client, token = clients[n % len(clients)], tokens[n % len(tokens)]
         start = time.perf_counter()
-        r = await client.post("/api/v1/scans", json={"raw": codes[n % len(codes)]},
-                              headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+        r = await client.post(
+            "/api/v1/scans",
+            json={"raw": codes[n % len(codes)]},
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+        )
         latencies.append(time.perf_counter() - start)
         if r.status_code != 200:
             errors += 1
@@ -165,10 +197,14 @@ async def open_loop(base: str, tokens: list[str], codes: list[str], rate: float,
 
 def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
     ordered = sorted(latencies)
-    return {"requests": len(ordered), "errors": errors, "per_second": round(len(ordered) / elapsed, 1),
-            "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
-            "mean_ms": round(statistics.fmean(ordered) * 1000, 2)}
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "per_second": round(len(ordered) / elapsed, 1),
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+    }
 
 
 def replay(base: str, token: str, codes: list[str], total: int, chunk: int = 1000) -> dict[str, float]:
@@ -177,13 +213,22 @@ def replay(base: str, token: str, codes: list[str], total: int, chunk: int = 100
     with httpx.Client(base_url=base, timeout=300) as client:
         while sent < total:
             n = min(chunk, total - sent)
-            body = {"scans": [{"raw": codes[(sent + i) % len(codes)], "idempotency_key": f"replay-{sent + i}"}
-                              for i in range(n)]}
+            body = {
+                "scans": [
+                    {"raw": codes[(sent + i) % len(codes)], "idempotency_key": f"replay-{sent + i}"}
+                    for i in range(n)
+                ]
+            }
             r = client.post("/api/v1/scans/batch", json=body, headers={"Authorization": f"Bearer {token}"})
             r.raise_for_status()
             sent += n
     elapsed = time.perf_counter() - began
-    return {"scans": total, "seconds": round(elapsed, 1), "per_second": round(total / elapsed, 1), "chunk": chunk}
+    return {
+        "scans": total,
+        "seconds": round(elapsed, 1),
+        "per_second": round(total / elapsed, 1),
+        "chunk": chunk,
+    }
 
 
 def run_backend(name: str, url: str, args: argparse.Namespace, bare: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +239,12 @@ def run_backend(name: str, url: str, args: argparse.Namespace, bare: dict[str, A
         closed = asyncio.run(closed_loop(base, tokens[: args.handhelds], codes, args.seconds))
         at_rate = asyncio.run(open_loop(base, tokens[: args.handhelds], codes, args.rate, args.seconds))
         batch = replay(base, tokens[-1], codes, args.replay)
-    return {"closed_loop": closed, "throughput_ratio_vs_bare": round(closed["per_second"] / bare["per_second"], 3),
-            f"open_loop_{int(args.rate)}_per_s": at_rate, "batch_replay": batch}
+    return {
+        "closed_loop": closed,
+        "throughput_ratio_vs_bare": round(closed["per_second"] / bare["per_second"], 3),
+        f"open_loop_{int(args.rate)}_per_s": at_rate,
+        "batch_replay": batch,
+    }
 
 
 def main() -> None:
@@ -207,9 +256,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     results: dict[str, Any] = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_avg_at_start": os.getloadavg()},
-        "handhelds": args.handhelds, "seconds": args.seconds,
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_at_start": os.getloadavg(),
+        },
+        "handhelds": args.handhelds,
+        "seconds": args.seconds,
     }
     with server("bench.bare_app:app", {}) as base:
         tokens = ["bare"] * args.handhelds
@@ -227,7 +281,9 @@ def main() -> None:
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
             try:
-                results["postgresql"] = run_backend("postgresql", PG_ADMIN.rsplit("/", 1)[0] + "/" + name, args, bare)
+                results["postgresql"] = run_backend(
+                    "postgresql", PG_ADMIN.rsplit("/", 1)[0] + "/" + name, args, bare
+                )
             finally:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

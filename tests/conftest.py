@@ -68,15 +68,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url=database_url, config_dir=ROOT / "config",
-                    media_dir=tmp_path / "media", run_relay=False, db_pool_size=40)
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        config_dir=ROOT / "config",
+        media_dir=tmp_path / "media",
+        run_relay=False,
+        db_pool_size=40,
+    )
 
 
 @pytest.fixture
 def kaeru(settings: Settings) -> Iterator[Kaeru]:
     """A configured site (warehouses, locations, stations) on an empty database."""
-    k = Kaeru(settings=settings, site=load_site(settings.config_dir), db=Database(settings.database_url,
-                                                                                  pool_size=settings.db_pool_size))
+    k = Kaeru(
+        settings=settings,
+        site=load_site(settings.config_dir),
+        db=Database(settings.database_url, pool_size=settings.db_pool_size),
+    )
     k.db.write(lambda s: apply_site(s, k.site))
     yield k
     k.db.dispose()

@@ -43,8 +43,13 @@ class Floor:
             wid = None
 
         def work(session):  # type: ignore[no-untyped-def]
-            user = add_user(session, username=username or f"{role}{next(_counter)}", role=role,
-                            password="correct horse battery", warehouse_id=wid)
+            user = add_user(
+                session,
+                username=username or f"{role}{next(_counter)}",
+                role=role,
+                password="correct horse battery",
+                warehouse_id=wid,
+            )
             return issue_user_token(session, user)
 
         return self.kaeru.db.write(work)
@@ -63,8 +68,16 @@ class Floor:
             headers["Idempotency-Key"] = key
         return headers
 
-    def call(self, method: str, path: str, who: str = "manager", *, key: str | None = None,
-             expect: int | None = 200, **kwargs: Any) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: str = "manager",
+        *,
+        key: str | None = None,
+        expect: int | None = 200,
+        **kwargs: Any,
+    ) -> Any:
         response = self.client.request(method, path, headers=self.headers(who, key), **kwargs)
         if expect is not None:
             assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
@@ -72,29 +85,90 @@ class Floor:
 
     # --- verbs -----------------------------------------------------------------------------
 
-    def item(self, sku: str, *, gtin: str | None = None, tracking: str = "none", weight_g: int = 200,
-             price_minor: int = 5000, category: str = "apparel", **extra: Any) -> dict[str, Any]:
-        return self.call("POST", "/api/v1/items", "manager", expect=201, json={
-            "sku": sku, "gtin": gtin, "name": sku.title(), "tracking": tracking, "weight_g": weight_g,
-            "price_minor": price_minor, "category": category, **extra})
+    def item(
+        self,
+        sku: str,
+        *,
+        gtin: str | None = None,
+        tracking: str = "none",
+        weight_g: int = 200,
+        price_minor: int = 5000,
+        category: str = "apparel",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return self.call(
+            "POST",
+            "/api/v1/items",
+            "manager",
+            expect=201,
+            json={
+                "sku": sku,
+                "gtin": gtin,
+                "name": sku.title(),
+                "tracking": tracking,
+                "weight_g": weight_g,
+                "price_minor": price_minor,
+                "category": category,
+                **extra,
+            },
+        )
 
-    def receive(self, sku: str, quantity: int, location: str = "A-01-1", *, serials: list[str] | None = None,
-                lot: str = "") -> dict[str, Any]:
-        return self.call("POST", "/api/v1/warehouses/WH1/receipts", "receiver", key=str(uuid.uuid4()), json={
-            "sku": sku, "quantity": quantity, "location": location, "serials": serials or [], "lot": lot})
+    def receive(
+        self,
+        sku: str,
+        quantity: int,
+        location: str = "A-01-1",
+        *,
+        serials: list[str] | None = None,
+        lot: str = "",
+    ) -> dict[str, Any]:
+        return self.call(
+            "POST",
+            "/api/v1/warehouses/WH1/receipts",
+            "receiver",
+            key=str(uuid.uuid4()),
+            json={
+                "sku": sku,
+                "quantity": quantity,
+                "location": location,
+                "serials": serials or [],
+                "lot": lot,
+            },
+        )
 
-    def order(self, number: str, lines: list[tuple[str, int]], *, email: str = "shopper@example.com",
-              locale: str = "en", expect: int = 201) -> Any:
-        return self.call("POST", "/api/v1/orders", "integrator", expect=expect, json={
-            "warehouse": "WH1", "number": number, "shopper": {"email": email, "name": "Sam Shopper",
-                                                             "locale": locale},
-            "ship_to": {"name": "Sam Shopper", "street": "1 Main St", "city": "Springfield",
-                        "postal_code": "62701", "country": "US"},
-            "lines": [{"sku": sku, "quantity": qty} for sku, qty in lines]})
+    def order(
+        self,
+        number: str,
+        lines: list[tuple[str, int]],
+        *,
+        email: str = "shopper@example.com",
+        locale: str = "en",
+        expect: int = 201,
+    ) -> Any:
+        return self.call(
+            "POST",
+            "/api/v1/orders",
+            "integrator",
+            expect=expect,
+            json={
+                "warehouse": "WH1",
+                "number": number,
+                "shopper": {"email": email, "name": "Sam Shopper", "locale": locale},
+                "ship_to": {
+                    "name": "Sam Shopper",
+                    "street": "1 Main St",
+                    "city": "Springfield",
+                    "postal_code": "62701",
+                    "country": "US",
+                },
+                "lines": [{"sku": sku, "quantity": qty} for sku, qty in lines],
+            },
+        )
 
     def scan(self, raw: str, who: str = "picker", *, key: str | None = None, expect: int | None = 200) -> Any:
-        return self.call("POST", "/api/v1/scans", who, key=key or str(uuid.uuid4()), expect=expect,
-                         json={"raw": raw})
+        return self.call(
+            "POST", "/api/v1/scans", who, key=key or str(uuid.uuid4()), expect=expect, json={"raw": raw}
+        )
 
     def gtin_of(self, sku: str) -> str:
         with self.kaeru.db.read() as session:

@@ -12,6 +12,7 @@ from wms.context import Kaeru
 from wms.http import BodyLimit, install_error_handlers
 from wms.settings import Settings, get_settings
 
+
 def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) -> FastAPI:
     settings = settings or get_settings()
     kaeru = kaeru or Kaeru.from_settings(settings)

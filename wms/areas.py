@@ -17,8 +17,18 @@ import importlib.util
 from types import ModuleType
 
 AREAS = [
-    "wms.identity", "wms.inventory", "wms.fulfilment", "wms.platform", "wms.scanning", "wms.returns",
-    "wms.notify", "wms.live", "wms.delivery", "wms.shopper", "wms.insight", "devices.printers.server",
+    "wms.identity",
+    "wms.inventory",
+    "wms.fulfilment",
+    "wms.platform",
+    "wms.scanning",
+    "wms.returns",
+    "wms.notify",
+    "wms.live",
+    "wms.delivery",
+    "wms.shopper",
+    "wms.insight",
+    "devices.printers.server",
     "kiosk_ui",
 ]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlmodel import select
 
+from wms.areas import area_module
 from wms.settings import get_settings
 
 app = typer.Typer(help="Kaeru: warehouse fulfilment and reverse logistics.", no_args_is_help=True)
@@ -23,11 +23,10 @@ console = Console()
 # Simulator and agent commands live with their packages; each is mounted when importable.
 SUBCOMMANDS = {"sim": "simulators.cli:app", "agent": "devices.agent.cli:app"}
 for _name, _target in SUBCOMMANDS.items():
-    _module, _attr = _target.split(":")
-    try:
-        app.add_typer(getattr(importlib.import_module(_module), _attr), name=_name)
-    except ImportError:
-        pass
+    _module_name, _attr = _target.split(":")
+    _module = area_module(_module_name)  # absent: skipped; present but broken: an error, not hidden
+    if _module is not None:
+        app.add_typer(getattr(_module, _attr), name=_name)
 
 
 def _kaeru():  # type: ignore[no-untyped-def]
@@ -54,8 +53,9 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @app.command()
-def seed(demo: Annotated[bool, typer.Option("--demo", help="a believable demo site")] = False,
-         orders: int = 40) -> None:
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="a believable demo site")] = False, orders: int = 40
+) -> None:
     """Load demo data (catalogue, stock, staff accounts, open orders)."""
     from wms.seed import DEMO_PASSWORD, seed_demo
 
@@ -64,8 +64,10 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="a believable demo si
         raise typer.Exit(1)
     kaeru = _kaeru()
     report = kaeru.db.write(lambda s: seed_demo(s, kaeru.site, orders=orders))
-    console.print(f"demo data: {report}; staff accounts admin/manager/associate/packer/picker/receiver/"
-                  f"integrator, password {DEMO_PASSWORD!r}")
+    console.print(
+        f"demo data: {report}; staff accounts admin/manager/associate/packer/picker/receiver/"
+        f"integrator, password {DEMO_PASSWORD!r}"
+    )
 
 
 @app.command()
@@ -77,8 +79,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 
 @user_app.command("add")
-def user_add(username: str, role: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-             warehouse: str | None = None, name: str = "", locale: str = "en") -> None:
+def user_add(
+    username: str,
+    role: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    warehouse: str | None = None,
+    name: str = "",
+    locale: str = "en",
+) -> None:
     """Add a staff account."""
     from wms.identity.service import add_user
     from wms.inventory.tables import Warehouse
@@ -90,15 +98,24 @@ def user_add(username: str, role: str, password: Annotated[str, typer.Option(pro
             if row is None:
                 raise typer.BadParameter(f"no warehouse {warehouse}")
             warehouse_id = row.id
-        return add_user(session, username=username, role=role, password=password, warehouse_id=warehouse_id,
-                        name=name, locale=locale).username
+        return add_user(
+            session,
+            username=username,
+            role=role,
+            password=password,
+            warehouse_id=warehouse_id,
+            name=name,
+            locale=locale,
+        ).username
 
     console.print(f"added {_kaeru().db.write(work)} ({role})")
 
 
 @token_app.command("issue")
-def token_issue(device: Annotated[str | None, typer.Option(help="device code, e.g. RET-1-AGENT")] = None,
-                user: Annotated[str | None, typer.Option(help="username")] = None) -> None:
+def token_issue(
+    device: Annotated[str | None, typer.Option(help="device code, e.g. RET-1-AGENT")] = None,
+    user: Annotated[str | None, typer.Option(help="username")] = None,
+) -> None:
     """Issue a bearer token for a device (station agent, handheld) or a user; printed once."""
     from wms.identity.service import issue_device_token, issue_user_token
     from wms.identity.tables import Device, User

@@ -15,8 +15,18 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 M = TypeVar("M", bound=BaseModel)
 
 LOCATION_KINDS = {
-    "receiving", "storage", "pick", "pack", "returns", "inspection", "quarantine", "refurbish",
-    "liquidation", "vendor_return", "recycle", "outbound",
+    "receiving",
+    "storage",
+    "pick",
+    "pack",
+    "returns",
+    "inspection",
+    "quarantine",
+    "refurbish",
+    "liquidation",
+    "vendor_return",
+    "recycle",
+    "outbound",
 }
 
 
@@ -114,7 +124,9 @@ def load_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data or {})
     except ValidationError as exc:
-        faults = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors())
+        faults = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigError(f"{path}: {faults}") from exc
 
 

@@ -20,5 +20,8 @@ class Kaeru:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Kaeru:
-        return cls(settings=settings, site=load_site(settings.config_dir),
-                   db=Database(settings.database_url, pool_size=settings.db_pool_size))
+        return cls(
+            settings=settings,
+            site=load_site(settings.config_dir),
+            db=Database(settings.database_url, pool_size=settings.db_pool_size),
+        )

@@ -15,7 +15,11 @@ class KaeruError(Exception):
         self.details = details
 
     def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
+        return {
+            "error": self.code,
+            "message": self.message,
+            **({"details": self.details} if self.details else {}),
+        }
 
 
 class Invalid(KaeruError):

@@ -26,7 +26,12 @@ class Refusal(Exception):
 
 
 def mutate(
-    kaeru: Kaeru, principal: Principal, key: str | None, body: Any, work: Callable[[Session], Any], *,
+    kaeru: Kaeru,
+    principal: Principal,
+    key: str | None,
+    body: Any,
+    work: Callable[[Session], Any],
+    *,
     require_key: bool = False,
 ) -> Any:
     """Run a change in one transaction; with an Idempotency-Key, at most once per key and client."""
@@ -79,8 +84,10 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    response = JSONResponse(status_code=413, content={"error": "too_large",
-                                                      "message": f"request body is larger than {limit} bytes"})
+    response = JSONResponse(
+        status_code=413,
+        content={"error": "too_large", "message": f"request body is larger than {limit} bytes"},
+    )
     await response({"type": "http"}, _no_receive, send)
 
 
@@ -106,5 +113,6 @@ def install_error_handlers(app: FastAPI) -> None:
         message = "; ".join(faults) or "the request could not be understood"
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             message = "the request body is not valid JSON: " + message
-        return JSONResponse(status_code=422, content={"error": "invalid", "message": message,
-                                                      "details": {"faults": faults}})
+        return JSONResponse(
+            status_code=422, content={"error": "invalid", "message": message, "details": {"faults": faults}}
+        )

@@ -18,23 +18,77 @@ from wms.inventory.tables import Item, Location, Warehouse
 
 CATEGORIES = {
     # category: (product names, variants, weight range g, price range minor, tracking)
-    "apparel": (["Linen Shirt", "Merino Sweater", "Denim Jacket", "Chino Trousers", "Rain Parka", "Silk Blouse",
-                 "Cotton Tee", "Wool Coat"], ["XS", "S", "M", "L", "XL"], (150, 1200), (2500, 24000), "none"),
-    "shoes": (["Trail Runner", "Leather Loafer", "Canvas Sneaker", "Chelsea Boot", "Sandal"],
-              ["38", "39", "40", "41", "42", "43", "44"], (500, 1400), (4500, 22000), "none"),
-    "electronics": (["Wireless Earbuds", "Smart Watch", "Bluetooth Speaker", "Action Camera", "E-Reader",
-                     "Noise-Cancelling Headphones"], ["Black", "White"], (60, 900), (4900, 39900), "serial"),
-    "home": (["Ceramic Mug Set", "Linen Duvet Cover", "Cast Iron Pan", "Desk Lamp", "Scented Candle",
-              "Coffee Beans 1kg"], ["Standard"], (300, 3500), (1500, 12000), "none"),
+    "apparel": (
+        [
+            "Linen Shirt",
+            "Merino Sweater",
+            "Denim Jacket",
+            "Chino Trousers",
+            "Rain Parka",
+            "Silk Blouse",
+            "Cotton Tee",
+            "Wool Coat",
+        ],
+        ["XS", "S", "M", "L", "XL"],
+        (150, 1200),
+        (2500, 24000),
+        "none",
+    ),
+    "shoes": (
+        ["Trail Runner", "Leather Loafer", "Canvas Sneaker", "Chelsea Boot", "Sandal"],
+        ["38", "39", "40", "41", "42", "43", "44"],
+        (500, 1400),
+        (4500, 22000),
+        "none",
+    ),
+    "electronics": (
+        [
+            "Wireless Earbuds",
+            "Smart Watch",
+            "Bluetooth Speaker",
+            "Action Camera",
+            "E-Reader",
+            "Noise-Cancelling Headphones",
+        ],
+        ["Black", "White"],
+        (60, 900),
+        (4900, 39900),
+        "serial",
+    ),
+    "home": (
+        [
+            "Ceramic Mug Set",
+            "Linen Duvet Cover",
+            "Cast Iron Pan",
+            "Desk Lamp",
+            "Scented Candle",
+            "Coffee Beans 1kg",
+        ],
+        ["Standard"],
+        (300, 3500),
+        (1500, 12000),
+        "none",
+    ),
 }
 SHOPPERS = [
-    ("Aiko Tanaka", "aiko.tanaka@example.jp", "ja"), ("Olena Kovalenko", "olena.k@example.com.ua", "uk"),
-    ("Sam Rivera", "sam.rivera@example.com", "en"), ("Priya Nair", "priya.nair@example.com", "en"),
-    ("Kenji Sato", "kenji.sato@example.jp", "ja"), ("Taras Shevchuk", "taras.s@example.com.ua", "uk"),
-    ("Jordan Lee", "jordan.lee@example.com", "en"), ("Mia Schulz", "mia.schulz@example.de", "en"),
+    ("Aiko Tanaka", "aiko.tanaka@example.jp", "ja"),
+    ("Olena Kovalenko", "olena.k@example.com.ua", "uk"),
+    ("Sam Rivera", "sam.rivera@example.com", "en"),
+    ("Priya Nair", "priya.nair@example.com", "en"),
+    ("Kenji Sato", "kenji.sato@example.jp", "ja"),
+    ("Taras Shevchuk", "taras.s@example.com.ua", "uk"),
+    ("Jordan Lee", "jordan.lee@example.com", "en"),
+    ("Mia Schulz", "mia.schulz@example.de", "en"),
 ]
-STAFF = [("admin", "admin"), ("manager", "manager"), ("associate", "associate"), ("packer", "packer"),
-         ("picker", "picker"), ("receiver", "receiver"), ("integrator", "integrator")]
+STAFF = [
+    ("admin", "admin"),
+    ("manager", "manager"),
+    ("associate", "associate"),
+    ("packer", "packer"),
+    ("picker", "picker"),
+    ("receiver", "receiver"),
+    ("integrator", "integrator"),
+]
 DEMO_PASSWORD = "kaeru-demo"  # noqa: S105 - the demo site's published password, development only
 
 
@@ -61,13 +115,23 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
         return report  # already seeded
     for username, role in STAFF:
         if session.exec(select(User).where(User.username == username)).first() is None:
-            add_user(session, username=username, role=role, password=DEMO_PASSWORD,
-                     warehouse_id=None if role in ("admin", "integrator") else warehouse.id,
-                     name=username.title(), locale="en")
+            add_user(
+                session,
+                username=username,
+                role=role,
+                password=DEMO_PASSWORD,
+                warehouse_id=None if role in ("admin", "integrator") else warehouse.id,
+                name=username.title(),
+                locale="en",
+            )
             report.users += 1
-    storage = list(session.exec(select(Location).where(Location.warehouse_id == warehouse.id,
-                                                       col(Location.kind).in_(["storage", "pick"]))
-                                .order_by(col(Location.path_seq))))
+    storage = list(
+        session.exec(
+            select(Location)
+            .where(Location.warehouse_id == warehouse.id, col(Location.kind).in_(["storage", "pick"]))
+            .order_by(col(Location.path_seq))
+        )
+    )
     storage = [loc for loc in storage if loc.zone != "openbox"]
     reference = 1000
     items: list[Item] = []
@@ -80,11 +144,22 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
                 for variant in variants:
                     reference += 1
                     sku = f"{group[:18]}-{variant}".replace(" ", "")
-                    item = Item(sku=sku, gtin=gtin13(spec.gs1_company_prefix, reference), name=f"{name}{colour} {variant}",
-                                category=category, tracking=tracking, weight_g=weight, price_minor=price,
-                                variant_group=group, variant_label=variant, final_sale=rng.random() < 0.03,
-                                consumable_days=30 if "Coffee" in name or "Candle" in name else None,
-                                length_mm=300, width_mm=200, height_mm=80)
+                    item = Item(
+                        sku=sku,
+                        gtin=gtin13(spec.gs1_company_prefix, reference),
+                        name=f"{name}{colour} {variant}",
+                        category=category,
+                        tracking=tracking,
+                        weight_g=weight,
+                        price_minor=price,
+                        variant_group=group,
+                        variant_label=variant,
+                        final_sale=rng.random() < 0.03,
+                        consumable_days=30 if "Coffee" in name or "Candle" in name else None,
+                        length_mm=300,
+                        width_mm=200,
+                        height_mm=80,
+                    )
                     session.add(item)
                     items.append(item)
     session.flush()
@@ -93,24 +168,56 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
         location = storage[index % len(storage)]
         if item.tracking == "serial":
             for unit in range(rng.randint(2, 6)):
-                move_stock(session, principal=None, warehouse_id=warehouse.id or 0, item=item, quantity=1,
-                           from_location_id=None, to_location_id=location.id, reason="receive",
-                           serial=f"SN{item.id:05d}{unit:03d}", note="demo opening stock")
+                move_stock(
+                    session,
+                    principal=None,
+                    warehouse_id=warehouse.id or 0,
+                    item=item,
+                    quantity=1,
+                    from_location_id=None,
+                    to_location_id=location.id,
+                    reason="receive",
+                    serial=f"SN{item.id:05d}{unit:03d}",
+                    note="demo opening stock",
+                )
                 report.units += 1
         else:
             quantity = rng.randint(3, 40)
-            move_stock(session, principal=None, warehouse_id=warehouse.id or 0, item=item, quantity=quantity,
-                       from_location_id=None, to_location_id=location.id, reason="receive",
-                       note="demo opening stock")
+            move_stock(
+                session,
+                principal=None,
+                warehouse_id=warehouse.id or 0,
+                item=item,
+                quantity=quantity,
+                from_location_id=None,
+                to_location_id=location.id,
+                reason="receive",
+                note="demo opening stock",
+            )
             report.units += quantity
     session.flush()
     for number in range(1, orders + 1):
         name, email, locale = rng.choice(SHOPPERS)
         chosen = rng.sample(items, k=rng.randint(1, 3))
-        create_order(session, principal=None, warehouse=warehouse, site=site, new=NewOrder(
-            number=f"D{number:05d}", shopper_email=email, shopper_name=name, shopper_locale=locale,
-            ship_to={"name": name, "street": f"{rng.randint(1, 999)} Market St", "city": "Springfield",
-                     "postal_code": f"{rng.randint(10000, 99999)}", "country": "US"},
-            lines=[NewLine(item.sku, 1) for item in chosen]))
+        create_order(
+            session,
+            principal=None,
+            warehouse=warehouse,
+            site=site,
+            new=NewOrder(
+                number=f"D{number:05d}",
+                shopper_email=email,
+                shopper_name=name,
+                shopper_locale=locale,
+                ship_to={
+                    "name": name,
+                    "street": f"{rng.randint(1, 999)} Market St",
+                    "city": "Springfield",
+                    "postal_code": f"{rng.randint(10000, 99999)}",
+                    "country": "US",
+                },
+                lines=[NewLine(item.sku, 1) for item in chosen],
+            ),
+        )
         report.orders += 1
     return report

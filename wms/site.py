@@ -23,7 +23,10 @@ def apply_site(session: Session, site: SiteConfig) -> dict[str, int]:
         session.add(warehouse)
         session.flush()
         warehouses[spec.code] = warehouse
-        existing = {loc.code: loc for loc in session.exec(select(Location).where(Location.warehouse_id == warehouse.id))}
+        existing = {
+            loc.code: loc
+            for loc in session.exec(select(Location).where(Location.warehouse_id == warehouse.id))
+        }
         seq = 0
         for location_spec in spec.locations:
             for code, kind, zone in location_spec.expand():
@@ -43,8 +46,11 @@ def apply_site(session: Session, site: SiteConfig) -> dict[str, int]:
             created["stations"] += 1
         station.kind, station.name = station_spec.kind, station_spec.code
         if station_spec.location:
-            location = session.exec(select(Location).where(Location.warehouse_id == warehouse.id,
-                                                           Location.code == station_spec.location)).first()
+            location = session.exec(
+                select(Location).where(
+                    Location.warehouse_id == warehouse.id, Location.code == station_spec.location
+                )
+            ).first()
             station.location_id = location.id if location else None
         session.add(station)
         session.flush()
@@ -58,7 +64,9 @@ def apply_site(session: Session, site: SiteConfig) -> dict[str, int]:
         # Each station also has an agent identity: the station agent talks to the server as it.
         agent_code = f"{station_spec.code}-AGENT"
         if session.exec(select(Device).where(Device.code == agent_code)).first() is None:
-            session.add(Device(warehouse_id=warehouse.id or 0, code=agent_code, kind="agent", station_id=station.id))
+            session.add(
+                Device(warehouse_id=warehouse.id or 0, code=agent_code, kind="agent", station_id=station.id)
+            )
             created["devices"] += 1
     session.flush()
     return created

@@ -60,17 +60,43 @@ def order_view(session: Session, order: Order) -> dict[str, Any]:
     lines = []
     for line in service.order_lines(session, order.id or 0):
         item = session.get(Item, line.item_id)
-        lines.append({"sku": item.sku if item else "", "name": item.name if item else "", "quantity": line.quantity,
-                      "reserved": line.reserved, "picked": line.picked, "packed": line.packed,
-                      "shipped": line.shipped, "unit_price_minor": line.unit_price_minor})
+        lines.append(
+            {
+                "sku": item.sku if item else "",
+                "name": item.name if item else "",
+                "quantity": line.quantity,
+                "reserved": line.reserved,
+                "picked": line.picked,
+                "packed": line.packed,
+                "shipped": line.shipped,
+                "unit_price_minor": line.unit_price_minor,
+            }
+        )
     shipments = session.exec(select(Shipment).where(Shipment.order_id == order.id)).all()
-    return {"id": order.id, "number": order.number, "status": order.status, "channel": order.channel,
-            "carrier": order.carrier, "service": order.service, "ship_to": order.ship_to,
-            "created_at": order.created_at, "promised_date": order.promised_date,
-            "shopper": {"email": shopper.email, "name": shopper.name, "locale": shopper.locale} if shopper else None,
-            "lines": lines,
-            "shipments": [{"tracking_number": s.tracking_number, "carrier": s.carrier, "status": s.status,
-                           "estimated_delivery": s.estimated_delivery} for s in shipments]}
+    return {
+        "id": order.id,
+        "number": order.number,
+        "status": order.status,
+        "channel": order.channel,
+        "carrier": order.carrier,
+        "service": order.service,
+        "ship_to": order.ship_to,
+        "created_at": order.created_at,
+        "promised_date": order.promised_date,
+        "shopper": {"email": shopper.email, "name": shopper.name, "locale": shopper.locale}
+        if shopper
+        else None,
+        "lines": lines,
+        "shipments": [
+            {
+                "tracking_number": s.tracking_number,
+                "carrier": s.carrier,
+                "status": s.status,
+                "estimated_delivery": s.estimated_delivery,
+            }
+            for s in shipments
+        ],
+    }
 
 
 @router.post("/orders", status_code=201, summary="Accept an order and reserve its stock")
@@ -78,21 +104,34 @@ def create_order(body: OrderIn, kaeru: KaeruDep, principal: OrderWriter, key: Id
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, body.warehouse)
         new = service.NewOrder(
-            number=body.number, shopper_email=str(body.shopper.email), shopper_name=body.shopper.name,
-            shopper_locale=body.shopper.locale, ship_to=body.ship_to, carrier=body.carrier, service=body.service,
-            currency=body.currency.upper(), external_id=body.external_id, promised_date=body.promised_date,
+            number=body.number,
+            shopper_email=str(body.shopper.email),
+            shopper_name=body.shopper.name,
+            shopper_locale=body.shopper.locale,
+            ship_to=body.ship_to,
+            carrier=body.carrier,
+            service=body.service,
+            currency=body.currency.upper(),
+            external_id=body.external_id,
+            promised_date=body.promised_date,
             channel="integrator" if principal.role == "integrator" else "api",
             lines=[service.NewLine(line.sku, line.quantity, line.unit_price_minor) for line in body.lines],
         )
-        order = service.create_order(session, principal=principal, warehouse=warehouse, new=new, site=kaeru.site)
+        order = service.create_order(
+            session, principal=principal, warehouse=warehouse, new=new, site=kaeru.site
+        )
         return order_view(session, order)
 
     return mutate(kaeru, principal, key, body.model_dump(mode="json"), work)
 
 
 @router.get("/orders", summary="Orders of the caller's warehouse, newest first")
-def list_orders(kaeru: KaeruDep, principal: OrderReader, status: str | None = None,
-                limit: int = Query(default=50, ge=1, le=500)) -> list[dict[str, Any]]:
+def list_orders(
+    kaeru: KaeruDep,
+    principal: OrderReader,
+    status: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         statement = select(Order).order_by(col(Order.id).desc()).limit(limit)
         if principal.warehouse_id is not None:
@@ -129,9 +168,15 @@ class ReleaseIn(BaseModel):
 def release(body: ReleaseIn, kaeru: KaeruDep, principal: Planner, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, body.warehouse)
-        tasks = service.create_pick_tasks(session, principal=principal, warehouse=warehouse, mode=body.mode,
-                                          order_numbers=body.orders, orders_per_task=body.orders_per_task,
-                                          wave=body.wave)
+        tasks = service.create_pick_tasks(
+            session,
+            principal=principal,
+            warehouse=warehouse,
+            mode=body.mode,
+            order_numbers=body.orders,
+            orders_per_task=body.orders_per_task,
+            wave=body.wave,
+        )
         return {"tasks": [service.describe_pick(session, t) for t in tasks]}
 
     return mutate(kaeru, principal, key, body.model_dump(mode="json"), work)
@@ -145,10 +190,15 @@ def next_task(kaeru: KaeruDep, principal: Picker, key: IdempotencyKey = None) ->
         statement = select(PickTask).where(PickTask.status.in_(["open", "in_progress"]))  # type: ignore[attr-defined]
         if principal.warehouse_id is not None:
             statement = statement.where(PickTask.warehouse_id == principal.warehouse_id)
-        mine = [PickTask.assigned_user_id == principal.user_id] if principal.user_id else \
-            [PickTask.assigned_device_id == principal.device_id]
-        task = session.exec(statement.where(*mine).order_by(col(PickTask.id))).first() or session.exec(
-            statement.where(PickTask.status == "open").order_by(col(PickTask.id))).first()
+        mine = (
+            [PickTask.assigned_user_id == principal.user_id]
+            if principal.user_id
+            else [PickTask.assigned_device_id == principal.device_id]
+        )
+        task = (
+            session.exec(statement.where(*mine).order_by(col(PickTask.id))).first()
+            or session.exec(statement.where(PickTask.status == "open").order_by(col(PickTask.id))).first()
+        )
         if task is None:
             return {"task": None, "message": "no pick tasks waiting"}
         task.assigned_user_id, task.assigned_device_id = principal.user_id, principal.device_id
@@ -186,15 +236,28 @@ class PackStartIn(BaseModel):
 
 
 def carton_view(session: Session, carton: Carton) -> dict[str, Any]:
-    contents = session.exec(select(CartonItem, Item).join(Item, Item.id == CartonItem.item_id)
-                            .where(CartonItem.carton_id == carton.id)).all()
+    contents = session.exec(
+        select(CartonItem, Item)
+        .join(Item, col(Item.id) == col(CartonItem.item_id))
+        .where(CartonItem.carton_id == carton.id)
+    ).all()
     order = session.get(Order, carton.order_id)
     shipment = session.exec(select(Shipment).where(Shipment.carton_id == carton.id)).first()
-    return {"sscc": carton.sscc, "status": carton.status, "order": order.number if order else None,
-            "weight_g": carton.weight_g, "expected_weight_g": carton.expected_weight_g,
-            "contents": [{"sku": i.sku, "serial": c.serial, "quantity": c.quantity} for c, i in contents],
-            "shipment": {"tracking_number": shipment.tracking_number, "carrier": shipment.carrier,
-                         "status": shipment.status} if shipment else None}
+    return {
+        "sscc": carton.sscc,
+        "status": carton.status,
+        "order": order.number if order else None,
+        "weight_g": carton.weight_g,
+        "expected_weight_g": carton.expected_weight_g,
+        "contents": [{"sku": i.sku, "serial": c.serial, "quantity": c.quantity} for c, i in contents],
+        "shipment": {
+            "tracking_number": shipment.tracking_number,
+            "carrier": shipment.carrier,
+            "status": shipment.status,
+        }
+        if shipment
+        else None,
+    }
 
 
 @router.post("/packing/start", summary="Open a carton (with its SSCC) for a picked order")
@@ -231,13 +294,21 @@ def close(sscc: str, body: CloseIn, kaeru: KaeruDep, principal: Packer, key: Ide
                 if station.last_weight_g is None or not station.last_weight_stable:
                     raise Invalid(f"no stable weight from the scale at {station.code}: put the carton on it")
                 weight = station.last_weight_g
-            device = session.exec(select(Device).where(Device.station_id == station.id,
-                                                       Device.kind == "printer")).first()
+            device = session.exec(
+                select(Device).where(Device.station_id == station.id, Device.kind == "printer")
+            ).first()
             printer = device.url if device else None
         if weight is None:
             raise Invalid("weigh the carton: give weight_g or the station whose scale holds it")
-        service.close_carton(session, principal=principal, carton=carton, weight_g=weight, site=kaeru.site,
-                             printer_url=printer, accept_weight_override=body.accept_weight_override)
+        service.close_carton(
+            session,
+            principal=principal,
+            carton=carton,
+            weight_g=weight,
+            site=kaeru.site,
+            printer_url=printer,
+            accept_weight_override=body.accept_weight_override,
+        )
         assign(session, principal, mode="pack")
         return carton_view(session, carton)
 
@@ -252,8 +323,12 @@ def ship(tracking_number: str, kaeru: KaeruDep, principal: Packer, key: Idempote
         if shipment is None or order is None or not principal.sees_warehouse(order.warehouse_id):
             raise NotFound(f"no shipment {tracking_number}")
         service.ship(session, principal=principal, shipment=shipment)
-        return {"tracking_number": shipment.tracking_number, "status": shipment.status, "order": order.number,
-                "order_status": order.status}
+        return {
+            "tracking_number": shipment.tracking_number,
+            "status": shipment.status,
+            "order": order.number,
+            "order_status": order.status,
+        }
 
     return mutate(kaeru, principal, key, {"ship": tracking_number}, work)
 
@@ -267,12 +342,26 @@ class TrackingIn(BaseModel):
     external_id: str = Field(default="", max_length=200)
 
 
-@router.post("/tracking/events", summary="A carrier tracking event (in transit, out for delivery, delivered ...)")
+@router.post(
+    "/tracking/events", summary="A carrier tracking event (in transit, out for delivery, delivered ...)"
+)
 def tracking_event(body: TrackingIn, kaeru: KaeruDep, principal: Tracker, key: IdempotencyKey = None) -> Any:
-    return mutate(kaeru, principal, key, body.model_dump(mode="json"),
-                  lambda s: service.record_tracking_event(
-                      s, principal=principal, tracking_number=body.tracking_number, kind=body.kind, at=body.at,
-                      location=body.location, description=body.description, external_id=body.external_id))
+    return mutate(
+        kaeru,
+        principal,
+        key,
+        body.model_dump(mode="json"),
+        lambda s: service.record_tracking_event(
+            s,
+            principal=principal,
+            tracking_number=body.tracking_number,
+            kind=body.kind,
+            at=body.at,
+            location=body.location,
+            description=body.description,
+            external_id=body.external_id,
+        ),
+    )
 
 
 @router.get("/shipments/{tracking_number}/events", summary="A shipment's tracking history")
@@ -282,6 +371,9 @@ def tracking_history(tracking_number: str, kaeru: KaeruDep, principal: OrderRead
         order = session.get(Order, shipment.order_id) if shipment else None
         if shipment is None or order is None or not principal.sees_warehouse(order.warehouse_id):
             raise NotFound(f"no shipment {tracking_number}")
-        events = session.exec(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)
-                              .order_by(col(TrackingEvent.at))).all()
+        events = session.exec(
+            select(TrackingEvent)
+            .where(TrackingEvent.shipment_id == shipment.id)
+            .order_by(col(TrackingEvent.at))
+        ).all()
         return [e.model_dump(mode="json", exclude={"id", "shipment_id"}) for e in events]

@@ -9,8 +9,14 @@ from biip.checksums import gs1_standard_check_digit
 
 TRACKING_KINDS = ("in_transit", "out_for_delivery", "delivered", "exception")
 # A shipment's status only moves forward, except that an exception can follow anything but delivery.
-_SHIPMENT_RANK = {"label_created": 0, "shipped": 1, "in_transit": 2, "exception": 2, "out_for_delivery": 3,
-                  "delivered": 4}
+_SHIPMENT_RANK = {
+    "label_created": 0,
+    "shipped": 1,
+    "in_transit": 2,
+    "exception": 2,
+    "out_for_delivery": 3,
+    "delivered": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,9 @@ class WeightCheck:
         return abs(self.deviation_g) <= self.tolerance_g
 
 
-def check_carton_weight(*, item_weights_g: Sequence[int], tare_g: int, measured_g: int, tolerance_pct: float,
-                        tolerance_min_g: int) -> WeightCheck:
+def check_carton_weight(
+    *, item_weights_g: Sequence[int], tare_g: int, measured_g: int, tolerance_pct: float, tolerance_min_g: int
+) -> WeightCheck:
     """Compare a weighed carton with what its contents and packaging should weigh."""
     expected = sum(item_weights_g) + tare_g
     tolerance = max(tolerance_min_g, round(expected * tolerance_pct / 100))

@@ -32,8 +32,10 @@ class LoginIn(BaseModel):
 def login(body: LoginIn, kaeru: KaeruDep) -> dict[str, Any]:
     def work(session: Session) -> dict[str, Any]:
         user, token = service.login(session, username=body.username, password=body.password)
-        return {"token": token, "user": {"username": user.username, "name": user.name, "role": user.role,
-                                         "locale": user.locale}}
+        return {
+            "token": token,
+            "user": {"username": user.username, "name": user.name, "role": user.role, "locale": user.locale},
+        }
 
     return kaeru.db.write(work)
 
@@ -42,9 +44,14 @@ def login(body: LoginIn, kaeru: KaeruDep) -> dict[str, Any]:
 def me(principal: CurrentPrincipal) -> dict[str, Any]:
     from wms.identity.model import PERMISSIONS
 
-    return {"kind": principal.kind, "role": principal.role, "name": principal.name, "locale": principal.locale,
-            "warehouse_id": principal.warehouse_id,
-            "permissions": sorted(p for p in PERMISSIONS if principal.can(p))}
+    return {
+        "kind": principal.kind,
+        "role": principal.role,
+        "name": principal.name,
+        "locale": principal.locale,
+        "warehouse_id": principal.warehouse_id,
+        "permissions": sorted(p for p in PERMISSIONS if principal.can(p)),
+    }
 
 
 class UserIn(BaseModel):
@@ -60,10 +67,23 @@ class UserIn(BaseModel):
 def add_user(body: UserIn, kaeru: KaeruDep, principal: Admin) -> dict[str, Any]:
     def work(session: Session) -> dict[str, Any]:
         warehouse_id = warehouse_by_code(session, principal, body.warehouse).id if body.warehouse else None
-        user = service.add_user(session, username=body.username, role=body.role, password=body.password,
-                                warehouse_id=warehouse_id, name=body.name, locale=body.locale)
-        audit.record(session, principal, action="user.added", object_type="user", object_id=user.username,
-                     role=user.role)
+        user = service.add_user(
+            session,
+            username=body.username,
+            role=body.role,
+            password=body.password,
+            warehouse_id=warehouse_id,
+            name=body.name,
+            locale=body.locale,
+        )
+        audit.record(
+            session,
+            principal,
+            action="user.added",
+            object_type="user",
+            object_id=user.username,
+            role=user.role,
+        )
         return {"username": user.username, "role": user.role}
 
     return kaeru.db.write(work)
@@ -76,15 +96,27 @@ def list_users(kaeru: KaeruDep, principal: Admin) -> list[dict[str, Any]]:
 
 
 @router.get("/devices", summary="Devices and their health")
-def list_devices(kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))]
-                 ) -> list[dict[str, Any]]:
+def list_devices(
+    kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))]
+) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
-        statement = select(Device, Station).join(Station, Station.id == Device.station_id, isouter=True)
+        statement = select(Device, Station).join(
+            Station, col(Station.id) == col(Device.station_id), isouter=True
+        )
         if principal.warehouse_id is not None:
             statement = statement.where(Device.warehouse_id == principal.warehouse_id)
-        return [{"code": d.code, "kind": d.kind, "url": d.url, "state": d.state, "detail": d.state_detail,
-                 "last_seen": d.last_seen, "station": s.code if s else None}
-                for d, s in session.exec(statement.order_by(col(Device.code)))]
+        return [
+            {
+                "code": d.code,
+                "kind": d.kind,
+                "url": d.url,
+                "state": d.state,
+                "detail": d.state_detail,
+                "last_seen": d.last_seen,
+                "station": s.code if s else None,
+            }
+            for d, s in session.exec(statement.order_by(col(Device.code)))
+        ]
 
 
 @router.post("/devices/{code}/tokens", status_code=201, summary="Issue a token for a device (managers)")
@@ -92,8 +124,14 @@ def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> dict[s
     def work(session: Session) -> dict[str, Any]:
         device = service.device_by_code(session, principal, code)
         token = service.issue_device_token(session, device, label=f"issued by {principal.key}")
-        audit.record(session, principal, action="device.token_issued", object_type="device", object_id=code,
-                     warehouse_id=device.warehouse_id)
+        audit.record(
+            session,
+            principal,
+            action="device.token_issued",
+            object_type="device",
+            object_id=code,
+            warehouse_id=device.warehouse_id,
+        )
         return {"device": device.code, "token": token}
 
     return kaeru.db.write(work)
@@ -106,16 +144,30 @@ def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> dict
         if station is None or not principal.sees_warehouse(station.warehouse_id):
             raise NotFound(f"no station {code!r}")
         devices = session.exec(select(Device).where(Device.station_id == station.id)).all()
-        return {"code": station.code, "kind": station.kind, "name": station.name,
-                "weight": {"grams": station.last_weight_g, "stable": station.last_weight_stable,
-                           "at": station.last_weight_at},
-                "devices": [{"code": d.code, "kind": d.kind, "state": d.state, "detail": d.state_detail,
-                             "url": d.url} for d in devices]}
+        return {
+            "code": station.code,
+            "kind": station.kind,
+            "name": station.name,
+            "weight": {
+                "grams": station.last_weight_g,
+                "stable": station.last_weight_stable,
+                "at": station.last_weight_at,
+            },
+            "devices": [
+                {"code": d.code, "kind": d.kind, "state": d.state, "detail": d.state_detail, "url": d.url}
+                for d in devices
+            ],
+        }
 
 
 @router.get("/audit", summary="The audit trail, newest first (managers)")
-def audit_trail(kaeru: KaeruDep, principal: Auditor, object_type: str | None = None,
-                object_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def audit_trail(
+    kaeru: KaeruDep,
+    principal: Auditor,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(min(max(limit, 1), 1000))
         if principal.warehouse_id is not None:

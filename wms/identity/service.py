@@ -14,25 +14,47 @@ from wms.identity.tables import ApiToken, Device, User
 SESSION_LIFETIME = timedelta(hours=12)
 
 
-def add_user(session: Session, *, username: str, role: str, password: str, warehouse_id: int | None,
-             name: str = "", locale: str = "en") -> User:
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    warehouse_id: int | None,
+    name: str = "",
+    locale: str = "en",
+) -> User:
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if len(password) < 8:
         raise Invalid("a password needs at least 8 characters")
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists")
-    user = User(username=username, role=role, warehouse_id=warehouse_id, name=name or username, locale=locale,
-                password_hash=hash_password(password))
+    user = User(
+        username=username,
+        role=role,
+        warehouse_id=warehouse_id,
+        name=name or username,
+        locale=locale,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def issue_user_token(session: Session, user: User, *, label: str = "", lifetime: timedelta | None = None) -> str:
+def issue_user_token(
+    session: Session, user: User, *, label: str = "", lifetime: timedelta | None = None
+) -> str:
     token = new_token()
-    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, label=label,
-                         expires_at=utcnow() + lifetime if lifetime else None))
+    session.add(
+        ApiToken(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            label=label,
+            expires_at=utcnow() + lifetime if lifetime else None,
+        )
+    )
     return token
 
 
@@ -57,13 +79,20 @@ def principal_for_token(session: Session, token: str) -> Principal:
         user = session.get(User, row.user_id)
         if user is None or not user.active:
             raise Unauthorised("this account is disabled")
-        return Principal(kind="user", role=user.role, warehouse_id=user.warehouse_id, user_id=user.id,
-                         name=user.name, locale=user.locale)
+        return Principal(
+            kind="user",
+            role=user.role,
+            warehouse_id=user.warehouse_id,
+            user_id=user.id,
+            name=user.name,
+            locale=user.locale,
+        )
     device = session.get(Device, row.device_id)
     if device is None:
         raise Unauthorised("this device is no longer registered")
-    return Principal(kind="device", role="device", warehouse_id=device.warehouse_id, device_id=device.id,
-                     name=device.code)
+    return Principal(
+        kind="device", role="device", warehouse_id=device.warehouse_id, device_id=device.id, name=device.code
+    )
 
 
 def device_by_code(session: Session, principal: Principal, code: str) -> Device:

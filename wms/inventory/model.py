@@ -11,8 +11,18 @@ from wms.errors import Invalid
 # Forward pick faces are emptied before reserve storage; other kinds never feed an order.
 ALLOCATABLE_KINDS = {"pick": 0, "storage": 1}
 PHYSICAL_KINDS = {
-    "receiving", "storage", "pick", "pack", "returns", "inspection", "quarantine", "refurbish",
-    "liquidation", "vendor_return", "recycle", "outbound",
+    "receiving",
+    "storage",
+    "pick",
+    "pack",
+    "returns",
+    "inspection",
+    "quarantine",
+    "refurbish",
+    "liquidation",
+    "vendor_return",
+    "recycle",
+    "outbound",
 }
 
 

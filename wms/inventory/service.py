@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wms.errors import Conflict, InsufficientStock, Invalid, NotFound
 from wms.identity.model import Principal
@@ -71,19 +71,29 @@ def lock_quant(session: Session, key: StockKey, *, create: bool) -> Quant | None
     """
     if create:
         values = {
-            "item_id": key.item_id, "location_id": key.location_id, "lot": key.lot, "serial": key.serial,
-            "condition": key.condition, "quantity": 0, "reserved": 0, "version": 0,
+            "item_id": key.item_id,
+            "location_id": key.location_id,
+            "lot": key.lot,
+            "serial": key.serial,
+            "condition": key.condition,
+            "quantity": 0,
+            "reserved": 0,
+            "version": 0,
         }
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         session.execute(insert(Quant).values(**values).on_conflict_do_nothing())
-    statement = select(Quant).where(
-        Quant.item_id == key.item_id,
-        Quant.location_id == key.location_id,
-        Quant.lot == key.lot,
-        Quant.serial == key.serial,
-        Quant.condition == key.condition,
-    ).with_for_update()
+    statement = (
+        select(Quant)
+        .where(
+            Quant.item_id == key.item_id,
+            Quant.location_id == key.location_id,
+            Quant.lot == key.lot,
+            Quant.serial == key.serial,
+            Quant.condition == key.condition,
+        )
+        .with_for_update()
+    )
     return session.exec(statement.execution_options(populate_existing=True)).first()
 
 
@@ -124,13 +134,19 @@ def move_stock(
         raise Invalid(f"{item.sku} is lot-tracked: the lot is required")
 
     if from_location_id is not None:
-        source = lock_quant(session, StockKey(item.id or 0, from_location_id, lot, serial, from_condition), create=False)
-        free = 0 if source is None else (source.quantity if take_reserved else source.quantity - source.reserved)
+        source = lock_quant(
+            session, StockKey(item.id or 0, from_location_id, lot, serial, from_condition), create=False
+        )
+        free = (
+            0 if source is None else (source.quantity if take_reserved else source.quantity - source.reserved)
+        )
         if source is None or free < quantity:
             raise InsufficientStock(
                 f"only {max(free, 0)} unit(s) of {item.sku}{' ' + serial if serial else ''} available there, "
                 f"{quantity} needed",
-                sku=item.sku, available=max(free, 0), requested=quantity,
+                sku=item.sku,
+                available=max(free, 0),
+                requested=quantity,
             )
         source.quantity -= quantity
         if take_reserved:
@@ -147,7 +163,8 @@ def move_stock(
             if elsewhere is not None:
                 raise Conflict(
                     f"serial {serial} of {item.sku} is already in stock at another location",
-                    serial=serial, location_id=elsewhere.location_id,
+                    serial=serial,
+                    location_id=elsewhere.location_id,
                 )
         destination = lock_quant(
             session, StockKey(item.id or 0, to_location_id, lot, serial, to_condition), create=True
@@ -201,7 +218,9 @@ def receive(
         raise NotFound(f"no location {location.code!r} in this warehouse")
     serials = serials or []
     if item.tracking == "serial" and len(serials) != quantity:
-        raise Invalid(f"{item.sku} is serial-tracked: {quantity} serial number(s) needed, {len(serials)} given")
+        raise Invalid(
+            f"{item.sku} is serial-tracked: {quantity} serial number(s) needed, {len(serials)} given"
+        )
     if len(set(serials)) != len(serials):
         raise Invalid("the same serial number was given twice")
     ref_type, ref_id = "", ""
@@ -227,14 +246,32 @@ def receive(
     for unit_serial in serials or [""]:
         entries.append(
             move_stock(
-                session, principal=principal, warehouse_id=warehouse.id or 0, item=item,
-                quantity=1 if unit_serial else quantity, from_location_id=None, to_location_id=location.id,
-                reason="receive", lot=lot, serial=unit_serial, ref_type=ref_type, ref_id=ref_id,
+                session,
+                principal=principal,
+                warehouse_id=warehouse.id or 0,
+                item=item,
+                quantity=1 if unit_serial else quantity,
+                from_location_id=None,
+                to_location_id=location.id,
+                reason="receive",
+                lot=lot,
+                serial=unit_serial,
+                ref_type=ref_type,
+                ref_id=ref_id,
                 idempotency_key=idempotency_key,
             )
         )
-    audit.record(session, principal, action="stock.received", object_type="item", object_id=item.sku,
-                 warehouse_id=warehouse.id, quantity=quantity, location=location.code, purchase_order=purchase_order)
+    audit.record(
+        session,
+        principal,
+        action="stock.received",
+        object_type="item",
+        object_id=item.sku,
+        warehouse_id=warehouse.id,
+        quantity=quantity,
+        location=location.code,
+        purchase_order=purchase_order,
+    )
     return entries
 
 
@@ -256,7 +293,9 @@ def adjust(
         raise Invalid("a counted quantity cannot be negative")
     if not reason.strip():
         raise Invalid("an adjustment needs a reason")
-    quant = lock_quant(session, StockKey(item.id or 0, location.id or 0, lot, serial, condition), create=False)
+    quant = lock_quant(
+        session, StockKey(item.id or 0, location.id or 0, lot, serial, condition), create=False
+    )
     on_hand = quant.quantity if quant else 0
     reserved = quant.reserved if quant else 0
     if counted < reserved:
@@ -268,12 +307,31 @@ def adjust(
     if delta == 0:
         return None
     entry = move_stock(
-        session, principal=principal, warehouse_id=warehouse.id or 0, item=item, quantity=abs(delta),
-        from_location_id=location.id if delta < 0 else None, to_location_id=location.id if delta > 0 else None,
-        reason="adjust", lot=lot, serial=serial, from_condition=condition, note=reason,
+        session,
+        principal=principal,
+        warehouse_id=warehouse.id or 0,
+        item=item,
+        quantity=abs(delta),
+        from_location_id=location.id if delta < 0 else None,
+        to_location_id=location.id if delta > 0 else None,
+        reason="adjust",
+        lot=lot,
+        serial=serial,
+        from_condition=condition,
+        note=reason,
     )
-    audit.record(session, principal, action="stock.adjusted", object_type="item", object_id=item.sku,
-                 warehouse_id=warehouse.id, location=location.code, counted=counted, was=on_hand, reason=reason)
+    audit.record(
+        session,
+        principal,
+        action="stock.adjusted",
+        object_type="item",
+        object_id=item.sku,
+        warehouse_id=warehouse.id,
+        location=location.code,
+        counted=counted,
+        was=on_hand,
+        reason=reason,
+    )
     return entry
 
 
@@ -281,7 +339,7 @@ def on_hand(session: Session, *, warehouse_id: int, item_id: int) -> tuple[int, 
     """(on hand, reserved) of an item across the warehouse's locations."""
     row = session.exec(
         select(func.coalesce(func.sum(Quant.quantity), 0), func.coalesce(func.sum(Quant.reserved), 0))
-        .join(Location, Location.id == Quant.location_id)
+        .join(Location, col(Location.id) == col(Quant.location_id))
         .where(Location.warehouse_id == warehouse_id, Quant.item_id == item_id)
     ).one()
     return int(row[0]), int(row[1])

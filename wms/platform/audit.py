@@ -25,7 +25,9 @@ def record(
         AuditEntry(
             actor=principal.key if principal else "system",
             device_id=principal.device_id if principal else None,
-            warehouse_id=warehouse_id if warehouse_id is not None else (principal.warehouse_id if principal else None),
+            warehouse_id=warehouse_id
+            if warehouse_id is not None
+            else (principal.warehouse_id if principal else None),
             action=action,
             object_type=object_type,
             object_id=str(object_id),

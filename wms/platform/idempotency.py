@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wms.db import Database, utcnow
 from wms.errors import Conflict, Invalid, KaeruError
@@ -34,7 +34,9 @@ def request_hash(body: Any) -> str:
 
 def check_key(key: str | None) -> str:
     if not key or not key.strip():
-        raise Invalid("an Idempotency-Key header is required for this request (any unique string per request)")
+        raise Invalid(
+            "an Idempotency-Key header is required for this request (any unique string per request)"
+        )
     if len(key) > MAX_KEY_LENGTH:
         raise Invalid(f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters")
     return key.strip()
@@ -79,7 +81,8 @@ def _claim(db: Database, client: str, key: str, digest: str) -> Outcome | int:
 
 def _finish(session: Session, claim_id: int, outcome: Outcome) -> None:
     session.execute(
-        update(IdempotencyRecord).where(IdempotencyRecord.id == claim_id)  # type: ignore[arg-type]
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == claim_id)  # type: ignore[arg-type]
         .values(state="done", status_code=outcome[0], response=outcome[1])
     )
 
@@ -136,7 +139,9 @@ def run_batch(
     existing = {
         r.key: r
         for r in session.exec(
-            select(IdempotencyRecord).where(IdempotencyRecord.client == client, IdempotencyRecord.key.in_(keys))  # type: ignore[attr-defined]
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.client == client, col(IdempotencyRecord.key).in_(keys)
+            )
         )
     }
     results: list[tuple[Outcome, bool]] = []
@@ -160,7 +165,12 @@ def run_batch(
             outcome = (exc.status_code, exc.body())
         session.add(
             IdempotencyRecord(
-                client=client, key=key, request_hash=digest, state="done", status_code=outcome[0], response=outcome[1]
+                client=client,
+                key=key,
+                request_hash=digest,
+                state="done",
+                status_code=outcome[0],
+                response=outcome[1],
             )
         )
         seen[key] = outcome

@@ -30,8 +30,14 @@ def notify_shopper(
         session,
         channel="email",
         topic=topic,
-        payload={"template": topic, "to": shopper.email, "name": shopper.name, "locale": shopper.locale,
-                 "shopper_id": shopper.id, "context": context},
+        payload={
+            "template": topic,
+            "to": shopper.email,
+            "name": shopper.name,
+            "locale": shopper.locale,
+            "shopper_id": shopper.id,
+            "context": context,
+        },
         warehouse_id=warehouse_id,
         message_id=f"email:{base_id}" if base_id else None,
     )

@@ -69,7 +69,10 @@ def _raw(scan: ScanIn) -> str:
 def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: IdempotencyKey = None) -> JSONResponse:
     raw = _raw(scan)
     status, body = run_once(
-        kaeru.db, client=principal.key, key=key or "", body=scan.model_dump(mode="json"),
+        kaeru.db,
+        client=principal.key,
+        key=key or "",
+        body=scan.model_dump(mode="json"),
         work=lambda s: service.ingest(s, kaeru, principal, raw=raw, scanned_at=scan.scanned_at),
     )
     return JSONResponse(status_code=status, content=body)
@@ -85,15 +88,18 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> dict[str,
             return service.ingest(s, kaeru, principal, raw=_raw(scan), scanned_at=scan.scanned_at)
 
         results = run_batch(session, client=principal.key, items=items, work=one)
-        return [{"idempotency_key": key, "status": outcome[0], "replayed": replayed, **outcome[1]}
-                for (key, _), (outcome, replayed) in zip(items, results, strict=True)]
+        return [
+            {"idempotency_key": key, "status": outcome[0], "replayed": replayed, **outcome[1]}
+            for (key, _), (outcome, replayed) in zip(items, results, strict=True)
+        ]
 
     return {"results": kaeru.db.write(work)}
 
 
 @router.get("/scans", summary="Recent scans of the caller's warehouse")
-def recent_scans(kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))],
-                 limit: int = 50) -> list[dict[str, Any]]:
+def recent_scans(
+    kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))], limit: int = 50
+) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         statement = select(ScanRecord).order_by(col(ScanRecord.id).desc()).limit(min(max(limit, 1), 500))
         if principal.warehouse_id is not None:
@@ -103,20 +109,41 @@ def recent_scans(kaeru: KaeruDep, principal: Annotated[Principal, Depends(requir
 
 @router.post("/devices/weights", summary="A station scale's reading")
 def post_weight(weight: WeightIn, kaeru: KaeruDep, principal: Reporter, key: IdempotencyKey = None) -> Any:
-    return mutate(kaeru, principal, key, weight.model_dump(mode="json"),
-                  lambda s: service.report_weight(s, principal, grams=weight.grams, stable=weight.stable,
-                                                  measured_at=weight.measured_at))
+    return mutate(
+        kaeru,
+        principal,
+        key,
+        weight.model_dump(mode="json"),
+        lambda s: service.report_weight(
+            s, principal, grams=weight.grams, stable=weight.stable, measured_at=weight.measured_at
+        ),
+    )
 
 
 @router.post("/devices/health", summary="A device's connection state")
 def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: IdempotencyKey = None) -> Any:
-    return mutate(kaeru, principal, key, health.model_dump(mode="json"),
-                  lambda s: service.report_health(s, principal, device_code=health.device, state=health.state,
-                                                  detail=health.detail, last_seen=health.last_seen))
+    return mutate(
+        kaeru,
+        principal,
+        key,
+        health.model_dump(mode="json"),
+        lambda s: service.report_health(
+            s,
+            principal,
+            device_code=health.device,
+            state=health.state,
+            detail=health.detail,
+            last_seen=health.last_seen,
+        ),
+    )
 
 
-@router.put("/devices/assignment", summary="Point the caller's scans at a mode (idle, pick, pack, returns ...)")
-def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request) -> dict[str, Any]:
+@router.put(
+    "/devices/assignment", summary="Point the caller's scans at a mode (idle, pick, pack, returns ...)"
+)
+def put_assignment(
+    body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request
+) -> dict[str, Any]:
     def work(session: Session) -> dict[str, Any]:
         a = service.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
         return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id}

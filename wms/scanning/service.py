@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from devices.scan import Scan, parse_scan
 from wms.context import Kaeru
@@ -46,8 +46,15 @@ def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
     return assignment
 
 
-def assign(session: Session, principal: Principal, *, mode: str, ref_type: str = "", ref_id: str = "",
-           state: dict[str, Any] | None = None) -> DeviceAssignment:
+def assign(
+    session: Session,
+    principal: Principal,
+    *,
+    mode: str,
+    ref_type: str = "",
+    ref_id: str = "",
+    state: dict[str, Any] | None = None,
+) -> DeviceAssignment:
     """Point the caller's scans at a task (or back to idle)."""
     if mode not in MODES:
         raise Invalid(f"unknown mode {mode!r}; one of {', '.join(sorted(MODES))}")
@@ -71,21 +78,31 @@ def warehouse_of(principal: Principal, session: Session) -> int:
 
 
 @handles("idle")
-def look_up(session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment,
-            scan: Scan) -> StepResult:
+def look_up(
+    session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
+) -> StepResult:
     """With no task, a scan answers what the thing is and where stock is."""
     warehouse_id = warehouse_of(principal, session)
     if scan.kind == "location":
-        location = session.exec(select(Location).where(Location.warehouse_id == warehouse_id,
-                                                       Location.code == scan.code)).first()
+        location = session.exec(
+            select(Location).where(Location.warehouse_id == warehouse_id, Location.code == scan.code)
+        ).first()
         if location is None:
             raise NotFound(f"unknown location {scan.code}")
-        rows = session.exec(select(Quant, Item).join(Item, Item.id == Quant.item_id)
-                            .where(Quant.location_id == location.id, Quant.quantity > 0)).all()
-        contents = [{"sku": i.sku, "quantity": q.quantity, "serial": q.serial, "condition": q.condition}
-                    for q, i in rows]
-        return StepResult("accepted", f"{location.code}: {sum(c['quantity'] for c in contents)} unit(s)",
-                          {"location": location.code, "contents": contents})
+        rows = session.exec(
+            select(Quant, Item)
+            .join(Item, col(Item.id) == col(Quant.item_id))
+            .where(Quant.location_id == location.id, Quant.quantity > 0)
+        ).all()
+        contents = [
+            {"sku": i.sku, "quantity": q.quantity, "serial": q.serial, "condition": q.condition}
+            for q, i in rows
+        ]
+        return StepResult(
+            "accepted",
+            f"{location.code}: {sum(q.quantity for q, _ in rows)} unit(s)",
+            {"location": location.code, "contents": contents},
+        )
     item = None
     if scan.gtin:
         item = item_by_gtin(session, scan.gtin)
@@ -93,23 +110,48 @@ def look_up(session: Session, kaeru: Kaeru, principal: Principal, assignment: De
         item = session.exec(select(Item).where(Item.sku == scan.code)).first()
     if item is None:
         raise NotFound(f"unknown barcode {scan.data!r}: not an item, location or order of this warehouse")
-    rows = session.exec(select(Quant, Location).join(Location, Location.id == Quant.location_id)
-                        .where(Quant.item_id == item.id, Quant.quantity > 0,
-                               Location.warehouse_id == warehouse_id)).all()
-    return StepResult("accepted", f"{item.sku} {item.name}",
-                      {"sku": item.sku, "stock": [{"location": loc.code, "quantity": q.quantity,
-                                                   "reserved": q.reserved} for q, loc in rows]})
+    stock_rows = session.exec(
+        select(Quant, Location)
+        .join(Location, col(Location.id) == col(Quant.location_id))
+        .where(Quant.item_id == item.id, Quant.quantity > 0, Location.warehouse_id == warehouse_id)
+    ).all()
+    return StepResult(
+        "accepted",
+        f"{item.sku} {item.name}",
+        {
+            "sku": item.sku,
+            "stock": [
+                {"location": loc.code, "quantity": q.quantity, "reserved": q.reserved}
+                for q, loc in stock_rows
+            ],
+        },
+    )
 
 
-def ingest(session: Session, kaeru: Kaeru, principal: Principal, *, raw: str, scanned_at: datetime | None,
-           idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
+def ingest(
+    session: Session,
+    kaeru: Kaeru,
+    principal: Principal,
+    *,
+    raw: str,
+    scanned_at: datetime | None,
+    idempotency_key: str | None = None,
+) -> tuple[int, dict[str, Any]]:
     """Record one scan, route it, and return (HTTP status, body). Refusals are 422 and still recorded."""
     when = scanned_at or utcnow()
     scan = parse_scan(raw, device=principal.name, at=when)
     assignment = assignment_for(session, principal)
     warehouse_id = warehouse_of(principal, session)
-    record = ScanRecord(warehouse_id=warehouse_id, device_id=principal.device_id, user_id=principal.user_id,
-                        scanned_at=when, raw=raw, kind=scan.kind, mode=assignment.mode, outcome="recorded")
+    record = ScanRecord(
+        warehouse_id=warehouse_id,
+        device_id=principal.device_id,
+        user_id=principal.user_id,
+        scanned_at=when,
+        raw=raw,
+        kind=scan.kind,
+        mode=assignment.mode,
+        outcome="recorded",
+    )
     status, body = 200, {}
     if scan.kind == "unknown":
         status, record.outcome = 422, "rejected"
@@ -125,19 +167,41 @@ def ingest(session: Session, kaeru: Kaeru, principal: Principal, *, raw: str, sc
             body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
     session.add(record)
     session.flush()
-    publish_live(session, topic="scan", warehouse_id=warehouse_id,
-                 payload={"scan_id": record.id, "device": principal.name, "mode": assignment.mode,
-                          "outcome": record.outcome, "kind": scan.kind})
-    response = {"scan_id": record.id, "outcome": record.outcome, "kind": scan.kind, "mode": assignment.mode,
-                "message": record.message, "data": body,
-                "parsed": {"gtin": scan.gtin, "serial": scan.serial, "lot": scan.lot, "sscc": scan.sscc,
-                           "code": scan.code, "symbology": scan.symbology,
-                           "expiry": scan.expiry.isoformat() if scan.expiry else None}}
+    publish_live(
+        session,
+        topic="scan",
+        warehouse_id=warehouse_id,
+        payload={
+            "scan_id": record.id,
+            "device": principal.name,
+            "mode": assignment.mode,
+            "outcome": record.outcome,
+            "kind": scan.kind,
+        },
+    )
+    response = {
+        "scan_id": record.id,
+        "outcome": record.outcome,
+        "kind": scan.kind,
+        "mode": assignment.mode,
+        "message": record.message,
+        "data": body,
+        "parsed": {
+            "gtin": scan.gtin,
+            "serial": scan.serial,
+            "lot": scan.lot,
+            "sscc": scan.sscc,
+            "code": scan.code,
+            "symbology": scan.symbology,
+            "expiry": scan.expiry.isoformat() if scan.expiry else None,
+        },
+    }
     return status, response
 
 
-def report_weight(session: Session, principal: Principal, *, grams: int, stable: bool,
-                  measured_at: datetime | None) -> dict[str, Any]:
+def report_weight(
+    session: Session, principal: Principal, *, grams: int, stable: bool, measured_at: datetime | None
+) -> dict[str, Any]:
     from wms.identity.tables import Station
 
     if grams < 0:
@@ -150,13 +214,24 @@ def report_weight(session: Session, principal: Principal, *, grams: int, stable:
     station.last_weight_g, station.last_weight_stable = grams, stable
     station.last_weight_at = measured_at or utcnow()
     session.add(station)
-    publish_live(session, topic="station.weight", warehouse_id=station.warehouse_id,
-                 payload={"station": station.code, "grams": grams, "stable": stable})
+    publish_live(
+        session,
+        topic="station.weight",
+        warehouse_id=station.warehouse_id,
+        payload={"station": station.code, "grams": grams, "stable": stable},
+    )
     return {"station": station.code, "grams": grams, "stable": stable}
 
 
-def report_health(session: Session, principal: Principal, *, device_code: str | None, state: str, detail: str,
-                  last_seen: datetime | None) -> dict[str, Any]:
+def report_health(
+    session: Session,
+    principal: Principal,
+    *,
+    device_code: str | None,
+    state: str,
+    detail: str,
+    last_seen: datetime | None,
+) -> dict[str, Any]:
     if state not in ("connected", "disconnected", "fault"):
         raise Invalid("state must be connected, disconnected or fault")
     if device_code:
@@ -174,6 +249,10 @@ def report_health(session: Session, principal: Principal, *, device_code: str | 
     device.state, device.state_detail = state, detail
     device.last_seen = last_seen or utcnow()
     session.add(device)
-    publish_live(session, topic="device.health", warehouse_id=device.warehouse_id,
-                 payload={"device": device.code, "kind": device.kind, "state": state, "detail": detail})
+    publish_live(
+        session,
+        topic="device.health",
+        warehouse_id=device.warehouse_id,
+        payload={"device": device.code, "kind": device.kind, "state": state, "detail": detail},
+    )
     return {"device": device.code, "state": state}

@@ -35,8 +35,9 @@ def _race(base: str, token: str, bodies: list[dict]) -> list[httpx.Response]:
     def send(index: int) -> None:
         with httpx.Client(base_url=base, timeout=60) as client:
             barrier.wait()
-            responses[index] = client.post("/api/v1/orders", json=bodies[index],
-                                           headers={"Authorization": f"Bearer {token}"})
+            responses[index] = client.post(
+                "/api/v1/orders", json=bodies[index], headers={"Authorization": f"Bearer {token}"}
+            )
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
     for t in threads:
@@ -48,8 +49,12 @@ def _race(base: str, token: str, bodies: list[dict]) -> list[httpx.Response]:
 
 
 def _body(number: str, sku: str, quantity: int) -> dict:
-    return {"warehouse": "WH1", "number": number, "shopper": {"email": f"{number}@example.com"},
-            "lines": [{"sku": sku, "quantity": quantity}]}
+    return {
+        "warehouse": "WH1",
+        "number": number,
+        "shopper": {"email": f"{number}@example.com"},
+        "lines": [{"sku": sku, "quantity": quantity}],
+    }
 
 
 def test_thirty_two_concurrent_orders_for_the_last_units_never_oversell(floor: Floor) -> None:
@@ -60,15 +65,20 @@ def test_thirty_two_concurrent_orders_for_the_last_units_never_oversell(floor: F
             # Stock spread over two bins so that reservations take locks on several rows.
             floor.receive(sku, 6, "A-01-1")
             floor.receive(sku, 4, "B-02-2")
-            responses = _race(base, floor.tokens["integrator"],
-                              [_body(f"R{round_no}-{i}", sku, 1) for i in range(REQUESTS)])
+            responses = _race(
+                base, floor.tokens["integrator"], [_body(f"R{round_no}-{i}", sku, 1) for i in range(REQUESTS)]
+            )
             assert [r.status_code for r in responses] == [201] * REQUESTS
             statuses = [r.json()["status"] for r in responses]
             assert statuses.count("reserved") == 10
             assert statuses.count("backordered") == REQUESTS - 10
             with floor.kaeru.db.read() as session:
-                quants = session.exec(select(Quant).join(OrderLine, OrderLine.item_id == Quant.item_id)
-                                      .where(Quant.quantity > 0).distinct()).all()
+                quants = session.exec(
+                    select(Quant)
+                    .join(OrderLine, OrderLine.item_id == Quant.item_id)
+                    .where(Quant.quantity > 0)
+                    .distinct()
+                ).all()
                 for quant in quants:
                     assert 0 <= quant.reserved <= quant.quantity
                 held = session.exec(select(func.sum(Reservation.quantity))).one()
@@ -81,8 +91,9 @@ def test_two_orders_of_eight_against_a_stock_of_ten_cannot_both_be_reserved(floo
             sku = f"EIGHT-{round_no}"
             floor.item(sku)
             floor.receive(sku, 10, "C-03-1")
-            responses = _race(base, floor.tokens["integrator"],
-                              [_body(f"E{round_no}-{i}", sku, 8) for i in range(2)])
+            responses = _race(
+                base, floor.tokens["integrator"], [_body(f"E{round_no}-{i}", sku, 8) for i in range(2)]
+            )
             statuses = sorted(r.json()["status"] for r in responses)
             assert statuses == ["backordered", "reserved"]
             on_hand = floor.call("GET", f"/api/v1/warehouses/WH1/stock?sku={sku}")

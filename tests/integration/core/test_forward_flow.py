@@ -46,22 +46,31 @@ def test_an_order_is_reserved_picked_packed_shipped_and_delivered(floor: Floor) 
     assert len(carton["sscc"]) == 18
     floor.scan("]E09506000134352", "packer")
     floor.scan("]E09506000134352", "packer")
-    closed = floor.call("POST", f"/api/v1/packing/cartons/{carton['sscc']}/close", "packer",
-                        json={"weight_g": 2 * 250 + 180})
+    closed = floor.call(
+        "POST", f"/api/v1/packing/cartons/{carton['sscc']}/close", "packer", json={"weight_g": 2 * 250 + 180}
+    )
     tracking = closed["shipment"]["tracking_number"]
     shipped = floor.call("POST", f"/api/v1/shipments/{tracking}/ship", "packer")
     assert shipped["order_status"] == "shipped"
 
-    floor.call("POST", "/api/v1/tracking/events", "integrator", json={
-        "tracking_number": tracking, "kind": "delivered", "at": datetime.now(UTC).isoformat()})
+    floor.call(
+        "POST",
+        "/api/v1/tracking/events",
+        "integrator",
+        json={"tracking_number": tracking, "kind": "delivered", "at": datetime.now(UTC).isoformat()},
+    )
     final = floor.call("GET", f"/api/v1/orders/{order['id']}")
     assert final["status"] == "delivered"
     stock = floor.call("GET", "/api/v1/warehouses/WH1/stock?sku=TEE-M")
     assert sum(row["quantity"] for row in stock) == 3
     with floor.kaeru.db.read() as session:
-        topics = {m.topic for m in session.exec(select(OutboxMessage).where(OutboxMessage.channel == "email"))}
-        prints = [m.payload["label"] for m in session.exec(select(OutboxMessage)
-                                                           .where(OutboxMessage.channel == "print"))]
+        topics = {
+            m.topic for m in session.exec(select(OutboxMessage).where(OutboxMessage.channel == "email"))
+        }
+        prints = [
+            m.payload["label"]
+            for m in session.exec(select(OutboxMessage).where(OutboxMessage.channel == "print"))
+        ]
     assert {"order.confirmed", "order.shipped", "order.delivered"} <= topics
     assert sorted(prints) == ["return_label", "shipping_label"]
 
@@ -75,8 +84,13 @@ def test_a_carton_that_weighs_too_little_is_not_closed(floor: Floor) -> None:
     carton = floor.call("POST", "/api/v1/packing/start", "packer", json={"warehouse": "WH1", "order": "O-2"})
     floor.scan("]E09506000134352", "packer")
     floor.scan("]E09506000134352", "packer")
-    refused = floor.call("POST", f"/api/v1/packing/cartons/{carton['sscc']}/close", "packer", expect=409,
-                         json={"weight_g": 300})
+    refused = floor.call(
+        "POST",
+        f"/api/v1/packing/cartons/{carton['sscc']}/close",
+        "packer",
+        expect=409,
+        json={"weight_g": 300},
+    )
     assert "should weigh about 980 g" in refused["message"]
 
 
@@ -94,8 +108,9 @@ def test_a_serial_tracked_item_is_picked_and_packed_by_its_serial(floor: Floor) 
     wrong = floor.scan("SN-1", "packer", expect=422)
     assert wrong["outcome"] == "rejected"
     floor.scan("SN-2", "packer")
-    closed = floor.call("POST", f"/api/v1/packing/cartons/{carton['sscc']}/close", "packer",
-                        json={"weight_g": 280})
+    closed = floor.call(
+        "POST", f"/api/v1/packing/cartons/{carton['sscc']}/close", "packer", json={"weight_g": 280}
+    )
     assert closed["contents"] == [{"sku": "WATCH", "serial": "SN-2", "quantity": 1}]
 
 
@@ -107,7 +122,9 @@ def test_a_short_pick_writes_off_the_missing_units_and_reallocates_from_another_
     floor.call("POST", "/api/v1/picking/release", "manager", json={"warehouse": "WH1", "mode": "single"})
     task = floor.call("POST", "/api/v1/picking/next", "picker")["task"]
     assert task["next"]["location"] == "P-01-1"  # the pick face first
-    result = floor.call("POST", f"/api/v1/picking/tasks/{task['task_id']}/short", "picker", json={"missing": 1})
+    result = floor.call(
+        "POST", f"/api/v1/picking/tasks/{task['task_id']}/short", "picker", json={"missing": 1}
+    )
     assert "1 re-allocated" in result["message"]
     assert result["next"]["location"] == "A-02-1"
     ledger = floor.call("GET", "/api/v1/warehouses/WH1/ledger?sku=MUG")
@@ -121,8 +138,12 @@ def test_batch_release_puts_several_orders_on_one_task_in_walking_order(floor: F
     floor.receive("B", 5, "A-01-1")
     floor.order("O-5", [("A", 1)])
     floor.order("O-6", [("B", 1)])
-    tasks = floor.call("POST", "/api/v1/picking/release", "manager",
-                       json={"warehouse": "WH1", "mode": "batch", "orders_per_task": 10})["tasks"]
+    tasks = floor.call(
+        "POST",
+        "/api/v1/picking/release",
+        "manager",
+        json={"warehouse": "WH1", "mode": "batch", "orders_per_task": 10},
+    )["tasks"]
     assert len(tasks) == 1
     assert tasks[0]["remaining_lines"] == 2
     assert tasks[0]["next"]["location"] == "A-01-1"

@@ -47,8 +47,12 @@ def test_replaying_a_scan_with_the_same_key_returns_the_same_response_and_moves_
     assert again == first
     assert _ledger_rows(floor) == rows
     with floor.kaeru.db.read() as session:
-        assert session.exec(select(func.count()).select_from(ScanRecord)
-                            .where(ScanRecord.raw == "]E09506000134352")).one() == 1
+        assert (
+            session.exec(
+                select(func.count()).select_from(ScanRecord).where(ScanRecord.raw == "]E09506000134352")
+            ).one()
+            == 1
+        )
 
 
 def test_the_same_key_with_a_different_body_is_refused_with_422(floor: Floor) -> None:
@@ -67,8 +71,11 @@ def test_a_key_still_in_flight_is_refused_with_409(kaeru: Kaeru) -> None:
         return 200, {"done": True}
 
     outcome: dict = {}
-    worker = threading.Thread(target=lambda: outcome.update(
-        first=run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=slow)))
+    worker = threading.Thread(
+        target=lambda: outcome.update(
+            first=run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=slow)
+        )
+    )
     worker.start()
     assert started.wait(10)
     with pytest.raises(Conflict):
@@ -76,8 +83,10 @@ def test_a_key_still_in_flight_is_refused_with_409(kaeru: Kaeru) -> None:
     release.set()
     worker.join()
     assert outcome["first"] == (200, {"done": True})
-    assert run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=lambda s: (500, {})) == \
-        (200, {"done": True})
+    assert run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=lambda s: (500, {})) == (
+        200,
+        {"done": True},
+    )
 
 
 def test_keys_are_scoped_to_the_client_that_sent_them(kaeru: Kaeru) -> None:

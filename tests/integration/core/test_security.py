@@ -16,19 +16,44 @@ from wms.inventory.tables import Location, Warehouse
 # (method, path, body, permission the endpoint needs)
 ENDPOINTS = [
     ("POST", "/api/v1/items", {"sku": "X", "name": "X"}, "catalogue.write"),
-    ("POST", "/api/v1/warehouses/WH1/receipts", {"sku": "X", "quantity": 1, "location": "RCV-1"},
-     "inventory.receive"),
-    ("POST", "/api/v1/warehouses/WH1/counts", {"sku": "X", "location": "RCV-1", "counted": 1, "reason": "c"},
-     "inventory.adjust"),
-    ("POST", "/api/v1/warehouses/WH1/moves", {"sku": "X", "quantity": 1, "from_location": "RCV-1",
-                                              "to_location": "A-01-1"}, "inventory.move"),
-    ("POST", "/api/v1/orders", {"warehouse": "WH1", "number": "N", "shopper": {"email": "a@example.com"},
-                                "lines": [{"sku": "X", "quantity": 1}]}, "orders.write"),
+    (
+        "POST",
+        "/api/v1/warehouses/WH1/receipts",
+        {"sku": "X", "quantity": 1, "location": "RCV-1"},
+        "inventory.receive",
+    ),
+    (
+        "POST",
+        "/api/v1/warehouses/WH1/counts",
+        {"sku": "X", "location": "RCV-1", "counted": 1, "reason": "c"},
+        "inventory.adjust",
+    ),
+    (
+        "POST",
+        "/api/v1/warehouses/WH1/moves",
+        {"sku": "X", "quantity": 1, "from_location": "RCV-1", "to_location": "A-01-1"},
+        "inventory.move",
+    ),
+    (
+        "POST",
+        "/api/v1/orders",
+        {
+            "warehouse": "WH1",
+            "number": "N",
+            "shopper": {"email": "a@example.com"},
+            "lines": [{"sku": "X", "quantity": 1}],
+        },
+        "orders.write",
+    ),
     ("POST", "/api/v1/picking/release", {"warehouse": "WH1"}, "picking.plan"),
     ("POST", "/api/v1/picking/next", None, "picking.work"),
     ("POST", "/api/v1/packing/start", {"warehouse": "WH1", "order": "N"}, "packing.work"),
-    ("POST", "/api/v1/tracking/events", {"tracking_number": "T", "kind": "delivered",
-                                         "at": "2026-11-23T10:00:00Z"}, "shipping.track"),
+    (
+        "POST",
+        "/api/v1/tracking/events",
+        {"tracking_number": "T", "kind": "delivered", "at": "2026-11-23T10:00:00Z"},
+        "shipping.track",
+    ),
     ("POST", "/api/v1/users", {"username": "u", "password": "12345678", "role": "picker"}, "users.manage"),
     ("POST", "/api/v1/devices/RET-1-AGENT/tokens", None, "devices.manage"),
     ("GET", "/api/v1/audit", None, "audit.read"),
@@ -50,8 +75,9 @@ def test_every_role_is_refused_what_its_permissions_do_not_allow(floor: Floor) -
         for method, path, body, permission in ENDPOINTS:
             if role in PERMISSIONS[permission]:
                 continue
-            response = floor.client.request(method, path, json=body,
-                                            headers=floor.headers(role, key=str(uuid.uuid4())))
+            response = floor.client.request(
+                method, path, json=body, headers=floor.headers(role, key=str(uuid.uuid4()))
+            )
             assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
             assert permission in response.json()["message"]
             checked += 1
@@ -90,8 +116,14 @@ def test_another_warehouses_objects_are_not_reachable_through_their_identifiers(
     outsider = floor.staff("manager", warehouse_id=wh2.id)
     floor.call("GET", f"/api/v1/orders/{order['id']}", outsider, expect=404)
     floor.call("GET", "/api/v1/warehouses/WH1/stock", outsider, expect=404)
-    floor.call("POST", "/api/v1/warehouses/WH1/receipts", outsider, expect=404, key="k",
-               json={"sku": "TEE", "quantity": 1, "location": "A-01-1"})
+    floor.call(
+        "POST",
+        "/api/v1/warehouses/WH1/receipts",
+        outsider,
+        expect=404,
+        key="k",
+        json={"sku": "TEE", "quantity": 1, "location": "A-01-1"},
+    )
     assert floor.call("GET", "/api/v1/orders", outsider) == []
     floor.call("POST", f"/api/v1/orders/{order['id']}/cancel", outsider, expect=404)
     # and the owner still can

@@ -61,7 +61,9 @@ class Warehouse_(RuleBasedStateMachine):
 
         def work(session: Session) -> None:
             session.add(Item(sku=f"H{self.run}-PLAIN", gtin=None, name="plain", weight_g=100))
-            session.add(Item(sku=f"H{self.run}-SER", gtin=None, name="serial", tracking="serial", weight_g=100))
+            session.add(
+                Item(sku=f"H{self.run}-SER", gtin=None, name="serial", tracking="serial", weight_g=100)
+            )
 
         self.kaeru.db.write(work)
 
@@ -74,6 +76,7 @@ class Warehouse_(RuleBasedStateMachine):
             self.kaeru.db.write(work)
         except KaeruError as exc:
             import os
+
             if os.environ.get("KAERU_DEBUG_MACHINE"):
                 print("REFUSED", action.__qualname__, exc.message, flush=True)
 
@@ -85,40 +88,68 @@ class Warehouse_(RuleBasedStateMachine):
         serials = [f"S{self.run}-{next(self.serial_no)}" for _ in range(quantity)] if serial else None
 
         def act(session: Session, warehouse: Warehouse) -> None:
-            inventory.receive(session, principal=self.manager, warehouse=warehouse, item=self._item(session, serial),
-                              quantity=quantity, location=inventory.location_by_code(session, warehouse.id, location),
-                              serials=serials)
+            inventory.receive(
+                session,
+                principal=self.manager,
+                warehouse=warehouse,
+                item=self._item(session, serial),
+                quantity=quantity,
+                location=inventory.location_by_code(session, warehouse.id, location),
+                serials=serials,
+            )
 
         self._do(act)
 
-    @rule(serial=st.booleans(), quantity=st.integers(1, 4), src=st.sampled_from(LOCATIONS),
-          dst=st.sampled_from(LOCATIONS))
+    @rule(
+        serial=st.booleans(),
+        quantity=st.integers(1, 4),
+        src=st.sampled_from(LOCATIONS),
+        dst=st.sampled_from(LOCATIONS),
+    )
     def move(self, serial: bool, quantity: int, src: str, dst: str) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
             item = self._item(session, serial)
             source = inventory.location_by_code(session, warehouse.id, src)
             unit = ""
             if serial:
-                quant = session.exec(select(Quant).where(Quant.item_id == item.id, Quant.location_id == source.id,
-                                                         Quant.quantity > Quant.reserved)).first()
+                quant = session.exec(
+                    select(Quant).where(
+                        Quant.item_id == item.id,
+                        Quant.location_id == source.id,
+                        Quant.quantity > Quant.reserved,
+                    )
+                ).first()
                 if quant is None:
                     return
                 unit = quant.serial
-            inventory.move_stock(session, principal=self.manager, warehouse_id=warehouse.id, item=item,
-                                 quantity=1 if serial else quantity, from_location_id=source.id,
-                                 to_location_id=inventory.location_by_code(session, warehouse.id, dst).id,
-                                 reason="move", serial=unit)
+            inventory.move_stock(
+                session,
+                principal=self.manager,
+                warehouse_id=warehouse.id,
+                item=item,
+                quantity=1 if serial else quantity,
+                from_location_id=source.id,
+                to_location_id=inventory.location_by_code(session, warehouse.id, dst).id,
+                reason="move",
+                serial=unit,
+            )
 
         self._do(act)
 
     @rule(serial=st.booleans(), quantity=st.integers(1, 4))
     def order(self, serial: bool, quantity: int) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
-            fulfilment.create_order(session, principal=None, warehouse=warehouse, site=self.kaeru.site,
-                                    new=fulfilment.NewOrder(number=f"H{self.run}-{next(self.order_no)}",
-                                                            shopper_email="h@example.com",
-                                                            lines=[fulfilment.NewLine(self._item(session, serial).sku,
-                                                                                      quantity)]))
+            fulfilment.create_order(
+                session,
+                principal=None,
+                warehouse=warehouse,
+                site=self.kaeru.site,
+                new=fulfilment.NewOrder(
+                    number=f"H{self.run}-{next(self.order_no)}",
+                    shopper_email="h@example.com",
+                    lines=[fulfilment.NewLine(self._item(session, serial).sku, quantity)],
+                ),
+            )
 
         self._do(act)
 
@@ -139,14 +170,22 @@ class Warehouse_(RuleBasedStateMachine):
     def _pick_one(self, session: Session, task: PickTask, line) -> None:  # type: ignore[no-untyped-def]
         location = session.get(Location, line.location_id)
         item = session.get(Item, line.item_id)
-        fulfilment.pick_scan(session, principal=self.manager, task=task, kind="location", code=location.code,
-                             gtin=None, serial=None)
+        fulfilment.pick_scan(
+            session,
+            principal=self.manager,
+            task=task,
+            kind="location",
+            code=location.code,
+            gtin=None,
+            serial=None,
+        )
         serial = None
         if item.tracking == "serial":
             reservation = session.get(Reservation, line.reservation_id)
             serial = session.get(Quant, reservation.quant_id).serial
-        fulfilment.pick_scan(session, principal=self.manager, task=task, kind="text", code=item.sku, gtin=None,
-                             serial=serial)
+        fulfilment.pick_scan(
+            session, principal=self.manager, task=task, kind="text", code=item.sku, gtin=None, serial=serial
+        )
 
     @rule(serial=st.booleans(), location=st.sampled_from(LOCATIONS[:3]))
     def whole_order_cycle(self, serial: bool, location: str) -> None:
@@ -168,25 +207,44 @@ class Warehouse_(RuleBasedStateMachine):
     @rule()
     def pack_and_ship(self) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
-            order = session.exec(select(Order).where(Order.status == "picked",
-                                                     Order.number.startswith(f"H{self.run}-"))).first()
+            order = session.exec(
+                select(Order).where(Order.status == "picked", Order.number.startswith(f"H{self.run}-"))
+            ).first()
             if order is None:
                 return
-            carton = fulfilment.open_carton(session, principal=self.manager, order=order, warehouse=warehouse,
-                                            company_prefix="0614141")
+            carton = fulfilment.open_carton(
+                session, principal=self.manager, order=order, warehouse=warehouse, company_prefix="0614141"
+            )
             from wms.fulfilment.tables import CartonItem, OrderLine
 
             for line in fulfilment.order_lines(session, order.id):
                 item = session.get(Item, line.item_id)
-                serials = [session.get(Quant, r.quant_id).serial for r in session.exec(
-                    select(Reservation).where(Reservation.order_line_id == line.id, Reservation.quantity > 0))]
+                serials = [
+                    session.get(Quant, r.quant_id).serial
+                    for r in session.exec(
+                        select(Reservation).where(
+                            Reservation.order_line_id == line.id, Reservation.quantity > 0
+                        )
+                    )
+                ]
                 for n in range(line.picked - line.packed):
-                    fulfilment.pack_scan(session, principal=self.manager, carton=carton, kind="text", gtin=None,
-                                         code=item.sku if item.tracking != "serial" else serials[n],
-                                         serial=serials[n] if item.tracking == "serial" else None)
+                    fulfilment.pack_scan(
+                        session,
+                        principal=self.manager,
+                        carton=carton,
+                        kind="text",
+                        gtin=None,
+                        code=item.sku if item.tracking != "serial" else serials[n],
+                        serial=serials[n] if item.tracking == "serial" else None,
+                    )
             count = len(session.exec(select(CartonItem).where(CartonItem.carton_id == carton.id)).all())
-            shipment = fulfilment.close_carton(session, principal=self.manager, carton=carton,
-                                               weight_g=count * 100 + 180, site=self.kaeru.site)
+            shipment = fulfilment.close_carton(
+                session,
+                principal=self.manager,
+                carton=carton,
+                weight_g=count * 100 + 180,
+                site=self.kaeru.site,
+            )
             fulfilment.ship(session, principal=self.manager, shipment=shipment)
             assert session.get(OrderLine, fulfilment.order_lines(session, order.id)[0].id) is not None
             assert session.exec(select(Shipment).where(Shipment.order_id == order.id)).first() is not None
@@ -204,13 +262,24 @@ class Warehouse_(RuleBasedStateMachine):
             loc = inventory.location_by_code(session, warehouse.id, location)
             unit = ""
             if serial:
-                quant = session.exec(select(Quant).where(Quant.item_id == item.id, Quant.location_id == loc.id,
-                                                         Quant.quantity > 0)).first()
+                quant = session.exec(
+                    select(Quant).where(
+                        Quant.item_id == item.id, Quant.location_id == loc.id, Quant.quantity > 0
+                    )
+                ).first()
                 if quant is None:
                     return
                 unit = quant.serial
-            inventory.adjust(session, principal=self.manager, warehouse=warehouse, item=item, location=loc,
-                             counted=counted, reason="cycle count", serial=unit)
+            inventory.adjust(
+                session,
+                principal=self.manager,
+                warehouse=warehouse,
+                item=item,
+                location=loc,
+                counted=counted,
+                reason="cycle count",
+                serial=unit,
+            )
 
         self._do(act)
 
@@ -224,8 +293,9 @@ def test_random_floor_activity_keeps_the_ledger_and_on_hand_in_agreement(kaeru: 
     Warehouse_.kaeru = kaeru
     run_state_machine_as_test(
         Warehouse_,
-        settings=settings(max_examples=14, stateful_step_count=30, deadline=None,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=14, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
     )
     with kaeru.db.read() as session:
         reasons = {e.reason for e in session.exec(select(LedgerEntry))}
