@@ -260,7 +260,7 @@ def pending_in(path: Path) -> int:
         return queue.count("pending")
 
 
-async def eventually(check: Callable[[], bool], within: float = 10.0, message: str = "") -> None:
+async def eventually(check: Callable[[], bool], within: float = 30.0, message: str = "") -> None:
     """Wait until `check()` holds (polling; the things checked live in other processes and files)."""
     deadline = time.monotonic() + within
     while not await asyncio.to_thread(check):

@@ -146,7 +146,7 @@ async def test_a_backlog_sent_again_after_its_answer_was_lost_is_recorded_once(
     answers = []
     for queue in ("first.sqlite", "again.sqlite"):
         async with agent_for([], tmp_path / queue, server_url, site.agent_token) as agent:
-            await eventually(lambda a=agent: a.queue.count() == 0, within=20)  # type: ignore[misc]
+            await eventually(lambda a=agent: a.queue.count() == 0, within=45)  # type: ignore[misc]
         with DurableQueue(tmp_path / queue, owner=False) as durable:
             answers.append([(r.entry.key, r.status, r.answer) for r in durable.history()])
     assert site.recorded() == lpns(1, 120)
@@ -162,7 +162,7 @@ async def test_a_batch_refused_as_a_whole_is_resent_scan_by_scan_and_only_the_ba
     with DurableQueue(tmp_path / "q.sqlite") as queue:
         queue.put_many([("scan", {"raw": raw, "scanned_at": None, "epc": None}) for raw in raws])
     async with agent_for([], tmp_path / "q.sqlite", server_url, site.agent_token) as agent:
-        await eventually(lambda: agent.queue.count() == 0, within=20)
+        await eventually(lambda: agent.queue.count() == 0, within=45)
     with DurableQueue(tmp_path / "q.sqlite", owner=False) as queue:
         refused = [(r.entry.seq, r.status) for r in queue.history() if r.status == 422]
     assert refused == [(4, 422)]
@@ -184,7 +184,7 @@ async def test_each_rfid_tag_arriving_at_the_reader_is_recorded_once_by_its_epc(
             DeviceSpec("RET-1-RFID", f"{reader.url}?antennas=1,2&session=0&report_ms=100&window_ms=300")
         ]
         async with agent_for(devices, tmp_path / "q.sqlite", server_url, site.agent_token):
-            await eventually(lambda: len(site.recorded()) >= len(epcs), within=15)
+            await eventually(lambda: len(site.recorded()) >= len(epcs), within=45)
             await asyncio.sleep(1.0)  # several more read windows: a repeated tag would be sent now
     finally:
         await reader.stop()
