@@ -60,7 +60,7 @@ STATIONS = 10
 ONE_STATION_RETURNS = 25
 PER_STATION_RETURNS = 6
 # Each run stops at its time budget even if parcels are left (the figures are per minute).
-RUN_SECONDS = 8.0
+RUN_SECONDS = 6.0
 SKUS = 10
 UNITS_PER_ORDER = 30
 LIKE_NEW = {"tags_attached": "yes", "worn": "no", "stains": "none", "odour": "no", "damage": "no"}
@@ -373,7 +373,7 @@ def run_stations(url: str, tokens: list[str], batches: list[list[str]], db: Data
     }
 
 
-def baseline(url: str, threads: int, seconds: float = 1.5) -> dict[str, Any]:
+def baseline(url: str, threads: int, seconds: float = 1.0) -> dict[str, Any]:
     """GET /healthz as fast as `threads` clients can: what the server does with no work."""
     counts = [0] * threads
     stop = time.perf_counter() + seconds
