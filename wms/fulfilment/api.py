@@ -130,6 +130,7 @@ def list_orders(
     kaeru: KaeruDep,
     principal: OrderReader,
     status: str | None = None,
+    number: str | None = Query(default=None, max_length=64, description="exactly this order number"),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
@@ -138,6 +139,8 @@ def list_orders(
             statement = statement.where(Order.warehouse_id == principal.warehouse_id)
         if status:
             statement = statement.where(Order.status == status)
+        if number:
+            statement = statement.where(Order.number == number)
         return [order_view(session, o) for o in session.exec(statement)]
 
 

@@ -147,3 +147,12 @@ def test_batch_release_puts_several_orders_on_one_task_in_walking_order(floor: F
     assert len(tasks) == 1
     assert tasks[0]["remaining_lines"] == 2
     assert tasks[0]["next"]["location"] == "A-01-1"
+
+
+def test_an_order_is_found_by_its_number(floor: Floor) -> None:
+    floor.item("TEE", gtin="09506000134352")
+    floor.receive("TEE", 3)
+    floor.order("N-1", [("TEE", 1)])
+    floor.order("N-2", [("TEE", 1)])
+    found = floor.call("GET", "/api/v1/orders?number=N-1", "packer")
+    assert [o["number"] for o in found] == ["N-1"]

@@ -53,9 +53,8 @@ function typedWeight() {
 }
 
 async function loadOrder(number) {
-  // The API lists orders newest first; the one being packed is recent.
-  const orders = await get("/api/v1/orders?limit=500");
-  return orders.find((o) => o.number === number) || null;
+  const orders = await get(`/api/v1/orders?number=${encodeURIComponent(number)}`);
+  return orders[0] || null;
 }
 
 async function refresh() {
