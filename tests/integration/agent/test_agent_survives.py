@@ -192,3 +192,18 @@ def test_a_refused_token_stops_the_agent_with_a_clear_message_and_keeps_the_queu
     assert "kaeru token issue --device RET-1-AGENT" in log
     assert pending_scans(queue) == 1
     assert sqlite_site.recorded() == []
+
+
+async def test_a_stopped_agent_tells_the_server_it_is_gone_and_exits_cleanly(
+    sqlite_site: Site,
+    thread_server: str,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent(thread_server)
+    agent.start()
+    await eventually(lambda: sqlite_site.device("RET-1-AGENT").state == "connected", within=45)
+    await asyncio.to_thread(agent.stop)  # SIGTERM
+    assert agent.process is not None
+    assert agent.process.returncode == 0
+    gone = sqlite_site.device("RET-1-AGENT")
+    assert (gone.state, gone.state_detail) == ("disconnected", "agent stopped")
