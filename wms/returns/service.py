@@ -401,14 +401,81 @@ def _notify(
     shopper = session.get(Shopper, rma.shopper_id) if rma.shopper_id else None
     if shopper is None:
         return  # an unexpected return from nobody we know: there is no one to tell
+    context = {**rma_context(session, kaeru, rma), **extra}
     notify_shopper(
         session,
         topic=topic,
         shopper=shopper,
         warehouse_id=rma.warehouse_id,
-        context={**rma_context(session, kaeru, rma), **extra},
+        context=context | shopper_message(session, rma, context),
         dedupe_key=dedupe_key,
     )
+
+
+def shopper_message(session: Session, rma: ReturnAuthorisation, context: dict[str, Any]) -> dict[str, Any]:
+    """The keys the shopper's templates read (wms/notify/topics.py), from a return's context.
+
+    Fraud evidence never reaches the shopper: a rejection carries only the reviewer's note.
+    """
+    about = context["rma"]
+    message: dict[str, Any] = {
+        "return": {
+            "number": about["code"],
+            "order_number": (context.get("order") or {}).get("number"),
+            "token": about["token"],
+            "qr_payload": about["qr_payload"],
+            "expires_on": about["return_by"],
+            "currency": about["currency"],
+            "status": about["status"],
+            "lines": about["lines"],
+            "label_pdf_url": about["label_pdf_url"],
+        }
+    }
+    if "parcel" in context:
+        message["return"]["received_at"] = context["parcel"].get("received_at")
+    if "unit" in context:
+        unit = context["unit"]
+        outcome = next((line["outcome"] for line in about["lines"] if line["sku"] == unit["sku"]), None)
+        message["units"] = [
+            {
+                "sku": unit["sku"],
+                "name": unit["name"],
+                "grade": unit["grade"],
+                "findings": [],
+                "outcome": "keep" if outcome == "keep_it" else outcome,
+                "currency": unit.get("currency"),
+            }
+        ]
+    if "money" in context:
+        money = context["money"]
+        if money["kind"] == "refund":
+            message["refund"] = {
+                "amount_minor": money["amount_minor"],
+                "currency": money["currency"],
+                "method": "original payment method",
+            }
+        else:
+            message["credit"] = {
+                "amount_minor": money["amount_minor"],
+                "currency": money["currency"],
+                "bonus_minor": money["breakdown"].get("bonus_minor", 0),
+                "code": f"SC-{rma.number}-{money['id']}",
+            }
+    if "exchange" in context:
+        exchange = context["exchange"]
+        new_order = session.exec(
+            select(Order).where(Order.warehouse_id == rma.warehouse_id, Order.number == exchange["order"])
+        ).first()
+        message["order"] = {
+            **(context.get("order") or {}),
+            "number": exchange["order"],
+            "tracking_token": new_order.tracking_token if new_order else None,
+        }
+        message["shipment"] = exchange["shipment"]
+    if "decision" in context:
+        message["reason"] = context["decision"].get("note") or None
+        message["decision"] = {"note": context["decision"].get("note")}
+    return message
 
 
 def _print_return_label(
