@@ -86,7 +86,7 @@ def _warehouse(session: Session, principal: Principal, code: str) -> Any:
 
 @api.post("/edd", summary="Delivery-date estimates for a cart, by destination (storefront)")
 def cart_edd(body: EddIn, kaeru: KaeruDep, principal: Storefront) -> dict[str, Any]:
-    state = edd.brain_of(kaeru).state
+    brain = edd.brain_of(kaeru)
     if (body.carrier is None) != (body.service is None):
         raise Invalid("give both carrier and service, or neither")
     try:
@@ -103,7 +103,7 @@ def cart_edd(body: EddIn, kaeru: KaeruDep, principal: Storefront) -> dict[str, A
         only = (body.carrier, body.service) if body.carrier and body.service else None
         estimates = edd.cart_estimates(
             session,
-            state,
+            brain,
             warehouse=warehouse,
             destination=destination,
             lines=lines,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ from wms.shopper.config import ShopperConfig
 log = logging.getLogger(__name__)
 EDD_KEY = "shopper.edd"
 WAITING_STATES = ("new", "reserved", "backordered", "picking")
+BACKLOG_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class EddBrain:
     def __init__(self, state: EddState) -> None:
         self._state = state
         self._lock = threading.Lock()
+        self._backlogs: dict[int, tuple[float, delivery.Backlog]] = {}
 
     @property
     def state(self) -> EddState:
@@ -58,6 +62,17 @@ class EddBrain:
     def swap(self, state: EddState) -> None:
         with self._lock:
             self._state = state
+
+    def recent_backlog(self, warehouse_id: int, read: Callable[[], delivery.Backlog]) -> delivery.Backlog:
+        """The warehouse's pick backlog, read at most every BACKLOG_SECONDS: a storefront asks far more often
+        than the backlog moves by a working day, so checkout pages need not count order lines each time."""
+        now = time.monotonic()
+        cached = self._backlogs.get(warehouse_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        fresh = read()
+        self._backlogs[warehouse_id] = (now + BACKLOG_SECONDS, fresh)
+        return fresh
 
 
 def brain_of(kaeru: Kaeru) -> EddBrain:
@@ -175,7 +190,7 @@ def estimate_view(state: EddState, estimate: delivery.Estimate) -> dict[str, Any
 
 def cart_estimates(
     session: Session,
-    state: EddState,
+    brain: EddBrain,
     *,
     warehouse: Warehouse,
     destination: delivery.Destination,
@@ -185,6 +200,7 @@ def cart_estimates(
     only: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Estimates for a cart ordered now, one per service the site offers on the lane, soonest first."""
+    state = brain.state
     if destination.country not in state.network.countries:
         raise Invalid(
             f"no delivery estimates for {destination.country}: the delivery network does not serve it"
@@ -208,7 +224,9 @@ def cart_estimates(
             warehouse=site,
             destination=destination,
             placed_at=now,
-            backlog=backlog(session, warehouse.id or 0, state, site),
+            backlog=brain.recent_backlog(
+                warehouse.id or 0, lambda: backlog(session, warehouse.id or 0, state, site)
+            ),
             cart_lines=len(lines),
             confidence=confidence,
             services=services,

@@ -32,20 +32,6 @@ def test_the_storefront_gets_a_delivery_date_and_range_for_a_cart_by_postal_code
     assert ons == sorted(ons)  # soonest first
 
 
-def test_a_cart_with_an_unknown_sku_gets_no_estimate(floor: Floor) -> None:
-    refused = floor.call(
-        "POST",
-        "/api/v1/edd",
-        "integrator",
-        expect=422,
-        json={
-            "destination": {"country": "US", "postal_code": "94105"},
-            "lines": [{"sku": "GHOST", "quantity": 1}],
-        },
-    )
-    assert "GHOST" in refused["message"]
-
-
 def test_a_new_order_is_given_the_promised_date_the_shopper_was_shown(floor: Floor) -> None:
     order = place(floor, "E-1", [("TEE-M", 1)])
     estimate = floor.call("GET", "/api/v1/edd/orders/E-1", "integrator")
@@ -89,3 +75,22 @@ def test_a_shipment_on_track_for_its_promise_sends_no_delay_notice(floor: Floor)
     assert outbox(floor, "order.delayed") == []
     with floor.kaeru.db.read() as session:
         assert session.exec(select(Order).where(Order.number == "E-4")).one().promised_date is not None
+
+
+def test_transit_times_are_relearned_from_kaerus_own_delivered_shipments(floor: Floor) -> None:
+    from wms.shopper.plugin import relearn
+
+    shipped = ship(floor, "E-5", [("TEE-M", 1)])
+    track(floor, shipped["tracking_number"], "delivered", at=datetime.now(UTC) + timedelta(days=2))
+    state = relearn(floor.kaeru)
+    assert state.learned_from == 1
+    answer = floor.call(
+        "POST",
+        "/api/v1/edd",
+        "integrator",
+        json={
+            "destination": {"country": "US", "postal_code": "62701"},
+            "lines": [{"sku": "TEE-M", "quantity": 1}],
+        },
+    )
+    assert answer["estimates"]
