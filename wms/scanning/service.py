@@ -38,11 +38,18 @@ def handles(mode: str) -> Callable[[Handler], Handler]:
 
 
 def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
+    """The caller's assignment; looked up once per transaction (a replayed batch routes thousands)."""
+    known = session.info.setdefault("kaeru_assignments", {})
+    if principal.key in known:
+        cached = session.get(DeviceAssignment, known[principal.key])
+        if cached is not None:
+            return cached
     assignment = session.exec(select(DeviceAssignment).where(DeviceAssignment.actor == principal.key)).first()
     if assignment is None:
         assignment = DeviceAssignment(actor=principal.key, user_id=principal.user_id)
         session.add(assignment)
         session.flush()
+    known[principal.key] = assignment.id
     return assignment
 
 
