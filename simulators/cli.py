@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 
 from devices.framing import Framing
+from simulators.floor import DEMO_PASSWORD
 from simulators.scale import ScaleSimulator
 from simulators.scanner import ScannerSimulator, parse_script
 
@@ -108,3 +110,156 @@ def _unescape(text: str) -> str:
 def _run(main: object) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main)  # type: ignore[arg-type]
+
+
+@app.command()
+def floor(
+    server: Annotated[str, typer.Option(help="Base URL of the Kaeru server.")] = "http://127.0.0.1:8000",
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 1800.0,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many real seconds.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every decision the floor makes.")] = 7,
+    orders_per_day: Annotated[float, typer.Option(help="Orders the site receives in a day.")] = 48.0,
+    more_returns: Annotated[float, typer.Option(help="Multiply the categories' return rates.")] = 1.0,
+    devices: Annotated[
+        bool,
+        typer.Option(
+            help="Put the stations' scanners and scales on ptys at their configured paths "
+            "(run each station's agent to read them); otherwise send their scans directly."
+        ),
+    ] = False,
+    config: Annotated[Path | None, typer.Option(help="Configuration directory holding site.yaml.")] = None,
+    password: Annotated[str, typer.Option(help="The staff accounts' password.")] = DEMO_PASSWORD,
+) -> None:
+    """Drive a believable day of orders, picks, packs, deliveries and returns through the API."""
+    import logging
+
+    from simulators.floor import Floor, FloorOptions, station_kinds
+    from simulators.site import SimulatedSite
+    from wms.config import load_site
+    from wms.settings import get_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    site_config = load_site(config or get_settings().config_dir)
+    timezone = site_config.warehouses[0].timezone if site_config.warehouses else "UTC"
+    options = FloorOptions(
+        server=server,
+        speed=speed,
+        duration=duration,
+        seed=seed,
+        orders_per_day=orders_per_day,
+        more_returns=more_returns,
+        password=password,
+        timezone=timezone,
+        warehouse=site_config.warehouses[0].code if site_config.warehouses else "WH1",
+    )
+
+    async def main() -> None:
+        site = (
+            SimulatedSite(site_config, pages_port=None, only=("serial", "scale+serial")) if devices else None
+        )
+        try:
+            if site is not None:
+                await site.start()
+            stations = site.station_inputs() if site is not None else None
+            stats = await Floor(options, stations=stations, station_kinds=station_kinds(site_config)).run()
+            typer.echo(json.dumps(stats.summary()))
+        finally:
+            if site is not None:
+                await site.stop()
+
+    _run(main())
+
+
+@app.command()
+def site(
+    config: Annotated[Path | None, typer.Option(help="Configuration directory holding site.yaml.")] = None,
+    pages_port: Annotated[int, typer.Option(help="First printer page's port (0 any free, -1 none).")] = 8101,
+) -> None:
+    """Every device simulator the site configuration names, at its URL. On stdin:
+    `scan DEVICE TEXT`, `place DEVICE GRAMS`, `remove DEVICE`."""
+    from simulators.site import SimulatedSite
+    from wms.config import load_site
+    from wms.settings import get_settings
+
+    site_config = load_site(config or get_settings().config_dir)
+    running = SimulatedSite(site_config, pages_port=None if pages_port < 0 else pages_port)
+
+    async def main() -> None:
+        await running.start()
+        try:
+            for code, scanner in running.scanners.items():
+                typer.echo(f"scanner {code}: {scanner.url()}")
+            for code, scale in running.scales.items():
+                typer.echo(f"scale {code}: {scale.url()}")
+            for code, printer in running.printers.items():
+                typer.echo(f"printer {code}: {printer.simulator.url}  page {printer.page_url or '-'}")
+            for code, url in running.readers.items():
+                typer.echo(f"RFID reader {code}: {url}")
+            for note in running.left_out:
+                typer.echo(f"not simulated: {note}")
+            while line := await asyncio.to_thread(sys.stdin.readline):
+                command, _, rest = line.strip().partition(" ")
+                device, _, argument = rest.partition(" ")
+                if command == "scan" and device in running.scanners and argument:
+                    await running.scanners[device].scan(argument)
+                elif command == "place" and device in running.scales and argument:
+                    running.scales[device].place(float(argument))
+                elif command == "remove" and device in running.scales:
+                    running.scales[device].remove()
+                elif command:
+                    typer.echo("commands: scan DEVICE TEXT | place DEVICE GRAMS | remove DEVICE")
+            await asyncio.Event().wait()  # stdin closed: keep serving until interrupted
+        finally:
+            await running.stop()
+
+    _run(main())
+
+
+@app.command()
+def mailbox(
+    smtp_port: Annotated[int, typer.Option(help="SMTP port Kaeru sends to (KAERU_SMTP_PORT).")] = 8025,
+    web_port: Annotated[int, typer.Option(help="Port of the page listing the messages.")] = 8026,
+) -> None:
+    """A local SMTP server keeping the shoppers' emails, with a page listing them."""
+    from simulators.mailbox import MailboxServer
+
+    server = MailboxServer(smtp_port=smtp_port, web_port=web_port)
+
+    async def main() -> None:
+        await server.start()
+        typer.echo(f"SMTP on 127.0.0.1:{server.smtp_port}; messages at {server.web_url}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    _run(main())
+
+
+_PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+
+@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
+def rfid(ctx: typer.Context) -> None:
+    """A simulated LLRP RFID reader (options: see `kaeru sim rfid --help`)."""
+    from simulators.llrp import main
+
+    main(list(ctx.args))
+
+
+@app.command(context_settings=_PASS_THROUGH, add_help_option=False)
+def camera(ctx: typer.Context) -> None:
+    """Write a camera scene with rendered barcodes (options: see `kaeru sim camera --help`)."""
+    from simulators.camera import main
+
+    main(list(ctx.args))
+
+
+def _printers() -> typer.Typer:
+    from simulators.printers.cli import app as printers
+
+    return printers
+
+
+app.add_typer(_printers(), name="printer", help="Simulated label and receipt printers.")

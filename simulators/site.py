@@ -61,6 +61,7 @@ class SimulatedSite:
 
     site: SiteConfig
     pages_port: int | None = 0  # first printer page's port (the next printer's is one more); 0 any; None none
+    only: tuple[str, ...] | None = None  # start only these schemes (e.g. the floor's scanners and scales)
     scanners: dict[str, ScannerSimulator] = field(default_factory=dict)
     scales: dict[str, ScaleSimulator] = field(default_factory=dict)
     printers: dict[str, Printer] = field(default_factory=dict)
@@ -76,7 +77,7 @@ class SimulatedSite:
         try:
             for device in self.devices():
                 scheme = device.url.partition("://")[0] if "://" in device.url else ""
-                starter = STARTERS.get(scheme)
+                starter = STARTERS.get(scheme) if self.only is None or scheme in self.only else None
                 if starter is None:
                     self.left_out.append(f"{device.code}: {device.url or 'no URL'} (no simulator)")
                     continue
