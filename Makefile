@@ -38,8 +38,11 @@ services:
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { \
 	  echo "starting Redis"; redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; }
 
+# Browser tests drive Chromium through Playwright's own event loop, so they run in a pytest
+# process of their own, after the rest.
 test: deps services
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser -m "not browser"
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser
 
 lint: deps
 	$(VENV)/bin/ruff check wms devices labels kiosk_ui simulators
