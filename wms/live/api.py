@@ -44,6 +44,7 @@ class LiveLimits:
     max_per_second: float = 10.0  # messages to one client; events in between are merged
     max_pending: int = 1000  # events waiting for one client before it is dropped
     send_timeout: float = 5.0  # seconds one message may take to go out before the client is dropped
+    close_timeout: float = 10.0  # seconds a dropped client has to take in what is queued and the close
 
 
 def authorise(kaeru: Kaeru, token: str, warehouse_code: str | None) -> tuple[Principal, Warehouse]:
@@ -75,12 +76,15 @@ class DashboardClient:
         self.dropped: str | None = None
 
     def receive(self, event: Event) -> None:
-        """Bus callback: never blocks, whatever the state of this client's connection."""
+        """Bus callback: never blocks, whatever the state of this client's connection.
+
+        It only merges the event into this client's own bounded pending update; sending is this
+        client's own task (`pump`), so a client that does not read holds up nobody but itself.
+        """
         if self.dropped:
             return
-        try:
-            data = json.loads(event.message)
-        except ValueError:
+        data = event.data  # decoded once per event for all local clients
+        if not isinstance(data, dict):
             return
         if not self.coalescer.add(data):
             self.dropped = f"too slow: more than {self.limits.max_pending} events waiting"
@@ -109,7 +113,8 @@ class DashboardClient:
                     self.websocket.send_text(json.dumps(update, default=str)), self.limits.send_timeout
                 )
             except TimeoutError:
-                return f"too slow: a message took over {self.limits.send_timeout:g} s to send"
+                self.dropped = f"too slow: a message took over {self.limits.send_timeout:g} s to send"
+                return self.dropped
             last_sent = loop.time()
 
 
@@ -135,7 +140,9 @@ async def live(websocket: WebSocket, token: str = "", warehouse: str | None = No
         await websocket.close(code=4000 + exc.status_code, reason=exc.message[:120])
         return
     bus: Bus = kaeru.extras["live.bus"]
-    client = DashboardClient(websocket, kaeru.extras.get("live.limits", LiveLimits()))
+    limits: LiveLimits = kaeru.extras.get("live.limits", LiveLimits())
+    client = DashboardClient(websocket, limits)
+    dropped: str | None = None
     async with bus.subscribe([warehouse_channel(site.id), ALL_WAREHOUSES], client.receive):
         data = await asyncio.to_thread(_snapshot, kaeru, site.id or 0)
         await websocket.send_json(
@@ -146,9 +153,13 @@ async def live(websocket: WebSocket, token: str = "", warehouse: str | None = No
         done, _ = await asyncio.wait({pump, gone}, return_when=asyncio.FIRST_COMPLETED)
         for task in (pump, gone):
             task.cancel()
-        if pump in done and not pump.cancelled():
-            with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect):
-                await asyncio.wait_for(websocket.close(code=TOO_SLOW, reason=pump.result()[:120]), 1.0)
+        if pump in done and not pump.cancelled() and pump.exception() is None:
+            dropped = pump.result()
+    if dropped is not None:
+        # Off the bus already, so a dropped client costs nothing while its close frame waits behind what
+        # it has not read yet; a client that never reads again is left to the server's transport.
+        with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect, OSError):
+            await asyncio.wait_for(websocket.close(code=TOO_SLOW, reason=dropped[:120]), limits.close_timeout)
 
 
 def _snapshot(kaeru: Kaeru, warehouse_id: int) -> dict[str, Any]:

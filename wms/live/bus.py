@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from functools import cached_property
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
@@ -27,6 +29,14 @@ log = logging.getLogger(__name__)
 class Event:
     channel: str
     message: str
+
+    @cached_property
+    def data(self) -> Any:
+        """The message decoded from JSON once, however many local subscribers read it (None if not JSON)."""
+        try:
+            return json.loads(self.message)
+        except ValueError:
+            return None
 
 
 Receiver = Callable[[Event], None]
@@ -78,6 +88,9 @@ class RedisBackend:
     async def connect(self) -> None:
         self._client = aioredis.from_url(self.url)
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        # Take the subscription connection now: redis-py opens it lazily on the first SUBSCRIBE, and two
+        # first subscriptions racing there each open one, leaving a channel on a connection nobody reads.
+        await self._pubsub.connect()
 
     async def disconnect(self) -> None:
         if self._pubsub is not None:
@@ -102,7 +115,9 @@ class RedisBackend:
         assert self._pubsub is not None
         while True:
             await self._subscribed.wait()
-            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            # Block without a read timeout: a timeout firing in the middle of a large message would leave
+            # the connection's parser half-way through it.
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
             if message is not None and message.get("type") == "message":
                 channel, data = message["channel"], message["data"]
                 return Event(
@@ -201,6 +216,7 @@ class Bus:
         self._receivers: dict[str, list[Receiver]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._changing = asyncio.Lock()
         self._connected = False
 
     async def connect(self) -> None:
@@ -230,22 +246,26 @@ class Bus:
     async def subscribe(self, channels: Sequence[str], receive: Receiver) -> AsyncIterator[None]:
         """Call `receive(event)` for every event on `channels` until the block ends."""
         await self.connect()
-        for channel in channels:
-            receivers = self._receivers.setdefault(channel, [])
-            receivers.append(receive)
-            if len(receivers) == 1:
-                await self.backend.subscribe(self.namespace + channel)
         try:
+            # One change to the backend's subscriptions at a time: a second subscriber to a channel whose
+            # first SUBSCRIBE is still under way waits for it instead of racing it.
+            async with self._changing:
+                for channel in channels:
+                    receivers = self._receivers.setdefault(channel, [])
+                    if not receivers:
+                        await self.backend.subscribe(self.namespace + channel)
+                    receivers.append(receive)
             yield
         finally:
-            for channel in channels:
-                receivers = self._receivers.get(channel, [])
-                if receive in receivers:
-                    receivers.remove(receive)
-                if not receivers and channel in self._receivers:
-                    del self._receivers[channel]
-                    if self._connected:
-                        await self.backend.unsubscribe(self.namespace + channel)
+            async with self._changing:
+                for channel in channels:
+                    receivers = self._receivers.get(channel, [])
+                    if receive in receivers:
+                        receivers.remove(receive)
+                    if not receivers and channel in self._receivers:
+                        del self._receivers[channel]
+                        if self._connected:
+                            await self.backend.unsubscribe(self.namespace + channel)
 
     def subscribers(self, channel: str) -> int:
         return len(self._receivers.get(channel, []))

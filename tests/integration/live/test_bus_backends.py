@@ -51,3 +51,25 @@ async def test_namespaces_on_one_redis_server_do_not_hear_each_other() -> None:
     finally:
         await ours.disconnect()
         await theirs.disconnect()
+
+
+async def test_subscribers_joining_at_once_on_redis_all_hear_their_channels() -> None:
+    """Ten dashboards subscribing at the same moment: none of their channels is left unheard."""
+    url = f"{REDIS}?namespace=t{uuid.uuid4().hex[:8]}"
+    bus, publisher = Bus(url), Bus(url)
+    heard: set[str] = set()
+
+    async def dashboard(channel: str) -> None:
+        async with bus.subscribe([channel, "kaeru_live_all"], lambda event: heard.add(event.message)):
+            await asyncio.sleep(1.0)
+
+    try:
+        joined = asyncio.gather(*(dashboard(f"kaeru_live_wh_{n}") for n in range(10)))
+        await asyncio.sleep(0.4)
+        for n in range(10):
+            await publisher.publish(f"kaeru_live_wh_{n}", f"scan {n}")
+        await joined
+    finally:
+        await publisher.disconnect()
+        await bus.disconnect()
+    assert heard == {f"scan {n}" for n in range(10)}

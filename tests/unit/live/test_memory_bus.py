@@ -69,3 +69,19 @@ def test_a_namespace_in_the_url_keeps_sites_apart() -> None:
         "site-a_",
     )
     assert split_namespace("memory://") == ("memory://", "")
+
+
+async def test_every_local_subscriber_reads_the_same_decoded_event() -> None:
+    bus = Bus("memory://")
+    first: asyncio.Queue[Event] = asyncio.Queue()
+    second: asyncio.Queue[Event] = asyncio.Queue()
+    async with bus.subscribe(["c"], first.put_nowait), bus.subscribe(["c"], second.put_nowait):
+        await bus.publish("c", '{"topic": "scan", "payload": {"outcome": "accepted"}}')
+        one, other = await asyncio.wait_for(first.get(), 1), await asyncio.wait_for(second.get(), 1)
+    assert one.data == {"topic": "scan", "payload": {"outcome": "accepted"}}
+    assert one.data is other.data  # decoded once, however many dashboards this process serves
+    await bus.disconnect()
+
+
+def test_an_event_that_is_not_json_decodes_to_nothing() -> None:
+    assert Event("c", "not json").data is None
