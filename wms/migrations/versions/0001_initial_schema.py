@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 960ba2556ebc
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 20:14:45.136798
+Create Date: 2026-11-23 21:26:53.274515
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel
 import wms.db
 
 
-revision = '960ba2556ebc'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -86,7 +86,7 @@ def upgrade() -> None:
 
     op.create_table('outboxmessage',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
@@ -162,6 +162,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('location', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_location_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('message_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shopper_id', sa.Integer(), nullable=False),
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('unsubscribed_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shopper_id'], ['shopper.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('message_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_subscription_shopper_id'), ['shopper_id'], unique=True)
+        batch_op.create_index(batch_op.f('ix_message_subscription_token'), ['token'], unique=True)
 
     op.create_table('picktask',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -348,6 +360,83 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_quant_location_id'), ['location_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quant_serial'), ['serial'], unique=False)
 
+    op.create_table('return_authorisation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('shopper_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('return_carrier', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('return_tracking_number', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('return_by', sa.Date(), nullable=True),
+    sa.Column('outside_window', sa.Boolean(), nullable=False),
+    sa.Column('trust_score', sa.Float(), nullable=False),
+    sa.Column('trust_tier', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('instant_refund', sa.Boolean(), nullable=False),
+    sa.Column('refunded_early', sa.Boolean(), nullable=False),
+    sa.Column('hold_signals', sa.JSON(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('created_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_carrier_scan_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['shopper_id'], ['shopper.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('warehouse_id', 'number')
+    )
+    with op.batch_alter_table('return_authorisation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_authorisation_number'), ['number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_authorisation_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_authorisation_return_tracking_number'), ['return_tracking_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_authorisation_shopper_id'), ['shopper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_authorisation_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_authorisation_token'), ['token'], unique=True)
+        batch_op.create_index(batch_op.f('ix_return_authorisation_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('scheduled_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('shopper_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('warehouse_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('done_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['shopper_id'], ['shopper.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedupe_key')
+    )
+    with op.batch_alter_table('scheduled_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scheduled_message_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scheduled_message_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scheduled_message_shopper_id'), ['shopper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scheduled_message_status'), ['status'], unique=False)
+
+    op.create_table('shopify_webhook_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('webhook_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('shop_domain', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('received_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('shopify_webhook_receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shopify_webhook_receipt_webhook_id'), ['webhook_id'], unique=True)
+
     op.create_table('station',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
@@ -415,6 +504,77 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reservation_order_line_id'), ['order_line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reservation_quant_id'), ['quant_id'], unique=False)
 
+    op.create_table('return_hold',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('rma_id', sa.Integer(), nullable=False),
+    sa.Column('signals', sa.JSON(), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('decided_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['rma_id'], ['return_authorisation.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('return_hold', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_hold_rma_id'), ['rma_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_hold_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_hold_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('return_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rma_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('reason_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('exchange_item_id', sa.Integer(), nullable=True),
+    sa.Column('exchange_order_id', sa.Integer(), nullable=True),
+    sa.Column('keep_it', sa.Boolean(), nullable=False),
+    sa.Column('unit_price_minor', sa.Integer(), nullable=False),
+    sa.Column('quoted_minor', sa.Integer(), nullable=False),
+    sa.Column('resolved', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['exchange_item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['exchange_order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_line_id'], ['orderline.id'], ),
+    sa.ForeignKeyConstraint(['rma_id'], ['return_authorisation.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('return_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_line_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_line_rma_id'), ['rma_id'], unique=False)
+
+    op.create_table('return_parcel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('rma_id', sa.Integer(), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=True),
+    sa.Column('found_by', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('scanned_code', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('scanned_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('scanned_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('weight_g', sa.Integer(), nullable=True),
+    sa.Column('expected_weight_g', sa.Integer(), nullable=False),
+    sa.Column('weight_verdict', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('closed_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['rma_id'], ['return_authorisation.id'], ),
+    sa.ForeignKeyConstraint(['station_id'], ['station.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('return_parcel', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_parcel_rma_id'), ['rma_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_parcel_scanned_at'), ['scanned_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_parcel_warehouse_id'), ['warehouse_id'], unique=False)
+
     op.create_table('shipment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -454,6 +614,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_apitoken_token_hash'), ['token_hash'], unique=True)
         batch_op.create_index(batch_op.f('ix_apitoken_user_id'), ['user_id'], unique=False)
 
+    op.create_table('delivery_claim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=True),
+    sa.Column('shopper_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('signals', sa.JSON(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('amount_minor', sa.Integer(), nullable=False),
+    sa.Column('reship_order_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['reship_order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['shipment.id'], ),
+    sa.ForeignKeyConstraint(['shopper_id'], ['shopper.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('delivery_claim', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_claim_number'), ['number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_claim_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_claim_shopper_id'), ['shopper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_claim_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_claim_warehouse_id'), ['warehouse_id'], unique=False)
+
     op.create_table('pickline',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -478,6 +673,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pickline_order_line_id'), ['order_line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pickline_task_id'), ['task_id'], unique=False)
 
+    op.create_table('return_unit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('parcel_id', sa.Integer(), nullable=False),
+    sa.Column('rma_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('serial', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('scanned', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('match', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('match_message', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('received_location_id', sa.Integer(), nullable=True),
+    sa.Column('value_minor', sa.Integer(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('grade', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=True),
+    sa.Column('grade_rule', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('graded_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('graded_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('disposition', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('disposition_rule', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('destination_location_id', sa.Integer(), nullable=True),
+    sa.Column('tote', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('lpn', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('recovery_minor', sa.Integer(), nullable=False),
+    sa.Column('put_away_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('resolution_detail', sa.JSON(), nullable=False),
+    sa.Column('resolved_at', wms.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['destination_location_id'], ['location.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['line_id'], ['return_line.id'], ),
+    sa.ForeignKeyConstraint(['parcel_id'], ['return_parcel.id'], ),
+    sa.ForeignKeyConstraint(['received_location_id'], ['location.id'], ),
+    sa.ForeignKeyConstraint(['rma_id'], ['return_authorisation.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('return_unit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_unit_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_unit_lpn'), ['lpn'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_unit_parcel_id'), ['parcel_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_unit_rma_id'), ['rma_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_unit_serial'), ['serial'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_unit_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_unit_warehouse_id'), ['warehouse_id'], unique=False)
+
     op.create_table('trackingevent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shipment_id', sa.Integer(), nullable=False),
@@ -494,20 +740,87 @@ def upgrade() -> None:
     with op.batch_alter_table('trackingevent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_trackingevent_shipment_id'), ['shipment_id'], unique=False)
 
+    op.create_table('money_movement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('rma_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('line_id', sa.Integer(), nullable=True),
+    sa.Column('shopper_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('amount_minor', sa.Integer(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['line_id'], ['return_line.id'], ),
+    sa.ForeignKeyConstraint(['rma_id'], ['return_authorisation.id'], ),
+    sa.ForeignKeyConstraint(['shopper_id'], ['shopper.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['return_unit.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('money_movement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_movement_rma_id'), ['rma_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_movement_shopper_id'), ['shopper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_movement_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('return_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('taken_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('caption', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['return_unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('return_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_photo_unit_id'), ['unit_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('return_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_photo_unit_id'))
+
+    op.drop_table('return_photo')
+    with op.batch_alter_table('money_movement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_movement_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_money_movement_shopper_id'))
+        batch_op.drop_index(batch_op.f('ix_money_movement_rma_id'))
+
+    op.drop_table('money_movement')
     with op.batch_alter_table('trackingevent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_trackingevent_shipment_id'))
 
     op.drop_table('trackingevent')
+    with op.batch_alter_table('return_unit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_unit_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_return_unit_status'))
+        batch_op.drop_index(batch_op.f('ix_return_unit_serial'))
+        batch_op.drop_index(batch_op.f('ix_return_unit_rma_id'))
+        batch_op.drop_index(batch_op.f('ix_return_unit_parcel_id'))
+        batch_op.drop_index(batch_op.f('ix_return_unit_lpn'))
+        batch_op.drop_index(batch_op.f('ix_return_unit_item_id'))
+
+    op.drop_table('return_unit')
     with op.batch_alter_table('pickline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pickline_task_id'))
         batch_op.drop_index(batch_op.f('ix_pickline_order_line_id'))
 
     op.drop_table('pickline')
+    with op.batch_alter_table('delivery_claim', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_claim_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_claim_status'))
+        batch_op.drop_index(batch_op.f('ix_delivery_claim_shopper_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_claim_order_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_claim_number'))
+
+    op.drop_table('delivery_claim')
     with op.batch_alter_table('apitoken', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_apitoken_user_id'))
         batch_op.drop_index(batch_op.f('ix_apitoken_token_hash'))
@@ -520,6 +833,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_shipment_order_id'))
 
     op.drop_table('shipment')
+    with op.batch_alter_table('return_parcel', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_parcel_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_return_parcel_scanned_at'))
+        batch_op.drop_index(batch_op.f('ix_return_parcel_rma_id'))
+
+    op.drop_table('return_parcel')
+    with op.batch_alter_table('return_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_line_rma_id'))
+        batch_op.drop_index(batch_op.f('ix_return_line_item_id'))
+
+    op.drop_table('return_line')
+    with op.batch_alter_table('return_hold', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_hold_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_return_hold_status'))
+        batch_op.drop_index(batch_op.f('ix_return_hold_rma_id'))
+
+    op.drop_table('return_hold')
     with op.batch_alter_table('reservation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reservation_quant_id'))
         batch_op.drop_index(batch_op.f('ix_reservation_order_line_id'))
@@ -541,6 +871,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_station_code'))
 
     op.drop_table('station')
+    with op.batch_alter_table('shopify_webhook_receipt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shopify_webhook_receipt_webhook_id'))
+
+    op.drop_table('shopify_webhook_receipt')
+    with op.batch_alter_table('scheduled_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scheduled_message_status'))
+        batch_op.drop_index(batch_op.f('ix_scheduled_message_shopper_id'))
+        batch_op.drop_index(batch_op.f('ix_scheduled_message_order_id'))
+        batch_op.drop_index(batch_op.f('ix_scheduled_message_due_at'))
+
+    op.drop_table('scheduled_message')
+    with op.batch_alter_table('return_authorisation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_token'))
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_status'))
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_shopper_id'))
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_return_tracking_number'))
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_order_id'))
+        batch_op.drop_index(batch_op.f('ix_return_authorisation_number'))
+
+    op.drop_table('return_authorisation')
     with op.batch_alter_table('quant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quant_serial'))
         batch_op.drop_index(batch_op.f('ix_quant_location_id'))
@@ -592,6 +943,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_picktask_status'))
 
     op.drop_table('picktask')
+    with op.batch_alter_table('message_subscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_subscription_token'))
+        batch_op.drop_index(batch_op.f('ix_message_subscription_shopper_id'))
+
+    op.drop_table('message_subscription')
     with op.batch_alter_table('location', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_location_warehouse_id'))
 
