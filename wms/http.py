@@ -27,23 +27,28 @@ class Refusal(Exception):
 
 def mutate(
     kaeru: Kaeru,
-    principal: Principal,
+    client: Principal | str,
     key: str | None,
     body: Any,
     work: Callable[[Session], Any],
     *,
     require_key: bool = False,
+    status: int = 200,
 ) -> Any:
-    """Run a change in one transaction; with an Idempotency-Key, at most once per key and client."""
+    """Run a change in one transaction; with an Idempotency-Key, at most once per key and client.
+
+    `client` scopes the keys: a principal, or a string such as "shopper:<token prefix>".
+    """
     if key is None and not require_key:
         return kaeru.db.write(work)
 
     def keyed(session: Session) -> tuple[int, dict[str, Any]]:
-        return 200, jsonable_encoder(work(session))
+        return status, jsonable_encoder(work(session))
 
-    status, response = run_once(kaeru.db, client=principal.key, key=key or "", body=body, work=keyed)
-    if status >= 400:
-        raise Refusal(status, response)
+    scope = client.key if isinstance(client, Principal) else client
+    stored_status, response = run_once(kaeru.db, client=scope, key=key or "", body=body, work=keyed)
+    if stored_status >= 400:
+        raise Refusal(stored_status, response)
     return response
 
 

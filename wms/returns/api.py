@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
@@ -22,11 +21,10 @@ from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Invalid, NotFound
 from wms.fulfilment.service import order_by_number
 from wms.fulfilment.tables import Shopper
-from wms.http import Refusal, mutate
+from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Warehouse
-from wms.platform.idempotency import run_once
 from wms.returns import service
 from wms.returns.photos import photo_view, store_photo
 from wms.returns.policy import OUTCOMES, REASONS
@@ -199,18 +197,7 @@ def shopper_create(token: str, body: ShopperReturnIn, kaeru: KaeruDep, key: Idem
         )
         return service.rma_view(session, rma, staff=False)
 
-    if key is None:
-        return kaeru.db.write(work)
-    status, response = run_once(
-        kaeru.db,
-        client=f"shopper:{token[:24]}",
-        key=key,
-        body=body.model_dump(),
-        work=lambda s: (201, jsonable_encoder(work(s))),
-    )
-    if status >= 400:
-        raise Refusal(status, response)
-    return response
+    return mutate(kaeru, f"shopper:{token[:24]}", key, body.model_dump(), work, status=201)
 
 
 @router.get("/shopper/orders/{token}/returns", tags=["shopper"], summary="This order's returns")

@@ -26,7 +26,7 @@ from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Invalid, KaeruError, NotFound, Unauthorised
 from wms.fulfilment.tables import Order, Shopper
-from wms.http import Refusal, mutate
+from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Item
@@ -212,18 +212,7 @@ def shopper_claim(token: str, body: ClaimIn, kaeru: KaeruDep, key: IdempotencyKe
             service.file_claim(session, kaeru, order, kind=body.kind, lines=body.lines, note=body.note)
         )
 
-    if key is None:
-        return kaeru.db.write(work)
-    status, response = run_once(
-        kaeru.db,
-        client=f"shopper:{token[:24]}",
-        key=key,
-        body=body.model_dump(),
-        work=lambda s: (201, jsonable_encoder(work(s))),
-    )
-    if status >= 400:
-        raise Refusal(status, response)
-    return response
+    return mutate(kaeru, f"shopper:{token[:24]}", key, body.model_dump(), work, status=201)
 
 
 @api.get("/claims", tags=["claims"], summary="Delivery claims, e.g. those held for review")
