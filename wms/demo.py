@@ -120,8 +120,7 @@ def check_ports(host: str, needed: list[tuple[int, str]]) -> None:
 
 def prepare_database(plan: DemoPlan) -> tuple[object, dict[str, str]]:
     """Migrate, apply the site, seed the demo once; issue each station agent a device token."""
-    from sqlalchemy import inspect
-    from sqlmodel import SQLModel, select
+    from sqlmodel import select
 
     from devices.agent.model import input_devices
     from wms.context import Kaeru
@@ -136,17 +135,6 @@ def prepare_database(plan: DemoPlan) -> tuple[object, dict[str, str]]:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     kaeru = Kaeru.from_settings(settings)
-    import wms.app  # noqa: F401 - imports every area's tables onto the metadata
-
-    existing = set(inspect(kaeru.db.engine).get_table_names())
-    missing = [t for t in SQLModel.metadata.sorted_tables if t.name not in existing]
-    if missing:
-        # The migration lags the models; the demo database is disposable, so create what is missing.
-        print(
-            f"note: the migration lacks {len(missing)} table(s) ({', '.join(t.name for t in missing[:5])}"
-            f"{' ...' if len(missing) > 5 else ''}); creating them directly in the demo database"
-        )
-        SQLModel.metadata.create_all(kaeru.db.engine, tables=missing)
     kaeru.db.write(lambda s: apply_site(s, kaeru.site))
     report = kaeru.db.write(lambda s: seed_demo(s, kaeru.site))
     if report.items:
