@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import itertools
 import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -312,7 +313,7 @@ class _Event:
     at: datetime
     seq: int
     what: str = field(compare=False)
-    act: Callable[[], Awaitable[None]] = field(compare=False)
+    act: Callable[[], Coroutine[Any, Any, None]] = field(compare=False)
 
 
 class Floor:
@@ -458,7 +459,7 @@ class Floor:
         try:
             if not await self.prepare():
                 raise RuntimeError("the floor could not start: see the log")
-            workers: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
                 ("orders", self.arrivals),
                 ("calendar", self.calendar),
                 ("planner", self.planner),
@@ -490,7 +491,7 @@ class Floor:
         finally:
             await self.api.aclose()
 
-    async def _keep_working(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+    async def _keep_working(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A worker that trips over something unexpected logs it and carries on."""
         while True:
             try:
@@ -501,7 +502,7 @@ class Floor:
                 log.exception("%s stumbled (%s); carrying on", name, exc)
                 await asyncio.sleep(0.5)
 
-    def schedule(self, at: datetime, what: str, act: Callable[[], Awaitable[None]]) -> None:
+    def schedule(self, at: datetime, what: str, act: Callable[[], Coroutine[Any, Any, None]]) -> None:
         heapq.heappush(self._calendar, _Event(at, next(self._seq), what, act))
         self._calendar_changed.set()
 
@@ -675,11 +676,12 @@ class Floor:
                     json={"missing": 1},
                 )
                 self.say("%s reported %s short at %s", who, step["sku"], step["location"])
-                task = (
+                refreshed = (
                     await self.api.call(who, "GET", f"/api/v1/picking/tasks/{task['task_id']}")
                     if shorted is not None
                     else None
                 )
+                task = refreshed if isinstance(refreshed, dict) else {}
                 continue
             self.stats.lines_picked += 1
             task = result.get("data") or {}
@@ -848,8 +850,8 @@ class Floor:
                     self.schedule(
                         step.at,
                         f"{tracking} {step.kind}",
-                        lambda t=tracking, s=step, p=shipped: self.track(t, s, p),
-                    )  # type: ignore[misc]
+                        functools.partial(self.track, tracking, step, shipped),
+                    )
             if handing:
                 self.say("carrier collected %d parcel(s)", len(handing))
 
@@ -892,8 +894,8 @@ class Floor:
                 self.schedule(
                     self.clock.now() + plan.requested_after,
                     f"return {shipped.order}",
-                    lambda p=plan, s=serial: self.request_return(shipped, p, s),
-                )  # type: ignore[misc]
+                    functools.partial(self.request_return, shipped, plan, serial),
+                )
 
     async def request_return(self, shipped: Shipped, plan: ReturnPlan, serial: str) -> None:
         line: dict[str, Any] = {

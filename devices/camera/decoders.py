@@ -6,7 +6,7 @@ pyzbar as the fallback. Each turns a frame into texts in scanner form, `[AIM id]
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import biip
 import numpy as np
@@ -39,7 +39,7 @@ class ZxingDecoder:
 
     def __init__(self, *, thorough: bool = True) -> None:
         self.name = "zxing-cpp" if thorough else "zxing-cpp-fast"
-        self._options = {} if thorough else {"try_invert": False, "try_rotate": False}
+        self._options: dict[str, Any] = {} if thorough else {"try_invert": False, "try_rotate": False}
 
     def decode(self, gray: np.ndarray) -> list[Decoded]:
         found = zxingcpp.read_barcodes(gray, text_mode=zxingcpp.TextMode.Plain, **self._options)

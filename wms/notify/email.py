@@ -10,6 +10,7 @@ import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from typing import cast
 
 import aiosmtplib
 
@@ -46,7 +47,7 @@ def build_email(
     message["X-Kaeru-Topic"] = topic
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
-    html_part = message.get_payload()[1]  # type: ignore[index]
+    html_part = cast(EmailMessage, message.get_payload()[1])  # type: ignore[index]
     for image in rendered.images:
         html_part.add_related(
             image.data,

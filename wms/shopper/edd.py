@@ -102,8 +102,8 @@ def delivery_records(
     """Every delivered shipment since `since` as a DeliveryRecord, in the delivery network's names."""
     rows = session.exec(
         select(Shipment, Order, Warehouse)
-        .join(Order, Order.id == Shipment.order_id)
-        .join(Warehouse, Warehouse.id == Order.warehouse_id)
+        .join(Order, col(Order.id) == col(Shipment.order_id))
+        .join(Warehouse, col(Warehouse.id) == col(Order.warehouse_id))
         .where(
             col(Shipment.delivered_at).is_not(None),
             col(Shipment.shipped_at).is_not(None),
@@ -160,7 +160,7 @@ def backlog(session: Session, warehouse_id: int, state: EddState, site: str) -> 
     open_lines = session.exec(
         select(func.count())
         .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
         .where(
             Order.warehouse_id == warehouse_id,
             col(Order.status).in_(WAITING_STATES),

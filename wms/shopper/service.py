@@ -58,7 +58,7 @@ def latest_shipment(session: Session, order: Order) -> Shipment | None:
 def _lines_with_items(session: Session, order: Order) -> list[tuple[OrderLine, Item]]:
     rows = session.exec(
         select(OrderLine, Item)
-        .join(Item, Item.id == OrderLine.item_id)
+        .join(Item, col(Item.id) == col(OrderLine.item_id))
         .where(OrderLine.order_id == order.id)
         .order_by(col(OrderLine.id))
     ).all()
@@ -133,7 +133,7 @@ def free_stock(session: Session, item_id: int, warehouse_id: int) -> int:
     return int(
         session.exec(
             select(func.coalesce(func.sum(Quant.quantity - Quant.reserved), 0))
-            .join(Location, Location.id == Quant.location_id)
+            .join(Location, col(Location.id) == col(Quant.location_id))
             .where(
                 Quant.item_id == item_id,
                 Quant.condition == "new",
@@ -210,7 +210,7 @@ def gather_evidence(
     if carton is not None:
         rows = session.exec(
             select(CartonItem, Item)
-            .join(Item, Item.id == CartonItem.item_id)
+            .join(Item, col(Item.id) == col(CartonItem.item_id))
             .where(CartonItem.carton_id == carton.id)
         ).all()
         for row, item in rows:
