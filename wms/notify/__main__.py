@@ -1,4 +1,4 @@
-"""Run the outbox relay on its own: `python -m wms.notify` (settings from KAERU_* variables).
+"""Run the outbox relay and print spooler on their own: `python -m wms.notify` (KAERU_* settings).
 
 Several relays may run against one PostgreSQL database; they never deliver the same message at once.
 """
@@ -12,6 +12,7 @@ import signal
 from wms.context import Kaeru
 from wms.live import plugin as live_plugin
 from wms.notify import plugin
+from wms.notify.printing import start_printing
 from wms.settings import get_settings
 
 
@@ -21,12 +22,16 @@ async def main() -> None:
     live_plugin.configure(kaeru)
     bus = kaeru.extras["live.bus"]
     relay = plugin.build_relay(kaeru)
+    config = kaeru.extras["notify"]
+    stop_printing = await start_printing(kaeru.db, config.printing) if config.printing.enabled else None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, relay.stop)
     try:
         await relay.run()
     finally:
+        if stop_printing is not None:
+            await stop_printing()
         await plugin.close_channels(relay)
         await bus.disconnect()
         kaeru.db.dispose()

@@ -75,12 +75,25 @@ class RelaySpec(BaseModel):
     live_max_attempts: int = Field(default=3, ge=1)  # stale dashboard events are worth little
 
 
+class PrintSpec(BaseModel):
+    """The print spooler run with the relay: label print jobs from the outbox to the printers."""
+
+    enabled: bool = True
+    poll_seconds: float = Field(default=0.5, gt=0)  # how soon a printer with new jobs gets a worker
+    # A printer is driven by one server process; one that dies lets go of it after this long.
+    lease_seconds: float = Field(default=15, gt=0)
+    confirm_seconds: float = Field(default=0.2, gt=0)  # between "has it come out?" polls
+    retry_base_seconds: float = Field(default=0.5, gt=0)  # asking a faulted printer again: from...
+    retry_cap_seconds: float = Field(default=30, gt=0)  # ...up to this, with jitter
+
+
 class NotificationsFile(BaseModel):
     brand: BrandSpec = Field(default_factory=BrandSpec)
     smtp: SmtpSpec = Field(default_factory=SmtpSpec)
     webhooks: list[WebhookSpec] = Field(default_factory=list)
     retry: RetrySpec = Field(default_factory=RetrySpec)
     relay: RelaySpec = Field(default_factory=RelaySpec)
+    printing: PrintSpec = Field(default_factory=PrintSpec)
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,7 @@ class NotifyConfig:
     endpoints: tuple[Endpoint, ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     relay: RelaySpec = field(default_factory=RelaySpec)
+    printing: PrintSpec = field(default_factory=PrintSpec)
 
 
 def _resolve(value: str, environ: Mapping[str, str]) -> str | None:
@@ -182,6 +196,7 @@ def resolve(
         endpoints=tuple(endpoints),
         retry=RetryPolicy(spec.retry.max_attempts, spec.retry.base_seconds, spec.retry.cap_seconds),
         relay=spec.relay,
+        printing=spec.printing,
     )
 
 

@@ -1,4 +1,4 @@
-"""The notify area plugs in: loads config/notifications.yaml, and runs the outbox relay with the server."""
+"""The notify area plugs in: loads config/notifications.yaml; runs the outbox relay and the print spooler."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from wms.notify.channel import Channel
 from wms.notify.config import NotifyConfig, load
 from wms.notify.email import SmtpChannel
 from wms.notify.model import RetryPolicy
+from wms.notify.printing import start_printing
 from wms.notify.relay import Relay
 from wms.notify.webhook import WebhookChannel
 
@@ -35,10 +36,7 @@ def channels_for(kaeru: Kaeru, config: NotifyConfig) -> dict[str, Channel]:
     bus = kaeru.extras.get("live.bus")
     if bus is not None:
         channels["live"] = LiveChannel(bus)
-    printing = kaeru.extras.get("notify.print_channel")
-    if printing is not None:
-        channels["print"] = printing
-    return channels
+    return channels  # "print" rows are the print spooler's (wms.notify.printing), not the relay's
 
 
 def build_relay(kaeru: Kaeru) -> Relay:
@@ -63,10 +61,14 @@ async def close_channels(relay: Relay) -> None:
 async def start(app: FastAPI, kaeru: Kaeru) -> Callable[[], Awaitable[None]] | None:
     if not kaeru.settings.run_relay:
         return None
+    config: NotifyConfig = kaeru.extras.get("notify") or load(kaeru.settings.config_dir, kaeru.settings)
     relay = build_relay(kaeru)
     task = asyncio.create_task(relay.run(), name="outbox relay")
+    stop_printing = await start_printing(kaeru.db, config.printing) if config.printing.enabled else None
 
     async def stop() -> None:
+        if stop_printing is not None:
+            await stop_printing()
         relay.stop()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(task, 10)
