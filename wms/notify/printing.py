@@ -259,7 +259,7 @@ class OutboxPrintJobStore:
                 return False  # another process took it this instant
             expiry = now + self.lease
         elif lease.holder == self.holder or lease.expires_at <= now:
-            if lease.holder != self.holder or lease.expires_at - now < self.lease / 2:
+            if lease.holder != self.holder or lease.expires_at - now < self.lease * 0.7:
                 lease.holder, lease.expires_at = self.holder, now + self.lease
                 session.add(lease)
             expiry = lease.expires_at
@@ -349,10 +349,21 @@ class OutboxPrintJobStore:
     # --- PrintJobStore (sync bodies run in worker threads) ----------------------------------------
 
     def _printers(self) -> list[str]:
+        printer = _printer_of()
+        open_rows = (OutboxMessage.channel == CHANNEL, col(OutboxMessage.state).in_(OPEN_ROWS))
+        with self.db.read() as session:  # most polls find nothing to do: no write transaction for them
+            found = set(session.exec(select(printer).where(*open_rows).distinct()).all())
+        now = self.clock()
+        if not found:
+            return []
+        if (
+            None not in found
+            and "" not in found
+            and all(self._held.get(url, now) - now > self.lease * 0.6 for url in found)
+        ):
+            return sorted(str(url) for url in found)
+
         def work(session: Session) -> list[str]:
-            now = self.clock()
-            printer = _printer_of()
-            open_rows = (OutboxMessage.channel == CHANNEL, col(OutboxMessage.state).in_(OPEN_ROWS))
             for message in session.exec(
                 select(OutboxMessage).where(*open_rows, or_(printer.is_(None), printer == ""))
             ):
