@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:26:53.274515
+Create Date: 2026-11-23 21:47:05.803342
 """
 from alembic import op
 import sqlalchemy as sa
@@ -106,6 +106,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outboxmessage_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_warehouse_id'), ['warehouse_id'], unique=False)
 
+    op.create_table('printer_lease',
+    sa.Column('printer_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('expires_at', wms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('printer_url')
+    )
     op.create_table('scanrecord',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
@@ -966,6 +972,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_scanrecord_device_id'))
 
     op.drop_table('scanrecord')
+    op.drop_table('printer_lease')
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outboxmessage_warehouse_id'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_state'))
