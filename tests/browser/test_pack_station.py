@@ -9,6 +9,7 @@ from sqlmodel import select
 from tests.browser.conftest import screenshot
 from tests.browser.site import Site
 from tests.browser.wedge import count_answers, scan
+from tests.browser.zebra import Zebra, zebra_for
 from wms.platform.tables import OutboxMessage
 
 pytestmark = pytest.mark.browser
@@ -50,13 +51,20 @@ def pack_by_scanner(site: Site, page: Page, number: str) -> None:
     expect(page.locator("#banner .headline")).to_have_text("Carton closed")
 
 
-def test_the_pack_flow_by_scanner_closes_the_carton_and_queues_both_labels(site: Site, page: Page) -> None:
-    picked_order(site, "PK-1")
-    pack_by_scanner(site, page, "PK-1")
-    expect(page.locator("#tracking")).to_have_text(
-        site.call("GET", "/api/v1/orders?limit=5")[0]["shipments"][0]["tracking_number"]
-    )
-    assert print_jobs(site, "PK-1") == ["return_label", "shipping_label"]
+def test_the_pack_flow_by_scanner_ends_with_both_labels_printed_on_the_simulated_printer(
+    site: Site, page: Page
+) -> None:
+    with zebra_for(site.kaeru, "PACK-1-PRINTER") as zebra:
+        picked_order(site, "PK-1")
+        pack_by_scanner(site, page, "PK-1")
+        tracking = site.call("GET", "/api/v1/orders?number=PK-1")[0]["shipments"][0]["tracking_number"]
+        expect(page.locator("#tracking")).to_have_text(tracking)
+        assert print_jobs(site, "PK-1") == ["return_label", "shipping_label"]
+        labels = zebra.printed(2)
+        printed_codes = set().union(*(Zebra.codes(label) for label in labels))
+        assert tracking in printed_codes
+        assert any(code.startswith("(00)") for code in printed_codes)  # the carton's SSCC
+        assert any(code.startswith("RMA:") for code in printed_codes)  # the return label's QR
     page.click("#ship")
     expect(page.locator("#banner .headline")).to_contain_text("Handed to the carrier")
     screenshot(page, "pack-shipped-en")
