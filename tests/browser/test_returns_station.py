@@ -15,6 +15,7 @@ from sqlmodel import select
 from tests.browser.conftest import screenshot
 from tests.browser.site import Site, start_site
 from tests.browser.wedge import count_answers, scan
+from tests.browser.zebra import Zebra, zebra_for
 from wms.platform.tables import OutboxMessage
 
 pytestmark = pytest.mark.browser
@@ -108,46 +109,52 @@ def wait_for(condition: Any, timeout: float = 15.0) -> Any:
 def test_a_whole_return_by_scanner_and_touch_ends_graded_tagged_put_away_and_told(
     site: Site, page: Page, inbox: Inbox
 ) -> None:
-    rma = returned_order(site, "RT-1", "RT-SHIRT", SHIRT, 300)
-    count_answers(page)
-    site.sign_in(page, "associate", "returns")
-    scan(page, f"]C0{rma['code']}")
-    expect(page.locator("#rma")).to_have_text(rma["code"])
-    expect(page.locator("#expected li[data-sku=RT-SHIRT]")).to_be_visible()
-    scan(page, f"]E0{SHIRT[1:]}")
-    expect(page.locator("#match")).to_have_text("Right item")
-    assert page.evaluate("document.body.dataset.lastBeep") == "good"
-    for question, answer in APPAREL_LIKE_NEW.items():
-        page.tap(f"[data-question={question}] button[data-answer={answer}]")
-    page.tap("#grade")
-    expect(page.locator("#grade-letter")).to_have_text("A")
-    tote = page.locator("#tote")
-    expect(tote).to_have_text("RESTOCK")
-    assert float(tote.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 48
-    screenshot(page, "returns-graded-en")
-    unit = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["units"][0]
-    scan(page, f"]C0LPN-{unit['lpn']}")
-    expect(page.locator("#banner .headline")).to_have_text(f"Take it to {unit['location']}")
-    scan(page, f"]C0LOC-{unit['location']}")
-    expect(page.locator("#banner .headline")).to_have_text(f"Put away at {unit['location']}")
+    with zebra_for(site.kaeru, "RET-1-PRINTER") as zebra:
+        rma = returned_order(site, "RT-1", "RT-SHIRT", SHIRT, 300)
+        count_answers(page)
+        site.sign_in(page, "associate", "returns")
+        scan(page, f"]C0{rma['code']}")
+        expect(page.locator("#rma")).to_have_text(rma["code"])
+        expect(page.locator("#expected li[data-sku=RT-SHIRT]")).to_be_visible()
+        scan(page, f"]E0{SHIRT[1:]}")
+        expect(page.locator("#match")).to_have_text("Right item")
+        assert page.evaluate("document.body.dataset.lastBeep") == "good"
+        for question, answer in APPAREL_LIKE_NEW.items():
+            page.tap(f"[data-question={question}] button[data-answer={answer}]")
+        page.tap("#grade")
+        expect(page.locator("#grade-letter")).to_have_text("A")
+        tote = page.locator("#tote")
+        expect(tote).to_have_text("RESTOCK")
+        assert float(tote.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 48
+        screenshot(page, "returns-graded-en")
+        unit = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["units"][0]
+        scan(page, f"]C0LPN-{unit['lpn']}")
+        expect(page.locator("#banner .headline")).to_have_text(f"Take it to {unit['location']}")
+        scan(page, f"]C0LOC-{unit['location']}")
+        expect(page.locator("#banner .headline")).to_have_text(f"Put away at {unit['location']}")
 
-    unit = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["units"][0]
-    assert unit["grade"] == "A"
-    assert unit["put_away_at"]
-    stock = site.call("GET", f"/api/v1/warehouses/WH1/stock?sku=RT-SHIRT&location={unit['location']}")
-    assert sum(row["quantity"] for row in stock) >= 1
-    tags = [m.payload for m in outbox(site, "print") if m.payload.get("label") == "grade_tag"]
-    assert [t["lpn"] for t in tags] == [unit["lpn"]]
-    # The shopper is told: the grading email is written in the same transaction (its delivery by
-    # the relay is the notify area's; see the module note).
-    graded = [
-        m
-        for m in outbox(site, "email")
-        if m.topic == "return.graded" and m.payload["to"] == "rt-1@example.com"
-    ]
-    assert len(graded) == 1
-    # Email already delivered for the same shopper proves the relay and the inbox are wired.
-    wait_for(lambda: any("rt-1@example.com" in e.rcpt_tos for e in inbox.messages))
+        unit = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["units"][0]
+        assert unit["grade"] == "A"
+        assert unit["put_away_at"]
+        stock = site.call("GET", f"/api/v1/warehouses/WH1/stock?sku=RT-SHIRT&location={unit['location']}")
+        assert sum(row["quantity"] for row in stock) >= 1
+        tags = [m.payload for m in outbox(site, "print") if m.payload.get("label") == "grade_tag"]
+        assert [t["lpn"] for t in tags] == [unit["lpn"]]
+        # The grade tag came out of the station's printer and scans back to the unit's LPN.
+        assert f"LPN-{unit['lpn']}" in Zebra.codes(zebra.printed(1)[0])
+        # The shopper is told: the grading email is written with the grade and reaches their inbox.
+        graded = [
+            m
+            for m in outbox(site, "email")
+            if m.topic == "return.graded" and m.payload["to"] == "rt-1@example.com"
+        ]
+        assert len(graded) == 1
+        wait_for(
+            lambda: any(
+                "rt-1@example.com" in e.rcpt_tos and b"X-Kaeru-Topic: return.graded" in bytes(e.content)
+                for e in inbox.messages
+            )
+        )
 
 
 def test_a_different_item_in_the_parcel_is_flagged_with_its_evidence_and_a_hold_beep(
