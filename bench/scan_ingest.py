@@ -170,11 +170,16 @@ async def open_loop(
         nonlocal errors
         client, token = clients[n % len(clients)], tokens[n % len(tokens)]
         start = time.perf_counter()
-        r = await client.post(
-            "/api/v1/scans",
-            json={"raw": codes[n % len(codes)]},
-            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
-        )
+        try:
+            r = await client.post(
+                "/api/v1/scans",
+                json={"raw": codes[n % len(codes)]},
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+            )
+        except httpx.HTTPError:
+            errors += 1  # timed out: counted, with the time it was given as its latency
+            latencies.append(time.perf_counter() - start)
+            return
         latencies.append(time.perf_counter() - start)
         if r.status_code != 200:
             errors += 1
