@@ -8,7 +8,7 @@ from collections import defaultdict
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wms.context import Kaeru
 from wms.errors import KaeruError
@@ -109,29 +109,30 @@ class Warehouse_(RuleBasedStateMachine):
     def move(self, serial: bool, quantity: int, src: str, dst: str) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
             item = self._item(session, serial)
-            source = inventory.location_by_code(session, warehouse.id, src)
-            unit = ""
-            if serial:
-                quant = session.exec(
-                    select(Quant).where(
-                        Quant.item_id == item.id,
-                        Quant.location_id == source.id,
-                        Quant.quantity > Quant.reserved,
-                    )
-                ).first()
-                if quant is None:
-                    return
-                unit = quant.serial
+            preferred = inventory.location_by_code(session, warehouse.id, src)
+            # Move from a bin that has free units (the one drawn if it has), so that moves happen
+            # and are not mostly refused; moving more than is free is still tried when drawn.
+            free = session.exec(
+                select(Quant)
+                .where(Quant.item_id == item.id, Quant.quantity > Quant.reserved, Quant.condition == "new")
+                .order_by(col(Quant.id))
+            ).all()
+            if not free:
+                return
+            quant = next((q for q in free if q.location_id == preferred.id), free[0])
+            target = inventory.location_by_code(session, warehouse.id, dst)
+            if target.id == quant.location_id:
+                return
             inventory.move_stock(
                 session,
                 principal=self.manager,
                 warehouse_id=warehouse.id,
                 item=item,
                 quantity=1 if serial else quantity,
-                from_location_id=source.id,
-                to_location_id=inventory.location_by_code(session, warehouse.id, dst).id,
+                from_location_id=quant.location_id,
+                to_location_id=target.id,
                 reason="move",
-                serial=unit,
+                serial=quant.serial,
             )
 
         self._do(act)
