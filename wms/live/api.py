@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +85,7 @@ class DashboardClient:
         data = event.data  # decoded once per event for all local clients
         if not isinstance(data, dict):
             return
-        if not self.coalescer.add(data):
+        if not self.coalescer.add(data, event.message):
             self.dropped = f"too slow: more than {self.limits.max_pending} events waiting"
         self.pending.set()
 
@@ -104,14 +103,11 @@ class DashboardClient:
             self.pending.clear()
             if self.dropped:
                 return self.dropped
-            update = self.coalescer.take()
-            if update is None:
+            message = self.coalescer.take_message(utcnow().isoformat())
+            if message is None:
                 continue
-            update["at"] = utcnow().isoformat()
             try:
-                await asyncio.wait_for(
-                    self.websocket.send_text(json.dumps(update, default=str)), self.limits.send_timeout
-                )
+                await asyncio.wait_for(self.websocket.send_text(message), self.limits.send_timeout)
             except TimeoutError:
                 self.dropped = f"too slow: a message took over {self.limits.send_timeout:g} s to send"
                 return self.dropped

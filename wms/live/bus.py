@@ -48,6 +48,7 @@ class Backend(Protocol):
     async def subscribe(self, channel: str) -> None: ...
     async def unsubscribe(self, channel: str) -> None: ...
     async def publish(self, channel: str, message: str) -> None: ...
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None: ...
     async def next_published(self) -> Event: ...
 
 
@@ -71,6 +72,10 @@ class MemoryBackend:
 
     async def publish(self, channel: str, message: str) -> None:
         self._queue.put_nowait(Event(channel, message))
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        for channel, message in items:
+            self._queue.put_nowait(Event(channel, message))
 
     async def next_published(self) -> Event:
         return await self._queue.get()
@@ -110,6 +115,14 @@ class RedisBackend:
     async def publish(self, channel: str, message: str) -> None:
         assert self._client is not None
         await self._client.publish(channel, message)
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        """One round trip on one connection for a whole batch (not one pooled connection per event)."""
+        assert self._client is not None
+        async with self._client.pipeline(transaction=False) as pipe:
+            for channel, message in items:
+                pipe.publish(channel, message)
+            await pipe.execute()
 
     async def next_published(self) -> Event:
         assert self._pubsub is not None
@@ -173,6 +186,12 @@ class PostgresBackend:
         assert self._publisher is not None
         async with self._publish_lock:
             await self._publisher.execute("SELECT pg_notify(%s, %s)", (channel, message))
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        assert self._publisher is not None
+        async with self._publish_lock, self._publisher.transaction():
+            for channel, message in items:
+                await self._publisher.execute("SELECT pg_notify(%s, %s)", (channel, message))
 
     async def next_published(self) -> Event:
         return await self._received.get()
@@ -241,6 +260,14 @@ class Bus:
     async def publish(self, channel: str, message: str) -> None:
         await self.connect()
         await self.backend.publish(self.namespace + channel, message)
+
+    async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
+        """Publish several (channel, message) pairs at once, in order."""
+        if items:
+            await self.connect()
+            await self.backend.publish_many(
+                [(self.namespace + channel, message) for channel, message in items]
+            )
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Sequence[str], receive: Receiver) -> AsyncIterator[None]:

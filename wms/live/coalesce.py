@@ -8,6 +8,8 @@ if those pile up past `max_pending`, the client cannot keep up and is dropped.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,19 +43,24 @@ def rule_for(topic: str, rules: dict[str, Rule] = RULES) -> Rule:
 
 @dataclass
 class Coalescer:
-    """Pending events for one client, merged by rule; `take()` empties it into one update message."""
+    """Pending events for one client, merged by rule; `take()` empties it into one update message.
+
+    An event may come with its JSON text (`raw`): many clients share one event, and an update built
+    from the texts (`take_message`) costs a string join per client instead of re-encoding every event
+    for every client.
+    """
 
     max_pending: int = 1000
     rules: dict[str, Rule] = field(default_factory=lambda: dict(RULES))
     _counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    _latest: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    _each: list[dict[str, Any]] = field(default_factory=list)
+    _latest: dict[str, dict[str, tuple[dict[str, Any], str | None]]] = field(default_factory=dict)
+    _each: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
     _size: int = 0
 
     def __len__(self) -> int:
         return self._size
 
-    def add(self, event: dict[str, Any]) -> bool:
+    def add(self, event: dict[str, Any], raw: str | None = None) -> bool:
         """Merge one event {"topic", "payload", "at", ...}; False when the client is too far behind."""
         topic = str(event.get("topic", ""))
         payload = event.get("payload") or {}
@@ -71,11 +78,14 @@ class Coalescer:
             key = str(payload.get(rule.field, ""))
             if key not in states:
                 self._size += 1
-            states[key] = event
+            states[key] = (event, raw)
         else:
-            self._each.append(event)
+            self._each.append((event, raw))
             self._size += 1
         return self._size <= self.max_pending
+
+    def _reset(self) -> None:
+        self._counts, self._latest, self._each, self._size = {}, {}, [], 0
 
     def take(self) -> dict[str, Any] | None:
         """The merged update since the last take, or None if nothing happened."""
@@ -83,12 +93,36 @@ class Coalescer:
             return None
         update: dict[str, Any] = {
             "type": "update",
-            "events": self._each,
-            "latest": {topic: list(states.values()) for topic, states in self._latest.items()},
+            "events": [event for event, _ in self._each],
+            "latest": {
+                topic: [event for event, _ in states.values()] for topic, states in self._latest.items()
+            },
             "counts": self._counts,
         }
-        self._counts, self._latest, self._each, self._size = {}, {}, [], 0
+        self._reset()
         return update
+
+    def take_message(self, at: str) -> str | None:
+        """`take()` as the JSON text sent to the client, with `at` added, built from the events' texts."""
+        if not self._size:
+            return None
+
+        def texts(items: Iterable[tuple[dict[str, Any], str | None]]) -> str:
+            return ",".join(raw if raw is not None else _json(event) for event, raw in items)
+
+        latest = ",".join(
+            f"{_json(topic)}:[{texts(states.values())}]" for topic, states in self._latest.items()
+        )
+        message = (
+            f'{{"type":"update","at":{_json(at)},"events":[{texts(self._each)}],'
+            f'"latest":{{{latest}}},"counts":{_json(self._counts)}}}'
+        )
+        self._reset()
+        return message
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def send_delay(*, now: float, last_sent: float, max_per_second: float) -> float:

@@ -6,9 +6,12 @@ import json
 from datetime import UTC
 from typing import Any
 
+import psycopg
+from redis.exceptions import RedisError
+
 from wms.live.bus import Bus
 from wms.notify.channel import Outgoing
-from wms.notify.model import Retry
+from wms.notify.model import DeliveryFailed, Retry
 
 ALL_WAREHOUSES = "kaeru_live_all"
 
@@ -30,13 +33,21 @@ def encode_event(message: Outgoing) -> str:
 
 
 class LiveChannel:
-    """Delivers outbox "live" rows by publishing them on the bus."""
+    """Delivers outbox "live" rows by publishing them on the bus, a claimed batch at a time."""
 
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
 
     async def deliver(self, message: Outgoing) -> None:
+        failure = (await self.deliver_many([message]))[0]
+        if failure is not None:
+            raise failure
+
+    async def deliver_many(self, messages: list[Outgoing]) -> list[DeliveryFailed | None]:
+        items = [(warehouse_channel(m.warehouse_id), encode_event(m)) for m in messages]
         try:
-            await self.bus.publish(warehouse_channel(message.warehouse_id), encode_event(message))
-        except (OSError, ConnectionError) as exc:
-            raise Retry(f"live bus {self.bus.url}: {exc}") from exc
+            await self.bus.publish_many(items)
+        except (OSError, RedisError, psycopg.Error) as exc:
+            failure = Retry(f"live bus {self.bus.url}: {exc}")
+            return [failure for _ in messages]
+        return [None for _ in messages]

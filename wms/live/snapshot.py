@@ -35,16 +35,20 @@ def scans_per_minute(
             ScanRecord.warehouse_id == warehouse_id, col(ScanRecord.received_at) > start
         )
     ).all()
-    buckets = [
-        {"minute": (start + timedelta(minutes=i + 1)).isoformat(), "total": 0, "rejected": 0}
-        for i in range(MINUTES)
-    ]
+    totals, rejected = [0] * MINUTES, [0] * MINUTES
     for received_at, outcome in rows:
         index = min(MINUTES - 1, int((received_at - start).total_seconds() // 60))
-        buckets[index]["total"] += 1
+        totals[index] += 1
         if outcome == "rejected":
-            buckets[index]["rejected"] += 1
-    return buckets
+            rejected[index] += 1
+    return [
+        {
+            "minute": (start + timedelta(minutes=i + 1)).isoformat(),
+            "total": totals[i],
+            "rejected": rejected[i],
+        }
+        for i in range(MINUTES)
+    ]
 
 
 def orders_by_state(session: Session, warehouse_id: int) -> dict[str, int]:

@@ -21,18 +21,24 @@ async def main() -> None:
     plugin.configure(kaeru)
     live_plugin.configure(kaeru)
     bus = kaeru.extras["live.bus"]
-    relay = plugin.build_relay(kaeru)
+    relays = plugin.build_relays(kaeru)
     config = kaeru.extras["notify"]
     stop_printing = await start_printing(kaeru.db, config.printing) if config.printing.enabled else None
     loop = asyncio.get_running_loop()
+
+    def stop_all() -> None:
+        for relay in relays:
+            relay.stop()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, relay.stop)
+        loop.add_signal_handler(sig, stop_all)
     try:
-        await relay.run()
+        await asyncio.gather(*(relay.run() for relay in relays))
     finally:
         if stop_printing is not None:
             await stop_printing()
-        await plugin.close_channels(relay)
+        for relay in relays:
+            await plugin.close_channels(relay)
         await bus.disconnect()
         kaeru.db.dispose()
 

@@ -73,6 +73,14 @@ class RelaySpec(BaseModel):
     # when the lease runs out. Longer than the slowest delivery (SMTP/webhook timeouts).
     lease_seconds: float = Field(default=120, gt=0)
     live_max_attempts: int = Field(default=3, ge=1)  # stale dashboard events are worth little
+    # Dashboard events have a relay of their own, so a busy floor never queues them behind emails:
+    # a claimed batch goes onto the bus in one round trip.
+    live_batch_size: int = Field(default=500, ge=1)
+    live_lease_seconds: float = Field(default=10, gt=0)
+    # Claim at most this often: a floor committing hundreds of events a second wakes the relay for
+    # each; gathering them into one claim costs a dashboard at most this much delay.
+    min_claim_interval_seconds: float = Field(default=0.0, ge=0)
+    live_min_claim_interval_seconds: float = Field(default=0.05, ge=0)
 
 
 class PrintSpec(BaseModel):

@@ -26,29 +26,32 @@ def configure(kaeru: Kaeru) -> None:
 
 
 def channels_for(kaeru: Kaeru, config: NotifyConfig) -> dict[str, Channel]:
-    """Every channel this process can deliver: email, webhooks, and the live bus when it has one."""
-    from wms.live.publish import LiveChannel
-
-    channels: dict[str, Channel] = {
+    """The shopper and brand channels: email and webhooks ("live" and "print" rows have their own workers)."""
+    return {
         "email": SmtpChannel(config.smtp, config.brand),
         "webhook": WebhookChannel(config.endpoints),
     }
+
+
+def build_relays(kaeru: Kaeru) -> list[Relay]:
+    """The relay for emails and webhooks, and the one for dashboard events when there is a live bus."""
+    from wms.live.publish import LiveChannel
+
+    config: NotifyConfig = kaeru.extras.get("notify") or load(kaeru.settings.config_dir, kaeru.settings)
+    relays = [Relay(kaeru.db, channels_for(kaeru, config), policy=config.retry, spec=config.relay)]
     bus = kaeru.extras.get("live.bus")
     if bus is not None:
-        channels["live"] = LiveChannel(bus)
-    return channels  # "print" rows are the print spooler's (wms.notify.printing), not the relay's
-
-
-def build_relay(kaeru: Kaeru) -> Relay:
-    config: NotifyConfig = kaeru.extras.get("notify") or load(kaeru.settings.config_dir, kaeru.settings)
-    live_policy = RetryPolicy(config.relay.live_max_attempts, base_seconds=0.2, cap_seconds=5)
-    return Relay(
-        kaeru.db,
-        channels_for(kaeru, config),
-        policy=config.retry,
-        spec=config.relay,
-        policies={"live": live_policy},
-    )
+        spec = config.relay.model_copy(
+            update={
+                "batch_size": config.relay.live_batch_size,
+                "concurrency": config.relay.live_batch_size,
+                "lease_seconds": config.relay.live_lease_seconds,
+                "min_claim_interval_seconds": config.relay.live_min_claim_interval_seconds,
+            }
+        )
+        policy = RetryPolicy(config.relay.live_max_attempts, base_seconds=0.2, cap_seconds=5)
+        relays.append(Relay(kaeru.db, {"live": LiveChannel(bus)}, policy=policy, spec=spec))
+    return relays
 
 
 async def close_channels(relay: Relay) -> None:
@@ -62,16 +65,20 @@ async def start(app: FastAPI, kaeru: Kaeru) -> Callable[[], Awaitable[None]] | N
     if not kaeru.settings.run_relay:
         return None
     config: NotifyConfig = kaeru.extras.get("notify") or load(kaeru.settings.config_dir, kaeru.settings)
-    relay = build_relay(kaeru)
-    task = asyncio.create_task(relay.run(), name="outbox relay")
+    relays = build_relays(kaeru)
+    tasks = [
+        asyncio.create_task(relay.run(), name=f"outbox relay {'+'.join(relay.channels)}") for relay in relays
+    ]
     stop_printing = await start_printing(kaeru.db, config.printing) if config.printing.enabled else None
 
     async def stop() -> None:
         if stop_printing is not None:
             await stop_printing()
-        relay.stop()
+        for relay in relays:
+            relay.stop()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(task, 10)
-        await close_channels(relay)
+            await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        for relay in relays:
+            await close_channels(relay)
 
     return stop

@@ -558,7 +558,8 @@ class PrintEvents:
             "faults": sorted(event.faults),
             "detail": event.detail,
         }
-        for warehouse_id in sorted({device.warehouse_id for device in devices}) or [None]:
+        warehouses: list[int | None] = [*sorted({device.warehouse_id for device in devices})] or [None]
+        for warehouse_id in warehouses:
             publish_live(session, topic="printer.status", warehouse_id=warehouse_id, payload=status)
 
     def _job(self, session: Session, event: JobStateChanged) -> None:
@@ -597,7 +598,12 @@ async def start_printing(db: Database, spec: PrintSpec) -> Callable[[], Awaitabl
     store = spooler.store
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(spooler.run(), name="print spooler")
-    unregister = wake.register(lambda: loop.call_soon_threadsafe(spooler.wake))
+
+    def nudge() -> None:  # called from whichever thread committed
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(spooler.wake)
+
+    unregister = wake.register(nudge)
 
     async def stop() -> None:
         unregister()

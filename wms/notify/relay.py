@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
@@ -90,15 +92,18 @@ class Relay:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            claimed = []
-            for row in rows:
-                if self._fan_out(session, row, now):
-                    continue
-                row.attempts += 1
-                row.next_attempt_at = now + timedelta(seconds=self.spec.lease_seconds)
-                session.add(row)
-                claimed.append(_outgoing(row))
-            return claimed
+            leased = [row for row in rows if not self._fan_out(session, row, now)]
+            if leased:  # one statement for the batch: a busy floor claims hundreds of events at once
+                session.execute(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_([row.id for row in leased]))
+                    .values(
+                        attempts=OutboxMessage.attempts + 1,
+                        next_attempt_at=now + timedelta(seconds=self.spec.lease_seconds),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            return [replace(_outgoing(row), attempts=row.attempts + 1) for row in leased]
 
         return self.db.write(work)
 
@@ -129,7 +134,11 @@ class Relay:
 
         def work(session: Session) -> None:
             now = self.clock()
+            delivered: dict[int, list[int]] = {}  # attempts -> ids: one statement for each
             for message, failure in results:
+                if failure is None:
+                    delivered.setdefault(message.attempts, []).append(message.id)
+                    continue
                 policy = self.policies.get(message.channel, self.policy)
                 decision = settle(attempts=message.attempts, failure=failure, now=now, policy=policy)
                 values: dict[str, object] = {"state": decision.state, "last_error": decision.last_error}
@@ -146,15 +155,25 @@ class Relay:
                     )
                     .values(**values)
                 )
-                if failure is not None:
-                    log.warning(
-                        "outbox %s %s (attempt %d): %s -> %s",
-                        message.channel,
-                        message.message_id,
-                        message.attempts,
-                        failure.reason,
-                        decision.state,
+                log.warning(
+                    "outbox %s %s (attempt %d): %s -> %s",
+                    message.channel,
+                    message.message_id,
+                    message.attempts,
+                    failure.reason,
+                    decision.state,
+                )
+            for attempts, ids in delivered.items():
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.id).in_(ids),
+                        col(OutboxMessage.attempts) == attempts,
+                        col(OutboxMessage.state) == "pending",
                     )
+                    .values(state="delivered", last_error="", delivered_at=now)
+                    .execution_options(synchronize_session=False)
+                )
 
         self.db.write(work)
 
@@ -173,10 +192,44 @@ class Relay:
             return message, Retry(f"{type(exc).__name__}: {exc}")
         return message, None
 
+    async def attempt_batch(self, channel_name: str, messages: list[Outgoing]) -> list[Result]:
+        """Deliver several messages of a channel that takes them together (`deliver_many`)."""
+        deliver_many = self.channels[channel_name].deliver_many  # type: ignore[attr-defined]
+        try:
+            async with asyncio.timeout(self.spec.lease_seconds * 0.9):
+                failures: list[DeliveryFailed | None] = await deliver_many(messages)
+        except TimeoutError:
+            failure = Retry(f"no answer within {self.spec.lease_seconds * 0.9:.0f} s")
+            return [(message, failure) for message in messages]
+        except Exception as exc:  # a defective channel must not stop the relay
+            log.exception("outbox %s channel failed on a batch of %d", channel_name, len(messages))
+            return [(message, Retry(f"{type(exc).__name__}: {exc}")) for message in messages]
+        return list(zip(messages, failures, strict=True))
+
+    async def deliver(self, claimed: list[Outgoing]) -> list[Result]:
+        """Deliver claimed messages: together for channels that can take a batch, else one by one."""
+        sends = [send for send, _count in self._sends(claimed)]
+        return [result for results in await asyncio.gather(*sends) for result in results]
+
+    def _sends(self, claimed: list[Outgoing]) -> list[tuple[Coroutine[Any, Any, list[Result]], int]]:
+        """One send per message, or per channel for channels with `deliver_many`; with message counts."""
+        batches: dict[str, list[Outgoing]] = {}
+        sends: list[tuple[Coroutine[Any, Any, list[Result]], int]] = []
+        for message in claimed:
+            if hasattr(self.channels[message.channel], "deliver_many"):
+                batches.setdefault(message.channel, []).append(message)
+            else:
+                sends.append((self._one(message), 1))
+        sends.extend((self.attempt_batch(name, batch), len(batch)) for name, batch in batches.items())
+        return sends
+
+    async def _one(self, message: Outgoing) -> list[Result]:
+        return [await self.attempt(message)]
+
     async def run_once(self) -> int:
         """Claim one batch, deliver it, settle it; the number of messages handled (tests, draining)."""
         claimed = await asyncio.to_thread(self.claim, self.spec.batch_size)
-        results = list(await asyncio.gather(*(self.attempt(m) for m in claimed)))
+        results = await self.deliver(claimed)
         if results:
             await asyncio.to_thread(self.settle, results)
         return len(results)
@@ -196,20 +249,26 @@ class Relay:
             listener = asyncio.create_task(
                 wake.listen_postgres(self.db.url, self.nudge), name="outbox listen"
             )
-        in_flight: set[asyncio.Task[Result]] = set()
+        in_flight: dict[asyncio.Task[list[Result]], int] = {}  # each send and how many messages it carries
+        last_claim = float("-inf")
         try:
             while not self._stopping:
-                free = self.spec.concurrency - len(in_flight)
+                free = self.spec.concurrency - sum(in_flight.values())
                 limit = min(self.spec.batch_size, free)
                 claimed: list[Outgoing] = []
                 if limit > 0:
+                    pause = last_claim + self.spec.min_claim_interval_seconds - self._loop.time()
+                    if pause > 0:
+                        await asyncio.sleep(pause)
+                    last_claim = self._loop.time()
                     self._wake.clear()
                     try:
                         claimed = await asyncio.to_thread(self.claim, limit)
                     except SQLAlchemyError as exc:
                         log.warning("outbox relay cannot claim (%s); trying again shortly", exc)
                         await asyncio.sleep(max(1.0, self.spec.poll_seconds))
-                    in_flight.update(asyncio.create_task(self.attempt(m)) for m in claimed)
+                    for send, count in self._sends(claimed):
+                        in_flight[asyncio.create_task(send)] = count
                 more_due = limit > 0 and len(claimed) == limit
                 waiter = asyncio.create_task(self._wake.wait())
                 await asyncio.wait(
@@ -218,25 +277,27 @@ class Relay:
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 waiter.cancel()
-                finished = {task for task in in_flight if task.done()}
+                finished = [task for task in in_flight if task.done()]
                 if finished:
-                    in_flight -= finished
+                    for task in finished:
+                        del in_flight[task]
+                    outcomes = [result for task in finished for result in task.result()]
                     try:
-                        await asyncio.to_thread(self.settle, [task.result() for task in finished])
+                        await asyncio.to_thread(self.settle, outcomes)
                     except SQLAlchemyError as exc:
                         # Unrecorded outcomes stay leased and are sent again when the lease runs out.
-                        log.warning("outbox relay cannot record %d outcomes: %s", len(finished), exc)
+                        log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
         finally:
             unregister()
             if listener is not None:
                 listener.cancel()
             if in_flight:
                 # Let sends under way finish and be recorded; what does not finish is re-sent later.
-                done, _ = await asyncio.wait(in_flight, timeout=5)
-                for task in in_flight - done:
+                done, pending = await asyncio.wait(in_flight, timeout=5)
+                for task in pending:
                     task.cancel()
                 if done:
-                    await asyncio.to_thread(self.settle, [task.result() for task in done])
+                    await asyncio.to_thread(self.settle, [r for task in done for r in task.result()])
 
     def stop(self) -> None:
         self._stopping = True

@@ -66,12 +66,16 @@ class Hooks:
 
     def __init__(self, answers: list[int] | None = None) -> None:
         self.answers = list(answers or [])
+        self.refused: dict[str, int] = {}  # event type -> the status every such event gets
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.lock = threading.Lock()
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
         with self.lock:
             self.requests.append((headers, body))
+            refused = self.refused.get(json.loads(body).get("type", ""))
+            if refused is not None:
+                return refused
             return self.answers.pop(0) if self.answers else 204
 
     def types(self) -> list[str]:

@@ -126,7 +126,7 @@ async def test_a_poisoned_message_goes_to_dead_letter_and_the_rest_are_delivered
 ) -> None:
     inbox, port = smtp
     receiver, url = hooks
-    receiver.answers = [400]  # the first webhook is refused for good
+    receiver.refused = {"return.on_hold": 400}  # this webhook is refused for good, whenever it comes
     shopper = add_shopper(kaeru, "shopper@example.com", locale="en")
 
     def work(session):  # type: ignore[no-untyped-def]

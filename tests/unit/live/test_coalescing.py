@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from wms.live.coalesce import Coalescer, send_delay
@@ -65,3 +66,19 @@ def test_a_client_too_far_behind_is_reported() -> None:
 def test_sends_are_paced_to_the_rate_limit() -> None:
     assert round(send_delay(now=10.0, last_sent=9.95, max_per_second=10), 6) == 0.05
     assert send_delay(now=10.0, last_sent=9.0, max_per_second=10) == 0.0
+
+
+def test_the_update_sent_as_text_says_what_the_merged_update_says() -> None:
+    events = [
+        _event("scan", outcome="accepted"),
+        _event("device.health", device="RET-1-PRINTER", state="fault", detail="out of paper"),
+        _event("return.on_hold", rma="RMA-1", note="Серійний номер не збігається"),
+    ]
+    as_dicts, as_text = Coalescer(), Coalescer()
+    for event in events:
+        as_dicts.add(event)
+        as_text.add(event, json.dumps(event, ensure_ascii=False))  # the bus's text, shared by all clients
+    message = as_text.take_message("2025-03-01T12:00:01+00:00")
+    assert message is not None
+    assert json.loads(message) == {**(as_dicts.take() or {}), "at": "2025-03-01T12:00:01+00:00"}
+    assert as_text.take_message("later") is None
