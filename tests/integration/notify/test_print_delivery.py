@@ -24,6 +24,7 @@ from tests.floor import Floor
 from wms.context import Kaeru
 from wms.fulfilment.tables import Order
 from wms.identity.tables import Device
+from wms.inventory.tables import Warehouse
 from wms.notify.config import PrintSpec
 from wms.notify.printing import NO_PRINTER, OutboxPrintJobStore, build_spooler
 from wms.platform.outbox import enqueue
@@ -40,7 +41,7 @@ def floor(kaeru: Kaeru) -> Iterator[Floor]:
 
 
 @pytest.fixture
-async def zebra(floor: Floor) -> AsyncIterator[ZplPrinterSimulator]:
+async def zebra(kaeru: Kaeru) -> AsyncIterator[ZplPrinterSimulator]:
     """A simulated Zebra that answers ~HS with its fault flags, wired in as PACK-1's printer."""
     printer = ZplPrinterSimulator(faults=Faults(silent_when_faulted=False), name="pack-1")
     await printer.start()
@@ -50,14 +51,14 @@ async def zebra(floor: Floor) -> AsyncIterator[ZplPrinterSimulator]:
         device.url = printer.url
         session.add(device)
 
-    floor.kaeru.db.write(rewire)
+    kaeru.db.write(rewire)
     yield printer
     await printer.stop()
 
 
 @pytest.fixture
-async def spooler(floor: Floor) -> AsyncIterator[None]:
-    running = asyncio.create_task(build_spooler(floor.kaeru.db, QUICK).run())
+async def spooler(kaeru: Kaeru) -> AsyncIterator[None]:
+    running = asyncio.create_task(build_spooler(kaeru.db, QUICK).run())
     yield
     running.cancel()
     await asyncio.gather(running, return_exceptions=True)
@@ -81,6 +82,22 @@ def _close_a_carton(floor: Floor, number: str = "O-1") -> dict[str, Any]:
         "packer",
         json={"weight_g": 250 + 180, "station": "PACK-1"},
     )
+
+
+def _queue(kaeru: Kaeru, payload: dict[str, Any]) -> None:
+    """A print job as the areas queue them (in WH1)."""
+
+    def work(session):  # type: ignore[no-untyped-def]
+        warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
+        enqueue(
+            session,
+            channel="print",
+            topic=f"print.{payload['label']}",
+            payload=payload,
+            warehouse_id=warehouse.id,
+        )
+
+    kaeru.db.write(work)
 
 
 def _codes(label: PrintedLabel) -> set[str]:
@@ -188,7 +205,7 @@ async def test_the_dashboard_is_told_when_the_printer_runs_out_of_paper_and_when
 
 
 async def test_a_graded_units_tag_prints_the_lpn_that_put_away_scans(
-    floor: Floor, zebra: ZplPrinterSimulator, spooler: None
+    kaeru: Kaeru, zebra: ZplPrinterSimulator, spooler: None
 ) -> None:
     payload = {  # as wms.returns queues it when a unit is graded
         "label": "grade_tag",
@@ -206,58 +223,30 @@ async def test_a_graded_units_tag_prints_the_lpn_that_put_away_scans(
         "location": "OPENBOX",
         "rma": "RMA-1001",
     }
-    floor.kaeru.db.write(
-        lambda s: enqueue(
-            s, channel="print", topic="print.grade_tag", payload=payload, warehouse_id=floor.warehouse.id
-        )
-    )
+    _queue(kaeru, payload)
     (tag,) = await zebra.shelf.wait_for(1, within=10)
     assert _codes(tag) == {"LPN-RU00000007"}  # the 2x1 tag; the 4x2 one adds a GS1 DataMatrix
 
 
-async def test_a_label_without_a_printer_is_failed_with_the_reason_not_dropped(floor: Floor) -> None:
-    floor.kaeru.db.write(
-        lambda s: enqueue(
-            s,
-            channel="print",
-            topic="print.shipping_label",
-            payload={"label": "shipping_label", "printer": None},
-            warehouse_id=floor.warehouse.id,
-        )
-    )
-    assert await OutboxPrintJobStore(floor.kaeru.db).printers() == []
-    (row,) = _print_rows(floor.kaeru)
+async def test_a_label_without_a_printer_is_failed_with_the_reason_not_dropped(kaeru: Kaeru) -> None:
+    _queue(kaeru, {"label": "shipping_label", "printer": None})
+    assert await OutboxPrintJobStore(kaeru.db).printers() == []
+    (row,) = _print_rows(kaeru)
     assert (row.state, row.last_error) == ("dead", NO_PRINTER)
 
 
 async def test_a_label_the_printer_cannot_draw_is_failed_with_the_reason(
-    floor: Floor, zebra: ZplPrinterSimulator, spooler: None
+    kaeru: Kaeru, zebra: ZplPrinterSimulator, spooler: None
 ) -> None:
-    floor.kaeru.db.write(
-        lambda s: enqueue(
-            s,
-            channel="print",
-            topic="print.grade_tag",
-            payload={"label": "grade_tag", "printer": zebra.url, "lpn": "RU1", "sku": "X", "grade": "Q"},
-            warehouse_id=floor.warehouse.id,
-        )
-    )
-    await _until(lambda: _print_rows(floor.kaeru)[0].state == "dead", "the job was not failed")
-    assert "cannot print" in _print_rows(floor.kaeru)[0].last_error
+    _queue(kaeru, {"label": "grade_tag", "printer": zebra.url, "lpn": "RU1", "sku": "X", "grade": "Q"})
+    await _until(lambda: _print_rows(kaeru)[0].state == "dead", "the job was not failed")
+    assert "cannot print" in _print_rows(kaeru)[0].last_error
     assert len(zebra.shelf) == 0
 
 
-async def test_only_one_server_process_drives_a_printer_until_it_lets_go(floor: Floor) -> None:
-    floor.kaeru.db.write(
-        lambda s: enqueue(
-            s,
-            channel="print",
-            topic="print.grade_tag",
-            payload={"label": "grade_tag", "printer": "tcp://127.0.0.1:9"},
-            warehouse_id=floor.warehouse.id,
-        )
-    )
-    first, second = OutboxPrintJobStore(floor.kaeru.db), OutboxPrintJobStore(floor.kaeru.db)
+async def test_only_one_server_process_drives_a_printer_until_it_lets_go(kaeru: Kaeru) -> None:
+    _queue(kaeru, {"label": "grade_tag", "printer": "tcp://127.0.0.1:9"})
+    first, second = OutboxPrintJobStore(kaeru.db), OutboxPrintJobStore(kaeru.db)
     assert await first.printers() == ["tcp://127.0.0.1:9"]
     assert await second.printers() == []
     assert await second.next_job("tcp://127.0.0.1:9") is None
