@@ -51,7 +51,7 @@ DEADLINE = 115.0  # the whole run, seconds
 # --- the dashboards (a child process per server) ------------------------------------------------
 
 
-async def dashboards(url: str, token: str, count: int, events: int, out: Path) -> None:
+async def dashboards(url: str, token: str, count: int, events: int, out: Path, deflate: bool = True) -> None:
     """Connect `count` dashboards, note when each sees each event, save the times when stdin closes."""
     from websockets.asyncio.client import ClientConnection, connect
 
@@ -59,7 +59,13 @@ async def dashboards(url: str, token: str, count: int, events: int, out: Path) -
     live = url.replace("http://", "ws://") + f"/api/v1/live?token={token}"
 
     async def open_one() -> ClientConnection:
-        client = await connect(live, max_size=None, ping_interval=None, open_timeout=60)
+        client = await connect(
+            live,
+            max_size=None,
+            ping_interval=None,
+            open_timeout=60,
+            compression="deflate" if deflate else None,  # browsers ask for permessage-deflate
+        )
         snapshot = json.loads(await client.recv())
         assert snapshot["type"] == "snapshot", snapshot
         return client
@@ -277,11 +283,18 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="events committed per second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--baseline-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--no-deflate", action="store_true", help="dashboards that do not ask for permessage-deflate"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # settings in the env
     args = parser.parse_args()
     if args.worker:
         job = json.loads(os.environ["KAERU_FANOUT_WORKER"])
-        asyncio.run(dashboards(job["url"], job["token"], job["count"], job["events"], Path(job["out"])))
+        asyncio.run(
+            dashboards(
+                job["url"], job["token"], job["count"], job["events"], Path(job["out"]), job["deflate"]
+            )
+        )
         return
 
     began, load_before = time.monotonic(), os.getloadavg()
@@ -289,7 +302,13 @@ def main() -> None:
     run_events = int(args.rate * args.seconds)
     total = baseline_events + run_events
     bus_url = f"{REDIS}?namespace=fanout{uuid.uuid4().hex[:8]}"
-    result: dict[str, Any] = {"bench": "live_fanout", "clients": args.clients, "rate_per_s": args.rate}
+    result: dict[str, Any] = {
+        "bench": "live_fanout",
+        "clients": args.clients,
+        "rate_per_s": args.rate,
+        "seconds": args.seconds,
+        "permessage_deflate": not args.no_deflate,
+    }
     with tempfile.TemporaryDirectory() as directory, throwaway_database() as (database_url, token):
         logs = Path(directory)
         with two_servers(database_url, bus_url, logs) as urls:
@@ -307,6 +326,7 @@ def main() -> None:
                                 "count": n,
                                 "events": total,
                                 "out": str(logs / f"w{i}.npy"),
+                                "deflate": not args.no_deflate,
                             }
                         ),
                     },
