@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:47:05.803342
+Create Date: 2026-11-23 22:11:28.227823
 """
 from alembic import op
 import sqlalchemy as sa
@@ -100,6 +100,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_due', ['state', 'channel', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_channel'), ['channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_message_id'), ['message_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_outboxmessage_next_attempt_at'), ['next_attempt_at'], unique=False)
@@ -979,6 +980,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outboxmessage_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_message_id'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_channel'))
+        batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outboxmessage')
     with op.batch_alter_table('item', schema=None) as batch_op:
