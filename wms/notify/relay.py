@@ -23,9 +23,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from wms.db import Database, utcnow
 from wms.notify import wake
@@ -38,17 +39,16 @@ log = logging.getLogger(__name__)
 Result = tuple[Outgoing, DeliveryFailed | None]
 
 
-def _outgoing(row: OutboxMessage) -> Outgoing:
-    return Outgoing(
-        id=row.id or 0,
-        message_id=row.message_id,
-        channel=row.channel,
-        topic=row.topic,
-        payload=dict(row.payload or {}),
-        attempts=row.attempts,
-        created_at=row.created_at,
-        warehouse_id=row.warehouse_id,
-    )
+CLAIMED = (  # the columns a claimed message is made of (the fields of Outgoing)
+    col(OutboxMessage.id),
+    col(OutboxMessage.message_id),
+    col(OutboxMessage.channel),
+    col(OutboxMessage.topic),
+    col(OutboxMessage.payload),
+    col(OutboxMessage.attempts),
+    col(OutboxMessage.created_at),
+    col(OutboxMessage.warehouse_id),
+)
 
 
 class Relay:
@@ -81,52 +81,60 @@ class Relay:
 
         def work(session: Session) -> list[Outgoing]:
             now = self.clock()
-            rows = session.exec(
-                select(OutboxMessage)
+            # Plain rows, not ORM objects: a busy floor claims hundreds of events at a time.
+            rows = session.execute(
+                sa_select(*CLAIMED)
                 .where(
-                    OutboxMessage.state == "pending",
-                    OutboxMessage.next_attempt_at <= now,
+                    col(OutboxMessage.state) == "pending",
+                    col(OutboxMessage.next_attempt_at) <= now,
                     col(OutboxMessage.channel).in_(list(self.channels)),
                 )
                 .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            leased = [row for row in rows if not self._fan_out(session, row, now)]
-            if leased:  # one statement for the batch: a busy floor claims hundreds of events at once
+            messages = [Outgoing(**row._asdict()) for row in rows]
+            leased = [message for message in messages if not self._fan_out(session, message, now)]
+            if leased:  # one statement for the batch
                 session.execute(
                     update(OutboxMessage)
-                    .where(col(OutboxMessage.id).in_([row.id for row in leased]))
+                    .where(col(OutboxMessage.id).in_([message.id for message in leased]))
                     .values(
                         attempts=OutboxMessage.attempts + 1,
                         next_attempt_at=now + timedelta(seconds=self.spec.lease_seconds),
                     )
                     .execution_options(synchronize_session=False)
                 )
-            return [replace(_outgoing(row), attempts=row.attempts + 1) for row in leased]
+            return [replace(message, attempts=message.attempts + 1) for message in leased]
 
         return self.db.write(work)
 
-    def _fan_out(self, session: Session, row: OutboxMessage, now: datetime) -> bool:
-        channel = self.channels[row.channel]
-        split = getattr(channel, "split", None)
-        children = split(_outgoing(row)) if split is not None else None
+    def _fan_out(self, session: Session, message: Outgoing, now: datetime) -> bool:
+        split = getattr(self.channels[message.channel], "split", None)
+        children = split(message) if split is not None else None
         if children is None:
             return False
         for message_id, payload in children:
             session.add(
                 OutboxMessage(
                     message_id=message_id,
-                    channel=row.channel,
-                    topic=row.topic,
+                    channel=message.channel,
+                    topic=message.topic,
                     payload=payload,
-                    warehouse_id=row.warehouse_id,
+                    warehouse_id=message.warehouse_id,
                     next_attempt_at=now,
                 )
             )
-        row.state, row.delivered_at = "delivered", now
-        row.last_error = "" if children else "no endpoint subscribed to this topic"
-        session.add(row)
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message.id)
+            .values(
+                state="delivered",
+                delivered_at=now,
+                last_error="" if children else "no endpoint subscribed to this topic",
+            )
+            .execution_options(synchronize_session=False)
+        )
         return True
 
     def settle(self, results: list[Result]) -> None:
