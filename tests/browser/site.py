@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page
-from sqlmodel import SQLModel
 
 from wms.context import Kaeru
 from wms.identity.service import add_user
@@ -159,8 +158,6 @@ def prepare_database(url: str, media: Path) -> Kaeru:
         environment="test", database_url=url, config_dir=ROOT / "config", media_dir=media, run_relay=False
     )
     kaeru = Kaeru.from_settings(settings)
-    # Tables of areas added since the last generated migration (the lead regenerates it).
-    SQLModel.metadata.create_all(kaeru.db.engine)
     kaeru.db.write(lambda s: apply_site(s, kaeru.site))
     return kaeru
 
