@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from wms.context import Kaeru
 from wms.errors import Forbidden, Unauthorised
@@ -14,7 +15,9 @@ from wms.identity.model import Principal
 from wms.identity.service import principal_for_token
 
 
-def get_kaeru(request: Request) -> Kaeru:
+# The dependencies below are async: they do no blocking work on the hot path, and a sync dependency
+# costs a trip through the thread pool on every request (most of a scan's HTTP overhead).
+async def get_kaeru(request: Request) -> Kaeru:
     return request.app.state.kaeru  # type: ignore[no-any-return]
 
 
@@ -28,7 +31,9 @@ PRINCIPAL_TTL_S = 5.0
 _principals: dict[str, tuple[Principal, float]] = {}
 
 
-def current_principal(kaeru: KaeruDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+async def current_principal(
+    kaeru: KaeruDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorised("sign in first: send 'Authorization: Bearer <token>'")
     token = authorization.split(" ", 1)[1].strip()
@@ -37,21 +42,25 @@ def current_principal(kaeru: KaeruDep, authorization: Annotated[str | None, Head
     now = time.monotonic()
     if cached is not None and now - cached[1] < PRINCIPAL_TTL_S:
         return cached[0]
-    with kaeru.db.read() as session:
-        principal = principal_for_token(session, token)
+    principal = await run_in_threadpool(_look_up, kaeru, token)
     if len(_principals) > 10_000:
         _principals.clear()
     _principals[cache_key] = (principal, now)
     return principal
 
 
+def _look_up(kaeru: Kaeru, token: str) -> Principal:
+    with kaeru.db.read() as session:
+        return principal_for_token(session, token)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: str) -> Callable[[Principal], Principal]:
+def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only callers whose role holds `permission`."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
             raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
         return principal

@@ -9,6 +9,7 @@ retried a bounded number of times with jittered backoff.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -106,6 +107,10 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(url, pool_size=pool_size)
         self._read_engine = self.engine.execution_options(kaeru_readonly=True)
+        # SQLite takes one writer at a time. Writers of this process queue on a lock, woken the moment
+        # the previous one commits, instead of polling SQLite's busy handler (whose growing sleeps
+        # turned a busy second into multi-second tails). Other processes still meet busy_timeout.
+        self._write_turn: threading.RLock | None = threading.RLock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -118,6 +123,12 @@ class Database:
 
     def write(self, work: Callable[[Session], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
         """Run `work` in one transaction, retrying serialization failures and deadlocks."""
+        if self._write_turn is None:
+            return self._write(work, attempts)
+        with self._write_turn:
+            return self._write(work, attempts)
+
+    def _write(self, work: Callable[[Session], T], attempts: int) -> T:
         for attempt in range(attempts):
             with Session(self.engine, expire_on_commit=False) as session:
                 try:

@@ -1,31 +1,51 @@
 """Exactly-once effects for retrying clients (ARCHITECTURE rule 4).
 
-A request with an Idempotency-Key first claims the key in a short transaction of its own; its work
-then runs in a second transaction that also stores the response, so the effect and the record of
-it commit together. A replay returns the stored response; the same key with another body is 422;
-a key whose first request is still running is 409. A claim left behind by a crashed worker is
-taken over after a lease.
+A keyed request runs in one transaction that looks the key up, does the work and stores the
+response with it, so the effect and the record of it commit together — or neither does. A replay
+returns the stored response; the same key with another body is 422. A key whose first request is
+still running is 409: within a server process an in-flight table says so before any database
+work; across processes PostgreSQL's transaction-scoped advisory lock on the key does, and should
+two requests still race past both, the unique (client, key) index lets only one commit — the other
+rolls back its work and replays the winner's response. A crashed request leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, bindparam, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from wms.db import Database, utcnow
 from wms.errors import Conflict, Invalid, KaeruError
 from wms.platform.tables import IdempotencyRecord
 
-LEASE = timedelta(seconds=60)
 MAX_KEY_LENGTH = 200
 Outcome = tuple[int, dict[str, Any]]
+STILL_RUNNING = "a request with this Idempotency-Key is still being processed; retry shortly"
+
+_table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_LOOKUP = select(_table.c.request_hash, _table.c.status_code, _table.c.response).where(
+    _table.c.client == bindparam("client"), _table.c.key == bindparam("key")
+)
+# PostgreSQL: the key's advisory lock and its stored record in one round trip.
+_LOOKUP_LOCKED = select(
+    func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("lock"), literal(0))).label("free"),
+    select(_table.c.request_hash)
+    .where(_table.c.client == bindparam("client"), _table.c.key == bindparam("key"))
+    .scalar_subquery()
+    .label("request_hash"),
+)
+_STORE = insert(_table)
+
+_in_flight: set[tuple[int, str, str]] = set()
+_in_flight_lock = threading.Lock()
 
 
 def request_hash(body: Any) -> str:
@@ -42,60 +62,42 @@ def check_key(key: str | None) -> str:
     return key.strip()
 
 
-def _replay_or_refuse(record: IdempotencyRecord, digest: str) -> Outcome | None:
-    if record.request_hash != digest:
+def _replay_or_refuse(
+    request_hash_stored: str, status_code: int | None, response: Any, digest: str
+) -> Outcome:
+    if request_hash_stored != digest:
         raise Invalid("this Idempotency-Key was already used with a different request body")
-    if record.state == "done":
-        return record.status_code or 200, record.response or {}
-    return None
+    return status_code or 200, response or {}
 
 
-def _claim(db: Database, client: str, key: str, digest: str) -> Outcome | int:
-    """Claim the key: the claim's id, or the stored outcome when this is a replay."""
-
-    def claim(session: Session) -> Outcome | int:
-        existing = session.exec(
-            select(IdempotencyRecord).where(IdempotencyRecord.client == client, IdempotencyRecord.key == key)
-        ).first()
-        if existing is None:
-            record = IdempotencyRecord(client=client, key=key, request_hash=digest)
-            session.add(record)
-            session.flush()
-            return record.id or 0
-        stored = _replay_or_refuse(existing, digest)
-        if stored is not None:
-            return stored
-        if existing.created_at > utcnow() - LEASE:
-            raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
-        existing.created_at = utcnow()  # take over a claim its crashed owner left behind
-        session.add(existing)
-        return existing.id or 0
-
-    for _ in range(3):
-        try:
-            return db.write(claim)
-        except IntegrityError:
-            continue  # another request inserted the same key at the same moment: read it
-    raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
+def _stored(connection: Connection, client: str, key: str, digest: str) -> Outcome | None:
+    """The outcome stored for this key, if any; on PostgreSQL also takes the key's advisory lock."""
+    params = {"client": client, "key": key}
+    if connection.dialect.name == "postgresql":
+        free, stored_hash = connection.execute(_LOOKUP_LOCKED, {**params, "lock": f"{client}\x1f{key}"}).one()
+        if not free:
+            raise Conflict(STILL_RUNNING)
+        if stored_hash is None:
+            return None
+    row = connection.execute(_LOOKUP, params).first()
+    if row is None:
+        return None
+    return _replay_or_refuse(row.request_hash, row.status_code, row.response, digest)
 
 
-def _finish(session: Session, claim_id: int, outcome: Outcome) -> None:
-    session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == claim_id)  # type: ignore[arg-type]
-        .values(state="done", status_code=outcome[0], response=outcome[1])
+def _store(connection: Connection, client: str, key: str, digest: str, outcome: Outcome) -> None:
+    connection.execute(
+        _STORE,
+        {
+            "client": client,
+            "key": key,
+            "request_hash": digest,
+            "state": "done",
+            "status_code": outcome[0],
+            "response": outcome[1],
+            "created_at": utcnow(),
+        },
     )
-
-
-def _release(db: Database, client: str, key: str) -> None:
-    def release(session: Session) -> None:
-        record = session.exec(
-            select(IdempotencyRecord).where(IdempotencyRecord.client == client, IdempotencyRecord.key == key)
-        ).first()
-        if record is not None and record.state == "in_flight":
-            session.delete(record)
-
-    db.write(release)
 
 
 def run_once(
@@ -104,31 +106,48 @@ def run_once(
     """Run `work` at most once per (client, key); later calls with the same body get its outcome."""
     key = check_key(key)
     digest = request_hash(body)
-    claimed = _claim(db, client, key, digest)
-    if not isinstance(claimed, int):
-        return claimed
+    slot = (id(db), client, key)
+    with _in_flight_lock:
+        if slot in _in_flight:
+            raise Conflict(STILL_RUNNING)
+        _in_flight.add(slot)
+    try:
+        return _run(db, client, key, digest, work)
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(slot)
 
-    def effect(session: Session) -> Outcome:
+
+def _run(db: Database, client: str, key: str, digest: str, work: Callable[[Session], Outcome]) -> Outcome:
+    def once(session: Session) -> Outcome:
+        connection = session.connection()
+        stored = _stored(connection, client, key, digest)
+        if stored is not None:
+            return stored
         outcome = work(session)
-        _finish(session, claimed, outcome)
+        session.flush()
+        _store(connection, client, key, digest, outcome)
         return outcome
 
-    try:
-        return db.write(effect)
-    except KaeruError as exc:
-        if exc.status_code in (409, 429):
-            _release(db, client, key)
+    for attempt in range(2):
+        try:
+            return db.write(once)
+        except IntegrityError:
+            if attempt:
+                raise  # the work's own constraint, not a racing twin of this key
+            continue  # another process stored this key first: its outcome is the answer
+        except KaeruError as exc:
+            if exc.status_code in (409, 429):
+                raise  # nothing was decided: the client may retry the same key
+            _remember_refusal(db, client, key, digest, (exc.status_code, exc.body()))
             raise
-        outcome = (exc.status_code, exc.body())
+    raise RuntimeError("unreachable")
 
-        def remember(session: Session) -> None:
-            _finish(session, claimed, outcome)
 
-        db.write(remember)  # a refusal is a final answer: a retry gets the same one
-        raise
-    except BaseException:
-        _release(db, client, key)
-        raise
+def _remember_refusal(db: Database, client: str, key: str, digest: str, refusal: Outcome) -> None:
+    """A refusal is a final answer: a retry gets the same one."""
+    with contextlib.suppress(IntegrityError):  # a twin request stored its answer first
+        db.write(lambda s: _store(s.connection(), client, key, digest, refusal))
 
 
 def run_batch(
@@ -136,11 +155,12 @@ def run_batch(
 ) -> list[tuple[Outcome, bool]]:
     """Apply many keyed requests inside one transaction (offline replay). Returns (outcome, replayed)."""
     keys = [check_key(k) for k, _ in items]
+    connection = session.connection()
     existing = {
-        r.key: r
-        for r in session.exec(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.client == client, col(IdempotencyRecord.key).in_(keys)
+        row.key: row
+        for row in connection.execute(
+            select(_table.c.key, _table.c.request_hash, _table.c.status_code, _table.c.response).where(
+                _table.c.client == client, col(_table.c.key).in_(set(keys))
             )
         )
     }
@@ -148,12 +168,9 @@ def run_batch(
     seen: dict[str, Outcome] = {}
     for index, (key, body) in enumerate(zip(keys, (b for _, b in items), strict=True)):
         digest = request_hash(body)
-        record = existing.get(key)
-        if record is not None:
-            stored = _replay_or_refuse(record, digest)
-            if stored is None:
-                raise Conflict(f"scan {key!r} is still being processed by another request; retry the batch")
-            results.append((stored, True))
+        row = existing.get(key)
+        if row is not None:
+            results.append((_replay_or_refuse(row.request_hash, row.status_code, row.response, digest), True))
             continue
         if key in seen:
             results.append((seen[key], True))
@@ -163,16 +180,8 @@ def run_batch(
                 outcome = work(session, index)
         except KaeruError as exc:
             outcome = (exc.status_code, exc.body())
-        session.add(
-            IdempotencyRecord(
-                client=client,
-                key=key,
-                request_hash=digest,
-                state="done",
-                status_code=outcome[0],
-                response=outcome[1],
-            )
-        )
+        session.flush()
+        _store(connection, client, key, digest, outcome)
         seen[key] = outcome
         results.append((outcome, False))
     return results

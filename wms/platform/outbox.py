@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
+from wms.db import utcnow
 from wms.platform.tables import OutboxMessage
 
 CHANNELS = ("email", "webhook", "print", "live")
+_INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
 
 
 def enqueue(
@@ -20,19 +23,29 @@ def enqueue(
     payload: dict[str, Any],
     warehouse_id: int | None = None,
     message_id: str | None = None,
-) -> OutboxMessage:
+) -> str:
     """Record one side effect to be delivered once the surrounding transaction commits."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown outbox channel {channel!r}")
-    message = OutboxMessage(
-        message_id=message_id or str(uuid.uuid4()),
-        channel=channel,
-        topic=topic,
-        payload=payload,
-        warehouse_id=warehouse_id,
+    now = utcnow()
+    message_id = message_id or str(uuid.uuid4())
+    # A Core insert: this runs on every scan, and the ORM's unit of work costs more than the write.
+    session.connection().execute(
+        _INSERT,
+        {
+            "message_id": message_id,
+            "channel": channel,
+            "topic": topic,
+            "payload": payload,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+            "warehouse_id": warehouse_id,
+        },
     )
-    session.add(message)
-    return message
+    return message_id
 
 
 def publish_live(session: Session, *, topic: str, payload: dict[str, Any], warehouse_id: int | None) -> None:

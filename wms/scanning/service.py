@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, bindparam, insert
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from devices.scan import Scan, parse_scan
@@ -26,12 +28,17 @@ from wms.platform.tables import DeviceAssignment, ScanRecord
 
 Handler = Callable[[Session, Kaeru, Principal, DeviceAssignment, Scan], StepResult]
 HANDLERS: dict[str, Handler] = {}
+READ_ONLY: set[str] = set()  # modes whose handler only reads: no savepoint needed around it
 MODES = {"idle", "pick", "pack", "returns", "receive", "putaway"}
+_ASSIGNMENT = select(DeviceAssignment).where(DeviceAssignment.actor == bindparam("actor"))
+_RECORD = insert(ScanRecord.__table__)  # type: ignore[attr-defined]
 
 
-def handles(mode: str) -> Callable[[Handler], Handler]:
+def handles(mode: str, *, writes: bool = True) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[mode] = handler
+        if not writes:
+            READ_ONLY.add(mode)
         return handler
 
     return register
@@ -44,7 +51,7 @@ def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
         cached = session.get(DeviceAssignment, known[principal.key])
         if cached is not None:
             return cached
-    assignment = session.exec(select(DeviceAssignment).where(DeviceAssignment.actor == principal.key)).first()
+    assignment = session.exec(_ASSIGNMENT, params={"actor": principal.key}).first()
     if assignment is None:
         assignment = DeviceAssignment(actor=principal.key, user_id=principal.user_id)
         session.add(assignment)
@@ -84,31 +91,43 @@ def warehouse_of(principal: Principal, session: Session) -> int:
     return warehouse.id or 0
 
 
-@handles("idle")
+# A location and what is in it, in one round trip (a location with nothing in it is one row of NULLs).
+_q, _i, _l = Quant.__table__, Item.__table__, Location.__table__  # type: ignore[attr-defined]
+_LOCATION_CONTENTS = (
+    core_select(_l.c.code, _i.c.sku, _q.c.quantity, _q.c.serial, _q.c.condition)
+    .select_from(
+        _l.outerjoin(_q, and_(_q.c.location_id == _l.c.id, _q.c.quantity > 0)).outerjoin(
+            _i, _i.c.id == _q.c.item_id
+        )
+    )
+    .where(_l.c.warehouse_id == bindparam("warehouse"), _l.c.code == bindparam("code"))
+    .order_by(_q.c.id)
+)
+
+
+@handles("idle", writes=False)
 def look_up(
     session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
 ) -> StepResult:
     """With no task, a scan answers what the thing is and where stock is."""
     warehouse_id = warehouse_of(principal, session)
     if scan.kind == "location":
-        location = session.exec(
-            select(Location).where(Location.warehouse_id == warehouse_id, Location.code == scan.code)
-        ).first()
-        if location is None:
+        rows = (
+            session.connection()
+            .execute(_LOCATION_CONTENTS, {"warehouse": warehouse_id, "code": scan.code})
+            .all()
+        )
+        if not rows:
             raise NotFound(f"unknown location {scan.code}")
-        rows = session.exec(
-            select(Quant, Item)
-            .join(Item, col(Item.id) == col(Quant.item_id))
-            .where(Quant.location_id == location.id, Quant.quantity > 0)
-        ).all()
         contents = [
-            {"sku": i.sku, "quantity": q.quantity, "serial": q.serial, "condition": q.condition}
-            for q, i in rows
+            {"sku": r.sku, "quantity": r.quantity, "serial": r.serial, "condition": r.condition}
+            for r in rows
+            if r.sku is not None
         ]
         return StepResult(
             "accepted",
-            f"{location.code}: {sum(q.quantity for q, _ in rows)} unit(s)",
-            {"location": location.code, "contents": contents},
+            f"{rows[0].code}: {sum(c['quantity'] for c in contents)} unit(s)",
+            {"location": rows[0].code, "contents": contents},
         )
     item = None
     if scan.gtin:
@@ -149,49 +168,59 @@ def ingest(
     scan = parse_scan(raw, device=principal.name, at=when)
     assignment = assignment_for(session, principal)
     warehouse_id = warehouse_of(principal, session)
-    record = ScanRecord(
-        warehouse_id=warehouse_id,
-        device_id=principal.device_id,
-        user_id=principal.user_id,
-        scanned_at=when,
-        raw=raw,
-        kind=scan.kind,
-        mode=assignment.mode,
-        outcome="recorded",
-    )
+    mode = assignment.mode  # what the device was doing when it scanned (a step may move it on)
+    outcome, message = "recorded", ""
     status, body = 200, {}
     if scan.kind == "unknown":
-        status, record.outcome = 422, "rejected"
-        record.message = f"could not read this scan ({scan.error}); scan it again or key it in"
+        status, outcome = 422, "rejected"
+        message = f"could not read this scan ({scan.error}); scan it again or key it in"
     else:
-        handler = HANDLERS.get(assignment.mode, look_up)
+        handler = HANDLERS.get(mode, look_up)
         try:
-            with session.begin_nested():
+            if mode in READ_ONLY:
                 result = handler(session, kaeru, principal, assignment, scan)
-            record.outcome, record.message, body = result.outcome, result.message, result.data
+            else:
+                with session.begin_nested():  # a refused step undoes its effects; the scan stays recorded
+                    result = handler(session, kaeru, principal, assignment, scan)
+            outcome, message, body = result.outcome, result.message, result.data
         except KaeruError as exc:
-            status, record.outcome, record.message = exc.status_code, "rejected", exc.message
+            status, outcome, message = exc.status_code, "rejected", exc.message
             body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
-    session.add(record)
     session.flush()
+    inserted = session.connection().execute(
+        _RECORD,
+        {
+            "warehouse_id": warehouse_id,
+            "device_id": principal.device_id,
+            "user_id": principal.user_id,
+            "scanned_at": when,
+            "received_at": utcnow(),
+            "raw": raw,
+            "kind": scan.kind,
+            "mode": mode,
+            "outcome": outcome,
+            "message": message,
+        },
+    )
+    scan_id = inserted.inserted_primary_key[0]  # type: ignore[index]
     publish_live(
         session,
         topic="scan",
         warehouse_id=warehouse_id,
         payload={
-            "scan_id": record.id,
+            "scan_id": scan_id,
             "device": principal.name,
-            "mode": assignment.mode,
-            "outcome": record.outcome,
+            "mode": mode,
+            "outcome": outcome,
             "kind": scan.kind,
         },
     )
     response = {
-        "scan_id": record.id,
-        "outcome": record.outcome,
+        "scan_id": scan_id,
+        "outcome": outcome,
         "kind": scan.kind,
-        "mode": assignment.mode,
-        "message": record.message,
+        "mode": mode,
+        "message": message,
         "data": body,
         "parsed": {
             "gtin": scan.gtin,

@@ -11,7 +11,8 @@ from sqlmodel import Session, func, select
 
 from tests.floor import Floor
 from wms.context import Kaeru
-from wms.errors import Conflict
+from wms.db import Database, utcnow
+from wms.errors import Conflict, Invalid
 from wms.inventory.tables import LedgerEntry
 from wms.platform.idempotency import run_once
 from wms.platform.tables import ScanRecord
@@ -86,6 +87,83 @@ def test_a_key_still_in_flight_is_refused_with_409(kaeru: Kaeru) -> None:
     assert run_once(kaeru.db, client="device:1", key="k-1", body={"a": 1}, work=lambda s: (500, {})) == (
         200,
         {"done": True},
+    )
+
+
+def test_a_key_in_flight_in_another_server_process_is_not_run_twice(kaeru: Kaeru) -> None:
+    """A second Database on the same URL is what a second server process holds."""
+    other = Database(kaeru.db.url)
+    started, release = threading.Event(), threading.Event()
+    runs: list[str] = []
+
+    def slow(session: Session) -> tuple[int, dict]:
+        runs.append("first")
+        started.set()
+        release.wait(10)
+        return 200, {"done": True}
+
+    def twin(session: Session) -> tuple[int, dict]:
+        runs.append("twin")
+        return 200, {"done": False}
+
+    outcome: dict = {}
+    first = threading.Thread(
+        target=lambda: outcome.update(
+            first=run_once(kaeru.db, client="device:1", key="k", body={}, work=slow)
+        )
+    )
+    first.start()
+    assert started.wait(10)
+    try:
+        if kaeru.db.dialect == "postgresql":
+            # The key's advisory lock is held by the first request's transaction: refused at once.
+            with pytest.raises(Conflict):
+                run_once(other, client="device:1", key="k", body={}, work=twin)
+        else:
+            # SQLite has one writer: the twin waits its turn, then finds the first one's answer.
+            second = threading.Thread(
+                target=lambda: outcome.update(
+                    second=run_once(other, client="device:1", key="k", body={}, work=twin)
+                )
+            )
+            second.start()
+            time.sleep(0.3)
+            assert "second" not in outcome
+    finally:
+        release.set()
+        first.join()
+    if kaeru.db.dialect == "sqlite":
+        second.join(10)
+        assert outcome["second"] == (200, {"done": True})
+    assert outcome["first"] == (200, {"done": True})
+    assert runs == ["first"]
+    assert run_once(other, client="device:1", key="k", body={}, work=twin) == (200, {"done": True})
+    other.dispose()
+
+
+def test_a_refusal_is_the_final_answer_for_its_key_and_leaves_nothing_behind(kaeru: Kaeru) -> None:
+    def refuse(session: Session) -> tuple[int, dict]:
+        session.add(ScanRecord(warehouse_id=1, scanned_at=utcnow(), raw="half", kind="text", outcome="x"))
+        session.flush()
+        raise Invalid("not like this")
+
+    with pytest.raises(Invalid):
+        run_once(kaeru.db, client="device:1", key="r", body={}, work=refuse)
+    again = run_once(kaeru.db, client="device:1", key="r", body={}, work=lambda s: (200, {"ran": True}))
+    assert again == (422, {"error": "invalid", "message": "not like this"})
+    with kaeru.db.read() as session:
+        assert session.exec(select(func.count()).select_from(ScanRecord)).one() == 0
+
+
+def test_a_conflict_is_not_remembered_so_the_same_key_can_be_retried(kaeru: Kaeru) -> None:
+    def busy(session: Session) -> tuple[int, dict]:
+        raise Conflict("the bin is being counted; try again")
+
+    with pytest.raises(Conflict):
+        run_once(kaeru.db, client="device:1", key="c", body={}, work=busy)
+    assert run_once(kaeru.db, client="device:1", key="c", body={}, work=lambda s: (200, {"ok": 1})) == (
+        200,
+        {"ok": 1},
     )
 
 
