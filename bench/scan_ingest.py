@@ -4,13 +4,17 @@ Figures: sustained scans/s with N concurrent simulated handhelds (closed loop), 
 fixed 200 scans/s (open loop), and batch replay of a 100,000-scan offline queue. Each server runs in
 its own uvicorn process; the load comes from this process over loopback.
 
-    .venv/bin/python bench/scan_ingest.py [--seconds 10] [--handhelds 32] [--replay 100000]
+    .venv/bin/python bench/scan_ingest.py [--seconds 6] [--rounds 3] [--handhelds 32] [--replay 100000]
+
+The bare endpoint and each backend take turns for --rounds rounds (the machine is shared and noisy);
+the figure is the median of each round's ratio against the bare run just before it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -52,7 +56,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(target: str, env: dict[str, str]) -> Iterator[str]:
+def server(target: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="kaeru-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
@@ -69,6 +73,8 @@ def server(target: str, env: dict[str, str]) -> Iterator[str]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -236,29 +242,43 @@ def replay(base: str, token: str, codes: list[str], total: int, chunk: int = 100
     }
 
 
-def run_backend(name: str, url: str, args: argparse.Namespace, bare: dict[str, Any]) -> dict[str, Any]:
-    tokens, codes = prepare(url, args.handhelds + 1)
-    env = {"KAERU_DATABASE_URL": url, "KAERU_RUN_RELAY": "false", "KAERU_ENVIRONMENT": "test"}
-    with server("wms.app:create_app", env) as base:
+@contextmanager
+def kaeru_server(backend: str, args: argparse.Namespace) -> Iterator[tuple[str, list[str], list[str]]]:
+    """A Kaeru server on a fresh database of `backend`: (base URL, device tokens, location codes)."""
+    with contextlib.ExitStack() as stack:
+        if backend == "sqlite":
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
+            url = f"sqlite:///{tmp}/bench.db"
+        else:
+            name = f"kaeru_bench_{os.getpid()}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+            stack.callback(_drop_database, name)
+            url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        tokens, codes = prepare(url, args.handhelds + 1)
+        env = {"KAERU_DATABASE_URL": url, "KAERU_RUN_RELAY": "false", "KAERU_ENVIRONMENT": "test"}
+        base = stack.enter_context(server("wms.app:create_app", env, args.workers))
         asyncio.run(closed_loop(base, tokens[:4], codes, 1.0))  # warm-up
-        closed = asyncio.run(closed_loop(base, tokens[: args.handhelds], codes, args.seconds))
-        at_rate = asyncio.run(open_loop(base, tokens[: args.handhelds], codes, args.rate, args.seconds))
-        batch = replay(base, tokens[-1], codes, args.replay)
-    return {
-        "closed_loop": closed,
-        "throughput_ratio_vs_bare": round(closed["per_second"] / bare["per_second"], 3),
-        f"open_loop_{int(args.rate)}_per_s": at_rate,
-        "batch_replay": batch,
-    }
+        yield base, tokens, codes
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=6, help="length of each closed- and open-loop run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds: bare, then each backend")
     parser.add_argument("--handhelds", type=int, default=32)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--replay", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes, bare and Kaeru alike"
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {
         "machine": {
@@ -268,30 +288,50 @@ def main() -> None:
             "load_avg_at_start": os.getloadavg(),
         },
         "handhelds": args.handhelds,
+        "workers": args.workers,
         "seconds": args.seconds,
+        "rounds": args.rounds,
     }
-    with server("bench.bare_app:app", {}) as base:
-        tokens = ["bare"] * args.handhelds
-        codes = ["LOC-A-01-1"]
-        asyncio.run(closed_loop(base, tokens[:4], codes, 1.0))
-        bare = asyncio.run(closed_loop(base, tokens, codes, args.seconds))
-        bare_rate = asyncio.run(open_loop(base, tokens, codes, args.rate, args.seconds))
-    results["bare_fastapi"] = {"closed_loop": bare, f"open_loop_{int(args.rate)}_per_s": bare_rate}
-    for backend in args.backends.split(","):
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                results["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.db", args, bare)
-        else:
-            name = f"kaeru_bench_{os.getpid()}"
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                results["postgresql"] = run_backend(
-                    "postgresql", PG_ADMIN.rsplit("/", 1)[0] + "/" + name, args, bare
+    backends = [b for b in args.backends.split(",") if b]
+    rate_key = f"open_loop_{int(args.rate)}_per_s"
+    with contextlib.ExitStack() as stack:
+        bare_base = stack.enter_context(server("bench.bare_app:app", {}, args.workers))
+        asyncio.run(closed_loop(bare_base, ["bare"] * 4, ["LOC-A-01-1"], 1.0))
+        targets: dict[str, tuple[str, list[str], list[str]]] = {
+            "bare_fastapi": (bare_base, ["bare"] * (args.handhelds + 1), ["LOC-A-01-1"])
+        }
+        for backend in backends:
+            targets[backend] = stack.enter_context(kaeru_server(backend, args))
+        # The machine is shared and noisy: the bare baseline and each backend take turns, round after
+        # round, and every round's ratio is taken against the bare run just before it.
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, (base, tokens, codes) in targets.items():
+                closed = asyncio.run(closed_loop(base, tokens[: args.handhelds], codes, args.seconds))
+                at_rate = asyncio.run(
+                    open_loop(base, tokens[: args.handhelds], codes, args.rate, args.seconds)
                 )
-            finally:
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                rounds[name].append({"closed_loop": closed, rate_key: at_rate})
+        for name, runs in rounds.items():
+            entry: dict[str, Any] = {
+                "closed_loop_per_second_median": statistics.median(
+                    r["closed_loop"]["per_second"] for r in runs
+                ),
+                f"{rate_key}_p50_ms_median": statistics.median(r[rate_key]["p50_ms"] for r in runs),
+                f"{rate_key}_p99_ms_median": statistics.median(r[rate_key]["p99_ms"] for r in runs),
+                "rounds": runs,
+            }
+            if name != "bare_fastapi":
+                ratios = [
+                    r["closed_loop"]["per_second"] / b["closed_loop"]["per_second"]
+                    for r, b in zip(runs, rounds["bare_fastapi"], strict=True)
+                ]
+                entry["throughput_ratio_vs_bare_per_round"] = [round(x, 3) for x in ratios]
+                entry["throughput_ratio_vs_bare_median"] = round(statistics.median(ratios), 3)
+                base, tokens, codes = targets[name]
+                if args.replay:
+                    entry["batch_replay"] = replay(base, tokens[-1], codes, args.replay)
+            results[name] = entry
     results["machine"]["load_avg_at_end"] = os.getloadavg()
     print(json.dumps(results, indent=2))
 

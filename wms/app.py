@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
     )
     app.state.kaeru = kaeru
     install_error_handlers(app)
-    for api in modules("api"):
+    # Routes are matched in order, one by one: the scan endpoints, hit a few hundred times a second
+    # by every handheld, are tried first (their paths overlap no other area's).
+    for api in sorted(modules("api"), key=lambda m: m.__name__ != "wms.scanning.api"):
         app.include_router(api.router)
 
     @app.get("/healthz", tags=["platform"], summary="Liveness and database reachability")

@@ -15,11 +15,12 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from wms.platform.outbox import OUTBOX_WRITTEN
 from wms.platform.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
 CHANNEL = "kaeru_outbox"
-_FLAG = "kaeru_outbox_written"
+_FLAG = OUTBOX_WRITTEN
 _nudges: list[Callable[[], None]] = []  # the running relays of this process
 _installed = False
 

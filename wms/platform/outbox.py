@@ -12,6 +12,8 @@ from wms.db import utcnow
 from wms.platform.tables import OutboxMessage
 
 CHANNELS = ("email", "webhook", "print", "live")
+# Set in a session's info when it wrote an outbox row: relays are woken when that session commits.
+OUTBOX_WRITTEN = "kaeru_outbox_written"
 _INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
 
 
@@ -45,6 +47,7 @@ def enqueue(
             "warehouse_id": warehouse_id,
         },
     )
+    session.info[OUTBOX_WRITTEN] = True
     return message_id
 
 

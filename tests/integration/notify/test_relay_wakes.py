@@ -1,0 +1,67 @@
+"""A relay waits on a long poll, yet delivers the moment a transaction with an outbox row commits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psycopg
+import pytest
+
+from tests.integration.notify.conftest import Hooks, make_relay
+from wms.context import Kaeru
+from wms.notify import wake
+from wms.notify.config import RelaySpec
+from wms.platform.outbox import enqueue
+
+
+async def test_a_committed_outbox_row_wakes_a_relay_that_would_otherwise_sleep_a_minute(
+    kaeru: Kaeru, hooks: tuple[Hooks, str]
+) -> None:
+    receiver, url = hooks
+    relay = make_relay(kaeru, hook_url=url, spec=RelaySpec(poll_seconds=60, lease_seconds=30))
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.3)  # the relay has looked once and is now waiting out its poll
+        began = time.monotonic()
+        await asyncio.to_thread(
+            kaeru.db.write,
+            lambda s: enqueue(s, channel="webhook", topic="order.shipped", payload={"order": "W-1"}),
+        )
+        while not receiver.requests:
+            assert time.monotonic() - began < 5, "the relay was not woken by the commit"
+            await asyncio.sleep(0.02)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 10)
+
+
+async def test_a_rolled_back_outbox_row_wakes_nobody(kaeru: Kaeru) -> None:
+    woken: list[int] = []
+    unregister = wake.register(lambda: woken.append(1))
+    try:
+
+        def abandoned(session):  # type: ignore[no-untyped-def]
+            enqueue(session, channel="live", topic="scan", payload={})
+            raise RuntimeError("changed my mind")
+
+        with pytest.raises(RuntimeError):
+            kaeru.db.write(abandoned)
+        kaeru.db.write(lambda s: None)  # a later commit without an outbox row
+        assert woken == []
+        kaeru.db.write(lambda s: enqueue(s, channel="live", topic="scan", payload={}))
+        assert woken == [1]
+    finally:
+        unregister()
+
+
+def test_on_postgresql_the_commit_notifies_relays_in_other_processes(kaeru: Kaeru) -> None:
+    if kaeru.db.dialect != "postgresql":
+        pytest.skip("SQLite has no cross-process signal; relays in other processes poll")
+    wake.install()
+    conninfo = kaeru.db.url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(conninfo, autocommit=True) as listener:
+        listener.execute(f"LISTEN {wake.CHANNEL}")
+        kaeru.db.write(lambda s: enqueue(s, channel="live", topic="scan", payload={}))
+        heard = list(listener.notifies(timeout=5, stop_after=1))
+    assert [n.channel for n in heard] == [wake.CHANNEL]
