@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from wms.areas import modules
@@ -25,6 +26,10 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run in a thread each; with more threads than pooled connections, the extra
+        # ones would open (and, on PostgreSQL, fork) a connection per request. A request beyond the
+        # pool waits for a thread instead.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         stops = []
         for plugin in plugins:
             if hasattr(plugin, "start"):

@@ -1,0 +1,56 @@
+"""A PostgreSQL connection dropped under the pool (restart, failover, idle timeout) costs no request."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from wms import db as db_module
+from wms.context import Kaeru
+
+
+def _terminate_pooled_connections(kaeru: Kaeru) -> int:
+    url = kaeru.db.url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(url, autocommit=True) as admin:
+        return len(
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        )
+
+
+def _backend_pid(kaeru: Kaeru) -> int:
+    return int(kaeru.db.write(lambda s: s.execute(text("SELECT pg_backend_pid()")).scalar_one()))
+
+
+@pytest.fixture
+def pg(kaeru: Kaeru) -> Kaeru:
+    if kaeru.db.dialect != "postgresql":
+        pytest.skip("SQLite has no server to drop the connection")
+    return kaeru
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(
+    pg: Kaeru, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _backend_pid(pg)
+    assert _terminate_pooled_connections(pg) >= 1
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 0.0)  # every pooled connection now counts as idle
+    with pg.db.read() as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1  # a read has no retry: the ping saved it
+    assert _backend_pid(pg) != first
+
+
+def test_a_connection_dropped_moments_ago_fails_one_attempt_and_the_write_is_retried(pg: Kaeru) -> None:
+    first = _backend_pid(pg)
+    assert _terminate_pooled_connections(pg) >= 1
+    attempts: list[int] = []
+
+    def work(session):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    assert pg.db.write(work) != first
+    assert len(attempts) == 2
