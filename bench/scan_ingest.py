@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -302,6 +303,8 @@ def main() -> None:
         }
         for backend in backends:
             targets[backend] = stack.enter_context(kaeru_server(backend, args))
+        gc.collect()
+        gc.freeze()  # the load generator's own full collections would otherwise show up as server latency
         # The machine is shared and noisy: the bare baseline and each backend take turns, round after
         # round, and every round's ratio is taken against the bare run just before it.
         rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}

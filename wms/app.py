@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,9 +37,15 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
                 stop = await plugin.start(app, kaeru)
                 if stop is not None:
                     stops.append(stop)
+        # Everything built so far (routes, models, the schema, config) lives as long as the server.
+        # Left in the collector's care, each full collection walks all of it: 40-110 ms pauses that
+        # were the whole of the scan path's p99. Frozen, a full collection sees only request garbage.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # a server stopped in a longer-lived process (tests) can be collected
             for stop in reversed(stops):
                 await stop()
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from sqlmodel import select
 
 from wms.areas import area_module
-from wms.settings import get_settings
+from wms.settings import Settings, get_settings
 
 app = typer.Typer(help="Kaeru: warehouse fulfilment and reverse logistics.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -72,10 +72,27 @@ def seed(
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Run the HTTP/WebSocket server."""
+    """Run the HTTP/WebSocket server (--workers N: N processes; they need a shared live bus)."""
     import uvicorn
 
+    check_workers(get_settings(), workers)
     uvicorn.run("wms.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Several server processes share one floor only through a shared live bus."""
+    if workers < 1:
+        raise typer.BadParameter("--workers must be at least 1")
+    if workers > 1 and settings.live_bus_url.startswith("memory"):
+        raise typer.BadParameter(
+            f"{workers} workers would each keep their own live events (KAERU_LIVE_BUS_URL is memory://):"
+            " set it to redis://127.0.0.1:6379/0 or to the PostgreSQL URL (LISTEN/NOTIFY)"
+        )
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        console.print(
+            "[yellow]SQLite takes one writer at a time: several workers wait on each other;"
+            " PostgreSQL is the database for more than one[/yellow]"
+        )
 
 
 @user_app.command("add")

@@ -603,7 +603,7 @@ async def start_printing(db: Database, spec: PrintSpec) -> Callable[[], Awaitabl
         if not loop.is_closed():
             loop.call_soon_threadsafe(spooler.wake)
 
-    unregister = wake.register(nudge)
+    unregister = wake.register(nudge, {"print"})
 
     async def stop() -> None:
         unregister()

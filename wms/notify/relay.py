@@ -251,11 +251,11 @@ class Relay:
     async def run(self) -> None:
         """Deliver until stopped: up to `concurrency` messages in flight, claiming as slots free up."""
         self._loop, self._wake, self._stopping = asyncio.get_running_loop(), asyncio.Event(), False
-        unregister = wake.register(self.nudge)
+        unregister = wake.register(self.nudge, self.channels)
         listener = None
         if self.db.dialect == "postgresql":
             listener = asyncio.create_task(
-                wake.listen_postgres(self.db.url, self.nudge), name="outbox listen"
+                wake.listen_postgres(self.db.url, self.nudge, channels=self.channels), name="outbox listen"
             )
         in_flight: dict[asyncio.Task[list[Result]], int] = {}  # each send and how many messages it carries
         last_claim = float("-inf")

@@ -12,7 +12,7 @@ from wms.db import utcnow
 from wms.platform.tables import OutboxMessage
 
 CHANNELS = ("email", "webhook", "print", "live")
-# Set in a session's info when it wrote an outbox row: relays are woken when that session commits.
+# The channels a session wrote outbox rows for, kept in its info: their relays are woken when it commits.
 OUTBOX_WRITTEN = "kaeru_outbox_written"
 _INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
 
@@ -47,7 +47,7 @@ def enqueue(
             "warehouse_id": warehouse_id,
         },
     )
-    session.info[OUTBOX_WRITTEN] = True
+    session.info.setdefault(OUTBOX_WRITTEN, set()).add(channel)
     return message_id
 
 

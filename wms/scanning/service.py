@@ -27,21 +27,41 @@ from wms.platform.outbox import publish_live
 from wms.platform.tables import DeviceAssignment, ScanRecord
 
 Handler = Callable[[Session, Kaeru, Principal, DeviceAssignment, Scan], StepResult]
-HANDLERS: dict[str, Handler] = {}
-READ_ONLY: set[str] = set()  # modes whose handler only reads: no savepoint needed around it
+Reader = Callable[[Session, Kaeru, Principal, Scan], StepResult]
+HANDLERS: dict[str, Handler] = {}  # modes whose scans change things (pick, pack, returns ...)
+READERS: dict[str, Reader] = {}  # modes whose scans only answer (idle): no savepoint, no assignment row
 MODES = {"idle", "pick", "pack", "returns", "receive", "putaway"}
 _ASSIGNMENT = select(DeviceAssignment).where(DeviceAssignment.actor == bindparam("actor"))
+_a = DeviceAssignment.__table__  # type: ignore[attr-defined]
+_MODE = core_select(_a.c.mode).where(_a.c.actor == bindparam("actor"))
 _RECORD = insert(ScanRecord.__table__)  # type: ignore[attr-defined]
 
 
-def handles(mode: str, *, writes: bool = True) -> Callable[[Handler], Handler]:
+def handles(mode: str) -> Callable[[Handler], Handler]:
+    """Register the handler of a mode whose scans change things; it may update the assignment."""
+
     def register(handler: Handler) -> Handler:
         HANDLERS[mode] = handler
-        if not writes:
-            READ_ONLY.add(mode)
         return handler
 
     return register
+
+
+def reads(mode: str) -> Callable[[Reader], Reader]:
+    """Register the handler of a mode whose scans only look things up."""
+
+    def register(reader: Reader) -> Reader:
+        READERS[mode] = reader
+        return reader
+
+    return register
+
+
+def mode_of(session: Session, principal: Principal) -> str:
+    """What the caller's device is doing (idle when it was never assigned), without loading the row."""
+    session.flush()  # a step earlier in this transaction may have moved it on
+    mode = session.connection().execute(_MODE, {"actor": principal.key}).scalar()
+    return mode or "idle"
 
 
 def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
@@ -105,10 +125,8 @@ _LOCATION_CONTENTS = (
 )
 
 
-@handles("idle", writes=False)
-def look_up(
-    session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
-) -> StepResult:
+@reads("idle")
+def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) -> StepResult:
     """With no task, a scan answers what the thing is and where stock is."""
     warehouse_id = warehouse_of(principal, session)
     if scan.kind == "location":
@@ -166,20 +184,20 @@ def ingest(
     """Record one scan, route it, and return (HTTP status, body). Refusals are 422 and still recorded."""
     when = scanned_at or utcnow()
     scan = parse_scan(raw, device=principal.name, at=when)
-    assignment = assignment_for(session, principal)
     warehouse_id = warehouse_of(principal, session)
-    mode = assignment.mode  # what the device was doing when it scanned (a step may move it on)
+    mode = mode_of(session, principal)  # what the device was doing when it scanned (a step may move it on)
     outcome, message = "recorded", ""
     status, body = 200, {}
     if scan.kind == "unknown":
         status, outcome = 422, "rejected"
         message = f"could not read this scan ({scan.error}); scan it again or key it in"
     else:
-        handler = HANDLERS.get(mode, look_up)
+        handler = HANDLERS.get(mode)
         try:
-            if mode in READ_ONLY:
-                result = handler(session, kaeru, principal, assignment, scan)
+            if handler is None:
+                result = READERS.get(mode, look_up)(session, kaeru, principal, scan)
             else:
+                assignment = assignment_for(session, principal)
                 with session.begin_nested():  # a refused step undoes its effects; the scan stays recorded
                     result = handler(session, kaeru, principal, assignment, scan)
             outcome, message, body = result.outcome, result.message, result.data

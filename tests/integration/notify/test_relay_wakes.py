@@ -55,6 +55,22 @@ async def test_a_rolled_back_outbox_row_wakes_nobody(kaeru: Kaeru) -> None:
         unregister()
 
 
+def test_a_relay_is_woken_only_by_rows_of_its_own_channels(kaeru: Kaeru) -> None:
+    woken: list[str] = []
+    unregister_email = wake.register(lambda: woken.append("email relay"), {"email", "webhook"})
+    unregister_live = wake.register(lambda: woken.append("live relay"), {"live"})
+    try:
+        for _ in range(3):  # a floor's scans: live events only
+            kaeru.db.write(lambda s: enqueue(s, channel="live", topic="scan", payload={}))
+        assert woken == ["live relay"] * 3
+        woken.clear()
+        kaeru.db.write(lambda s: enqueue(s, channel="email", topic="order.shipped", payload={}))
+        assert woken == ["email relay"]
+    finally:
+        unregister_email()
+        unregister_live()
+
+
 def test_on_postgresql_the_commit_notifies_relays_in_other_processes(kaeru: Kaeru) -> None:
     if kaeru.db.dialect != "postgresql":
         pytest.skip("SQLite has no cross-process signal; relays in other processes poll")
@@ -62,6 +78,11 @@ def test_on_postgresql_the_commit_notifies_relays_in_other_processes(kaeru: Kaer
     conninfo = kaeru.db.url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, autocommit=True) as listener:
         listener.execute(f"LISTEN {wake.CHANNEL}")
-        kaeru.db.write(lambda s: enqueue(s, channel="live", topic="scan", payload={}))
+
+        def both(session):  # type: ignore[no-untyped-def]
+            enqueue(session, channel="live", topic="scan", payload={})
+            enqueue(session, channel="email", topic="order.shipped", payload={})
+
+        kaeru.db.write(both)
         heard = list(listener.notifies(timeout=5, stop_after=1))
-    assert [n.channel for n in heard] == [wake.CHANNEL]
+    assert [(n.channel, n.payload) for n in heard] == [(wake.CHANNEL, "email,live")]
