@@ -258,7 +258,16 @@ def kaeru_server(backend: str, args: argparse.Namespace) -> Iterator[tuple[str, 
             stack.callback(_drop_database, name)
             url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
         tokens, codes = prepare(url, args.handhelds + 1)
-        env = {"KAERU_DATABASE_URL": url, "KAERU_RUN_RELAY": "false", "KAERU_ENVIRONMENT": "test"}
+        env = {
+            "KAERU_DATABASE_URL": url,
+            "KAERU_ENVIRONMENT": "test",
+            # As `kaeru serve` runs: the outbox relay delivers every scan's live event (its cost is part
+            # of a scan's); several workers share one live bus.
+            "KAERU_RUN_RELAY": "false" if args.no_relay else "true",
+            "KAERU_LIVE_BUS_URL": "memory://"
+            if args.workers == 1
+            else (url if backend == "postgresql" else "redis://127.0.0.1:6379/15"),
+        }
         base = stack.enter_context(server("wms.app:create_app", env, args.workers))
         asyncio.run(closed_loop(base, tokens[:4], codes, 1.0))  # warm-up
         yield base, tokens, codes
@@ -290,6 +299,7 @@ def main() -> None:
         },
         "handhelds": args.handhelds,
         "workers": args.workers,
+        "relay": not args.no_relay,
         "seconds": args.seconds,
         "rounds": args.rounds,
     }
