@@ -286,6 +286,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--replay", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--no-relay", action="store_true", help="leave the outbox relay out of the server")
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes, bare and Kaeru alike"
     )

@@ -43,9 +43,12 @@ def _before_commit(session: Session) -> None:
     channels = _written(session)
     if not channels:
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.connection().exec_driver_sql(f"NOTIFY {CHANNEL}, '{','.join(sorted(channels))}'")
+    # A relay of this process is woken after the commit and delivers the row; other processes need
+    # telling only for channels no relay here handles (a CLI, a server running without relays).
+    # Sparing the NOTIFY matters: PostgreSQL commits notifying transactions one at a time.
+    unhandled = sorted(c for c in channels if not any(_wants(wanted, (c,)) for _, wanted in _nudges))
+    if unhandled and session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"NOTIFY {CHANNEL}, '{','.join(unhandled)}'")
 
 
 def _wants(channels: frozenset[str] | None, written: Collection[str]) -> bool:

@@ -85,4 +85,13 @@ def test_on_postgresql_the_commit_notifies_relays_in_other_processes(kaeru: Kaer
 
         kaeru.db.write(both)
         heard = list(listener.notifies(timeout=5, stop_after=1))
-    assert [(n.channel, n.payload) for n in heard] == [(wake.CHANNEL, "email,live")]
+        assert [(n.channel, n.payload) for n in heard] == [(wake.CHANNEL, "email,live")]
+        # With a live relay in this process, only the channel nobody here delivers is announced.
+        unregister = wake.register(lambda: None, {"live"})
+        try:
+            kaeru.db.write(lambda s: enqueue(s, channel="live", topic="scan", payload={}))
+            kaeru.db.write(both)
+            heard = list(listener.notifies(timeout=2, stop_after=1))
+        finally:
+            unregister()
+    assert [(n.channel, n.payload) for n in heard] == [(wake.CHANNEL, "email")]
