@@ -81,6 +81,17 @@ class RelaySpec(BaseModel):
     # each; gathering them into one claim costs a dashboard at most this much delay.
     min_claim_interval_seconds: float = Field(default=0.0, ge=0)
     live_min_claim_interval_seconds: float = Field(default=0.05, ge=0)
+    # Delivered rows are kept this long (what was sent to whom, for support), then deleted; dead
+    # rows stay for someone to look at (None: until removed by hand). Dashboard events are worth
+    # nothing once shown: a floor scanning 200 times a second would otherwise add 17 million rows
+    # a day, so they go as soon as they are delivered, and dead ones after an hour.
+    keep_delivered_hours: float = Field(default=168, ge=0)
+    keep_dead_hours: float | None = Field(default=None, ge=0)
+    live_keep_delivered_hours: float = Field(default=0, ge=0)
+    live_keep_dead_hours: float | None = Field(default=1, ge=0)
+    # How often a relay deletes what it no longer keeps, in batches short enough not to hold up scans.
+    prune_every_seconds: float = Field(default=5, gt=0)
+    prune_batch: int = Field(default=500, ge=1)
 
 
 class PrintSpec(BaseModel):

@@ -47,6 +47,8 @@ def build_relays(kaeru: Kaeru) -> list[Relay]:
                 "concurrency": config.relay.live_batch_size,
                 "lease_seconds": config.relay.live_lease_seconds,
                 "min_claim_interval_seconds": config.relay.live_min_claim_interval_seconds,
+                "keep_delivered_hours": config.relay.live_keep_delivered_hours,
+                "keep_dead_hours": config.relay.live_keep_dead_hours,
             }
         )
         policy = RetryPolicy(config.relay.live_max_attempts, base_seconds=0.2, cap_seconds=5)

@@ -8,6 +8,8 @@
   full jitter up to the channel's attempt limit, then marked dead with the last error. A poison
   message (a template error, a 4xx from a webhook, a 5xx SMTP reply) goes dead at once and never
   holds up the others: every message is delivered on its own.
+- Pruning: every few seconds a relay deletes, in short batches, the rows of its channels it no longer
+  keeps (delivered ones after `keep_delivered_hours`, dead ones after `keep_dead_hours`).
 - At-least-once: a relay killed between the send and the settle never marks the row; when the lease
   runs out another relay (or this one, restarted) sends it again. The receiver recognises the
   re-send by its id (Standard Webhooks `webhook-id`; the email Message-ID derived from the message
@@ -23,8 +25,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -259,6 +261,7 @@ class Relay:
             )
         in_flight: dict[asyncio.Task[list[Result]], int] = {}  # each send and how many messages it carries
         last_claim = float("-inf")
+        next_prune = self._loop.time() + self.spec.prune_every_seconds
         try:
             while not self._stopping:
                 free = self.spec.concurrency - sum(in_flight.values())
@@ -295,6 +298,12 @@ class Relay:
                     except SQLAlchemyError as exc:
                         # Unrecorded outcomes stay leased and are sent again when the lease runs out.
                         log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
+                if self._loop.time() >= next_prune:
+                    next_prune = self._loop.time() + self.spec.prune_every_seconds
+                    try:
+                        await asyncio.to_thread(self.prune)
+                    except SQLAlchemyError as exc:
+                        log.warning("outbox relay cannot prune delivered messages: %s", exc)
         finally:
             unregister()
             if listener is not None:
@@ -310,3 +319,33 @@ class Relay:
     def stop(self) -> None:
         self._stopping = True
         self.nudge()
+
+    def prune(self, *, batches: int = 20) -> int:
+        """Delete what this relay's channels no longer keep, one short transaction per batch."""
+        now = self.clock()
+        kept = [
+            and_(
+                col(OutboxMessage.state) == "delivered",
+                col(OutboxMessage.delivered_at) <= now - timedelta(hours=self.spec.keep_delivered_hours),
+            )
+        ]
+        if self.spec.keep_dead_hours is not None:
+            kept.append(
+                and_(
+                    col(OutboxMessage.state) == "dead",
+                    col(OutboxMessage.created_at) <= now - timedelta(hours=self.spec.keep_dead_hours),
+                )
+            )
+        due = (
+            sa_select(col(OutboxMessage.id))
+            .where(col(OutboxMessage.channel).in_(list(self.channels)), or_(*kept))
+            .limit(self.spec.prune_batch)
+        )
+        statement = delete(OutboxMessage).where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+        removed = 0
+        for _ in range(batches):
+            count = self.db.write(lambda s: s.execute(statement).rowcount)  # type: ignore[attr-defined]
+            removed += count
+            if count < self.spec.prune_batch:
+                break
+        return removed
