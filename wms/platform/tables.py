@@ -17,7 +17,7 @@ class IdempotencyRecord(SQLModel, table=True):
     client: str = Field(max_length=80)  # "device:12", "user:3": keys are scoped to the client
     key: str = Field(max_length=200)
     request_hash: str = Field(max_length=64)
-    state: str = "in_flight"  # in_flight | done
+    state: str = "done"  # written with the outcome, in the same transaction as the effect
     status_code: int | None = None
     response: Any = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
