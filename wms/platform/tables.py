@@ -28,16 +28,16 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(unique=True, index=True, max_length=200)
-    channel: str = Field(max_length=16, index=True)  # email | webhook | print | live
+    channel: str = Field(max_length=16)  # email | webhook | print | live
     topic: str = Field(max_length=64)  # e.g. order.shipped, return.graded
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="pending", index=True)  # pending | delivered | dead | cancelled
+    state: str = Field(default="pending")  # pending | delivered | dead | cancelled
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    warehouse_id: int | None = Field(default=None, index=True)
+    warehouse_id: int | None = None
 
 
 class AuditEntry(SQLModel, table=True):
