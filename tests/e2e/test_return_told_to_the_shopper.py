@@ -18,8 +18,8 @@ from tests.integration.returns.returns_floor import (
     LIKE_NEW_APPAREL,
     authorise,
     ean_scan,
+    grade,
     gtin,
-    key,
     ship,
     start_station,
 )
@@ -60,13 +60,7 @@ def test_a_graded_return_reaches_the_shopper_by_email_in_japanese_and_the_brand_
     start_station(floor)
     floor.scan(rma["qr_payload"], "associate")
     unit = floor.scan(ean_scan(gtin(101)), "associate")["data"]["units"][0]
-    graded = floor.call(
-        "POST",
-        f"/api/v1/returns/units/{unit['id']}/grade",
-        "associate",
-        key=key(),
-        json={"answers": LIKE_NEW_APPAREL, "station": "RET-1"},
-    )
+    graded = grade(floor, unit["id"], LIKE_NEW_APPAREL)
     floor.scan(f"LPN-{graded['lpn']}", "associate")
     floor.scan("LOC-A-01-1", "associate")
 
