@@ -25,10 +25,13 @@ def _backend_pid(kaeru: Kaeru) -> int:
     return int(kaeru.db.write(lambda s: s.execute(text("SELECT pg_backend_pid()")).scalar_one()))
 
 
+# SQLite has no server to drop a connection: these run on PostgreSQL only (not skipped on SQLite).
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
 def pg(kaeru: Kaeru) -> Kaeru:
-    if kaeru.db.dialect != "postgresql":
-        pytest.skip("SQLite has no server to drop the connection")
+    assert kaeru.db.dialect == "postgresql"
     return kaeru
 
 

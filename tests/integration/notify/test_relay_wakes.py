@@ -71,9 +71,10 @@ def test_a_relay_is_woken_only_by_rows_of_its_own_channels(kaeru: Kaeru) -> None
         unregister_live()
 
 
+# SQLite has no cross-process signal (relays in other processes poll): PostgreSQL only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_on_postgresql_the_commit_notifies_relays_in_other_processes(kaeru: Kaeru) -> None:
-    if kaeru.db.dialect != "postgresql":
-        pytest.skip("SQLite has no cross-process signal; relays in other processes poll")
+    assert kaeru.db.dialect == "postgresql"
     wake.install()
     conninfo = kaeru.db.url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, autocommit=True) as listener:
