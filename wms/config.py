@@ -12,22 +12,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from wms.inventory.model import PHYSICAL_KINDS
+
 M = TypeVar("M", bound=BaseModel)
 
-LOCATION_KINDS = {
-    "receiving",
-    "storage",
-    "pick",
-    "pack",
-    "returns",
-    "inspection",
-    "quarantine",
-    "refurbish",
-    "liquidation",
-    "vendor_return",
-    "recycle",
-    "outbound",
-}
+LOCATION_KINDS = PHYSICAL_KINDS  # the site may declare any kind of place the inventory knows
 
 
 class ConfigError(Exception):

@@ -310,15 +310,22 @@ def stylesheet() -> FileResponse:
     )
 
 
-@site.get("/t/{token}", response_class=HTMLResponse)
-def tracking_page(token: str, request: Request, kaeru: KaeruDep) -> HTMLResponse:
+def _tracked(kaeru: Kaeru, request: Request, token: str) -> tuple[dict[str, Any], str] | None:
+    """The tracking view behind a shopper's token, and the page's language; None: no such order."""
     with kaeru.db.read() as session:
         try:
             order = service.order_by_token(session, token)
         except NotFound:
-            return _not_found(kaeru, request)
-        view = service.tracking_view(session, kaeru, order)
-        locale = _locale(request, _shopper_locale(session, order))
+            return None
+        return service.tracking_view(session, kaeru, order), _locale(request, _shopper_locale(session, order))
+
+
+@site.get("/t/{token}", response_class=HTMLResponse)
+def tracking_page(token: str, request: Request, kaeru: KaeruDep) -> HTMLResponse:
+    found = _tracked(kaeru, request, token)
+    if found is None:
+        return _not_found(kaeru, request)
+    view, locale = found
     delivered = [s.delivered_at for s in view["shipments"] if s.delivered_at]
     return _page(
         kaeru, "tracking.html.j2", locale, delivered_on=max(delivered).date() if delivered else None, **view
@@ -505,13 +512,10 @@ def rma_page(rma_token: str, request: Request, kaeru: KaeruDep) -> HTMLResponse:
 
 @site.get("/t/{token}/claim", response_class=HTMLResponse)
 def claim_page(token: str, request: Request, kaeru: KaeruDep, error: str = "") -> HTMLResponse:
-    with kaeru.db.read() as session:
-        try:
-            order = service.order_by_token(session, token)
-        except NotFound:
-            return _not_found(kaeru, request)
-        view = service.tracking_view(session, kaeru, order)
-        locale = _locale(request, _shopper_locale(session, order))
+    found = _tracked(kaeru, request, token)
+    if found is None:
+        return _not_found(kaeru, request)
+    view, locale = found
     return _page(
         kaeru,
         "claim_form.html.j2",
