@@ -34,6 +34,11 @@ _principals: dict[str, tuple[Principal, float]] = {}
 async def current_principal(
     kaeru: KaeruDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
+    return await principal_of(kaeru, authorization)
+
+
+async def principal_of(kaeru: Kaeru, authorization: str | None) -> Principal:
+    """The caller of a request, from its bearer token (looked up at most every PRINCIPAL_TTL_S)."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorised("sign in first: send 'Authorization: Bearer <token>'")
     token = authorization.split(" ", 1)[1].strip()
@@ -57,10 +62,13 @@ def _look_up(kaeru: Kaeru, token: str) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
+def require(permission: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through only callers whose role holds `permission`."""
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    # One flat dependency (the caller and the check together): FastAPI resolves each nested
+    # dependency on every request, and this one guards the busiest endpoints (scans).
+    async def check(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+        principal = await principal_of(request.app.state.kaeru, authorization)
         if not principal.can(permission):
             raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
         return principal

@@ -21,11 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
@@ -41,15 +40,45 @@ log = logging.getLogger(__name__)
 Result = tuple[Outgoing, DeliveryFailed | None]
 
 
-CLAIMED = (  # the columns a claimed message is made of (the fields of Outgoing)
-    col(OutboxMessage.id),
-    col(OutboxMessage.message_id),
-    col(OutboxMessage.channel),
-    col(OutboxMessage.topic),
-    col(OutboxMessage.payload),
-    col(OutboxMessage.attempts),
-    col(OutboxMessage.created_at),
-    col(OutboxMessage.warehouse_id),
+_o = OutboxMessage.__table__  # type: ignore[attr-defined]
+CLAIMED = (  # the columns a claimed message is made of, in the order of Outgoing's fields
+    _o.c.id,
+    _o.c.message_id,
+    _o.c.channel,
+    _o.c.topic,
+    _o.c.payload,
+    _o.c.attempts,
+    _o.c.created_at,
+    _o.c.warehouse_id,
+)
+# The due messages of some channels, oldest first; for one channel the walk of ix_outbox_due
+# (state, channel, next_attempt_at) is already in that order and stops after `limit` rows.
+_DUE = (
+    sa_select(_o.c.id)
+    .where(
+        _o.c.state == "pending",
+        _o.c.channel.in_(bindparam("channels", expanding=True)),
+        _o.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_o.c.next_attempt_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+# Claiming takes them and leases them (counts the attempt, moves next_attempt_at past the lease).
+_CLAIM = (
+    update(_o)
+    .where(_o.c.id.in_(_DUE.scalar_subquery()))
+    .values(attempts=_o.c.attempts + 1, next_attempt_at=bindparam("lease_until"))
+    .returning(*CLAIMED)
+)
+_DELIVERED = (
+    update(_o)
+    .where(
+        _o.c.id.in_(bindparam("ids", expanding=True)),
+        _o.c.attempts == bindparam("attempt"),
+        _o.c.state == "pending",
+    )
+    .values(state="delivered", last_error="", delivered_at=bindparam("now"))
 )
 
 
@@ -83,31 +112,22 @@ class Relay:
 
         def work(session: Session) -> list[Outgoing]:
             now = self.clock()
-            # Plain rows, not ORM objects: a busy floor claims hundreds of events at a time.
-            rows = session.execute(
-                sa_select(*CLAIMED)
-                .where(
-                    col(OutboxMessage.state) == "pending",
-                    col(OutboxMessage.next_attempt_at) <= now,
-                    col(OutboxMessage.channel).in_(list(self.channels)),
+            # One statement takes and leases the batch (a busy floor claims many times a second).
+            rows = (
+                session.connection()
+                .execute(
+                    _CLAIM,
+                    {
+                        "channels": list(self.channels),
+                        "now": now,
+                        "limit": limit,
+                        "lease_until": now + timedelta(seconds=self.spec.lease_seconds),
+                    },
                 )
-                .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
-            messages = [Outgoing(**row._asdict()) for row in rows]
-            leased = [message for message in messages if not self._fan_out(session, message, now)]
-            if leased:  # one statement for the batch
-                session.execute(
-                    update(OutboxMessage)
-                    .where(col(OutboxMessage.id).in_([message.id for message in leased]))
-                    .values(
-                        attempts=OutboxMessage.attempts + 1,
-                        next_attempt_at=now + timedelta(seconds=self.spec.lease_seconds),
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            return [replace(message, attempts=message.attempts + 1) for message in leased]
+                .all()
+            )
+            messages = sorted((Outgoing(*row) for row in rows), key=lambda m: m.id)
+            return [message for message in messages if not self._fan_out(session, message, now)]
 
         return self.db.write(work)
 
@@ -174,16 +194,7 @@ class Relay:
                     decision.state,
                 )
             for attempts, ids in delivered.items():
-                session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        col(OutboxMessage.id).in_(ids),
-                        col(OutboxMessage.attempts) == attempts,
-                        col(OutboxMessage.state) == "pending",
-                    )
-                    .values(state="delivered", last_error="", delivered_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                session.connection().execute(_DELIVERED, {"ids": ids, "attempt": attempts, "now": now})
 
         self.db.write(work)
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from wms.db import Database, utcnow
+from wms.db import Database, Direct, utcnow
 from wms.errors import Conflict, Invalid, KaeruError
 from wms.platform.tables import IdempotencyRecord
 
@@ -31,18 +31,24 @@ Outcome = tuple[int, dict[str, Any]]
 STILL_RUNNING = "a request with this Idempotency-Key is still being processed; retry shortly"
 
 _table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-_LOOKUP = select(_table.c.request_hash, _table.c.status_code, _table.c.response).where(
-    _table.c.client == bindparam("client"), _table.c.key == bindparam("key")
+_LOOKUP = Direct(
+    select(_table.c.request_hash, _table.c.status_code, _table.c.response).where(
+        _table.c.client == bindparam("client"), _table.c.key == bindparam("key")
+    )
 )
 # PostgreSQL: the key's advisory lock and its stored record in one round trip.
-_LOOKUP_LOCKED = select(
-    func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("lock"), literal(0))).label("free"),
-    select(_table.c.request_hash)
-    .where(_table.c.client == bindparam("client"), _table.c.key == bindparam("key"))
-    .scalar_subquery()
-    .label("request_hash"),
+_LOOKUP_LOCKED = Direct(
+    select(
+        func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("lock"), literal(0))).label("free"),
+        select(_table.c.request_hash)
+        .where(_table.c.client == bindparam("client"), _table.c.key == bindparam("key"))
+        .scalar_subquery()
+        .label("request_hash"),
+    )
 )
-_STORE = insert(_table)
+_STORE = Direct(
+    insert(_table), keys=("client", "key", "request_hash", "state", "status_code", "response", "created_at")
+)
 
 _in_flight: set[tuple[int, str, str]] = set()
 _in_flight_lock = threading.Lock()
@@ -74,20 +80,23 @@ def _stored(connection: Connection, client: str, key: str, digest: str) -> Outco
     """The outcome stored for this key, if any; on PostgreSQL also takes the key's advisory lock."""
     params = {"client": client, "key": key}
     if connection.dialect.name == "postgresql":
-        free, stored_hash = connection.execute(_LOOKUP_LOCKED, {**params, "lock": f"{client}\x1f{key}"}).one()
+        locked = _LOOKUP_LOCKED.first(connection, {**params, "lock": f"{client}\x1f{key}"})
+        assert locked is not None
+        free, stored_hash = locked
         if not free:
             raise Conflict(STILL_RUNNING)
         if stored_hash is None:
             return None
-    row = connection.execute(_LOOKUP, params).first()
+    row = _LOOKUP.first(connection, params)
     if row is None:
         return None
-    return _replay_or_refuse(row.request_hash, row.status_code, row.response, digest)
+    stored_hash, status_code, response = row
+    return _replay_or_refuse(stored_hash, status_code, response, digest)
 
 
 def _store(connection: Connection, client: str, key: str, digest: str, outcome: Outcome) -> None:
-    connection.execute(
-        _STORE,
+    _STORE.rows(
+        connection,
         {
             "client": client,
             "key": key,

@@ -8,13 +8,28 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from wms.db import utcnow
+from wms.db import Direct, utcnow
 from wms.platform.tables import OutboxMessage
 
 CHANNELS = ("email", "webhook", "print", "live")
 # The channels a session wrote outbox rows for, kept in its info: their relays are woken when it commits.
 OUTBOX_WRITTEN = "kaeru_outbox_written"
-_INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+_o = OutboxMessage.__table__  # type: ignore[attr-defined]
+_INSERT = Direct(
+    insert(_o),
+    keys=(
+        "message_id",
+        "channel",
+        "topic",
+        "payload",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "warehouse_id",
+    ),
+)
 
 
 def enqueue(
@@ -32,8 +47,8 @@ def enqueue(
     now = utcnow()
     message_id = message_id or str(uuid.uuid4())
     # A Core insert: this runs on every scan, and the ORM's unit of work costs more than the write.
-    session.connection().execute(
-        _INSERT,
+    _INSERT.rows(
+        session.connection(),
         {
             "message_id": message_id,
             "channel": channel,

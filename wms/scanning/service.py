@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from devices.scan import Scan, parse_scan
 from wms.context import Kaeru
-from wms.db import utcnow
+from wms.db import Direct, utcnow
 from wms.errors import Invalid, KaeruError, NotFound
 from wms.fulfilment.service import StepResult
 from wms.identity.model import Principal
@@ -33,8 +33,12 @@ READERS: dict[str, Reader] = {}  # modes whose scans only answer (idle): no save
 MODES = {"idle", "pick", "pack", "returns", "receive", "putaway"}
 _ASSIGNMENT = select(DeviceAssignment).where(DeviceAssignment.actor == bindparam("actor"))
 _a = DeviceAssignment.__table__  # type: ignore[attr-defined]
-_MODE = core_select(_a.c.mode).where(_a.c.actor == bindparam("actor"))
-_RECORD = insert(ScanRecord.__table__)  # type: ignore[attr-defined]
+_MODE = Direct(core_select(_a.c.mode).where(_a.c.actor == bindparam("actor")))
+_s = ScanRecord.__table__  # type: ignore[attr-defined]
+_RECORD = Direct(
+    insert(_s).returning(_s.c.id),
+    keys=[c.name for c in _s.columns if c.name != "id"],
+)
 
 
 def handles(mode: str) -> Callable[[Handler], Handler]:
@@ -60,7 +64,7 @@ def reads(mode: str) -> Callable[[Reader], Reader]:
 def mode_of(session: Session, principal: Principal) -> str:
     """What the caller's device is doing (idle when it was never assigned), without loading the row."""
     session.flush()  # a step earlier in this transaction may have moved it on
-    mode = session.connection().execute(_MODE, {"actor": principal.key}).scalar()
+    mode = _MODE.scalar(session.connection(), {"actor": principal.key})
     return mode or "idle"
 
 
@@ -113,7 +117,7 @@ def warehouse_of(principal: Principal, session: Session) -> int:
 
 # A location and what is in it, in one round trip (a location with nothing in it is one row of NULLs).
 _q, _i, _l = Quant.__table__, Item.__table__, Location.__table__  # type: ignore[attr-defined]
-_LOCATION_CONTENTS = (
+_LOCATION_CONTENTS = Direct(
     core_select(_l.c.code, _i.c.sku, _q.c.quantity, _q.c.serial, _q.c.condition)
     .select_from(
         _l.outerjoin(_q, and_(_q.c.location_id == _l.c.id, _q.c.quantity > 0)).outerjoin(
@@ -130,22 +134,19 @@ def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) ->
     """With no task, a scan answers what the thing is and where stock is."""
     warehouse_id = warehouse_of(principal, session)
     if scan.kind == "location":
-        rows = (
-            session.connection()
-            .execute(_LOCATION_CONTENTS, {"warehouse": warehouse_id, "code": scan.code})
-            .all()
-        )
+        rows = _LOCATION_CONTENTS.rows(session.connection(), {"warehouse": warehouse_id, "code": scan.code})
         if not rows:
             raise NotFound(f"unknown location {scan.code}")
         contents = [
-            {"sku": r.sku, "quantity": r.quantity, "serial": r.serial, "condition": r.condition}
-            for r in rows
-            if r.sku is not None
+            {"sku": sku, "quantity": quantity, "serial": serial, "condition": condition}
+            for _, sku, quantity, serial, condition in rows
+            if sku is not None
         ]
+        code = rows[0][0]
         return StepResult(
             "accepted",
-            f"{rows[0].code}: {sum(c['quantity'] for c in contents)} unit(s)",
-            {"location": rows[0].code, "contents": contents},
+            f"{code}: {sum(c['quantity'] for c in contents)} unit(s)",
+            {"location": code, "contents": contents},
         )
     item = None
     if scan.gtin:
@@ -205,8 +206,8 @@ def ingest(
             status, outcome, message = exc.status_code, "rejected", exc.message
             body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
     session.flush()
-    inserted = session.connection().execute(
-        _RECORD,
+    scan_id = _RECORD.scalar(
+        session.connection(),
         {
             "warehouse_id": warehouse_id,
             "device_id": principal.device_id,
@@ -220,7 +221,6 @@ def ingest(
             "message": message,
         },
     )
-    scan_id = inserted.inserted_primary_key[0]  # type: ignore[index]
     publish_live(
         session,
         topic="scan",

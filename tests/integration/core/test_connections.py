@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from wms import db as db_module
 from wms.context import Kaeru
+from wms.platform.idempotency import run_once
 
 
 def _terminate_pooled_connections(kaeru: Kaeru) -> int:
@@ -57,3 +58,20 @@ def test_a_connection_dropped_moments_ago_fails_one_attempt_and_the_write_is_ret
 
     assert pg.db.write(work) != first
     assert len(attempts) == 2
+
+
+def test_a_keyed_request_whose_connection_just_dropped_is_retried_and_takes_effect_once(pg: Kaeru) -> None:
+    """The key look-up runs straight on the driver (wms.db.Direct): a dropped connection is still retried."""
+    first = _backend_pid(pg)
+    assert _terminate_pooled_connections(pg) >= 1
+    runs: list[int] = []
+
+    def work(session):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return 200, {"pid": session.execute(text("SELECT pg_backend_pid()")).scalar_one()}
+
+    outcome = run_once(pg.db, client="device:1", key="k-1", body={"raw": "x"}, work=work)
+    assert outcome[0] == 200
+    assert outcome[1]["pid"] != first
+    assert run_once(pg.db, client="device:1", key="k-1", body={"raw": "x"}, work=work) == outcome
+    assert len(runs) == 1
