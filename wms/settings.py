@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "kaeru-development-secret-change-me"  # noqa: S105 - refused outside development
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_pool_size(cpus: int | None) -> int:
+    return min(32, max(6, 2 * (cpus or 2) + 2))
 
 
 class Settings(BaseSettings):
@@ -29,7 +34,10 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     smtp_sender: str = "Kaeru <no-reply@kaeru.local>"
     run_relay: bool = True
-    db_pool_size: int = 20
+    # Database connections per process, and the requests a process works on at once. Two per core and
+    # two more keep both the cores and PostgreSQL busy; more only queue inside the database (measured:
+    # 20 instead of 6 on two cores cost ~20% of scan throughput and tripled PostgreSQL's CPU per scan).
+    db_pool_size: int = Field(default_factory=lambda: default_pool_size(os.cpu_count()), ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
