@@ -7,6 +7,7 @@ license plate, RMA, order) are recognised by their prefixes, which every label k
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -81,6 +82,16 @@ def _own_code(data: str) -> tuple[ScanKind, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
+def _gs1(text: str) -> biip.ParseResult | str:
+    """biip's reading of a GS1 scan, or why it could not read it. A floor scans the same products all
+    day, and a GS1 parse costs a few hundred microseconds; biip's results are immutable."""
+    try:
+        return biip.parse(text)
+    except Exception as exc:  # biip raises ParseError on malformed data
+        return str(exc)
+
+
 def parse_scan(
     text: str,
     *,
@@ -119,10 +130,9 @@ def parse_scan(
 
     gs1_expected = aim_id in _GS1_AIM or (aim_id is None and (data.isdigit() or GS in data))
     if gs1_expected:
-        try:
-            result = biip.parse(raw if aim_id else data)
-        except Exception as exc:  # biip raises ParseError on malformed data
-            return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=str(exc))
+        result = _gs1(raw if aim_id else data)
+        if isinstance(result, str):  # biip refused it: the reason
+            return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=result)
         if result.gs1_message is not None:
             # biip keeps a wrong GTIN/SSCC/GLN check digit inside a message as a note on the element.
             check_errors = [

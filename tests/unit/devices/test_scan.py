@@ -135,3 +135,19 @@ def test_device_and_time_are_kept() -> None:
     at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     scan = parse_scan("]C0LOC-A", device="scanner-1", at=at)
     assert (scan.device, scan.at) == ("scanner-1", at)
+
+
+def test_the_same_code_read_again_gives_the_same_answer_for_each_device_and_time() -> None:
+    """GS1 readings are remembered (a floor scans the same products all day); device and time are not."""
+    at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    first = parse_scan("]d2010950600013435210LOT7", device="HH-1", at=at)
+    again = parse_scan("]d2010950600013435210LOT7", device="HH-2", at=at.replace(hour=9))
+    assert (
+        (again.gtin, again.lot, again.kind)
+        == (first.gtin, first.lot, first.kind)
+        == ("09506000134352", "LOT7", "gtin")
+    )
+    assert (again.device, again.at.hour) == ("HH-2", 9)
+    refused = [parse_scan("]C1ABC", device="HH-1").error for _ in range(2)]
+    assert refused[0]
+    assert refused[0] == refused[1]
