@@ -250,16 +250,17 @@ class _DirectCompiled:
     def __init__(self, statement: Any, keys: tuple[str, ...] | None, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         self.sql = compiled.string
-        names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        names = list(compiled.positiontup) if compiled.positional else list(by_name)
         if keys is not None and set(names) - set(keys):
             raise ValueError(f"supply every column of this insert: missing {set(names) - set(keys)}")
         self.positional = bool(compiled.positional)
         self.binds = [
             (
                 name,
-                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
-                compiled.binds[name].required,
-                compiled.binds[name].value,
+                by_name[name].type.dialect_impl(dialect).bind_processor(dialect),
+                by_name[name].required,
+                by_name[name].value,
             )
             for name in names
         ]

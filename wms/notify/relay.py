@@ -29,7 +29,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from wms.db import Database, utcnow
+from wms.db import Database, Direct, utcnow
 from wms.notify import wake
 from wms.notify.channel import Channel, Outgoing
 from wms.notify.config import RelaySpec
@@ -51,26 +51,32 @@ CLAIMED = (  # the columns a claimed message is made of, in the order of Outgoin
     _o.c.created_at,
     _o.c.warehouse_id,
 )
-# The due messages of some channels, oldest first; for one channel the walk of ix_outbox_due
-# (state, channel, next_attempt_at) is already in that order and stops after `limit` rows.
-_DUE = (
-    sa_select(_o.c.id)
-    .where(
-        _o.c.state == "pending",
-        _o.c.channel.in_(bindparam("channels", expanding=True)),
-        _o.c.next_attempt_at <= bindparam("now"),
+
+
+def _claim_statement(channels: list[str]) -> Direct:
+    """Take up to `limit` due messages of these channels, oldest first, and lease them (count the
+    attempt, move next_attempt_at past the lease) — in one statement, built once per relay. For one
+    channel the walk of ix_outbox_due (state, channel, next_attempt_at) is already in that order and
+    stops after `limit` rows."""
+    due = (
+        sa_select(_o.c.id)
+        .where(
+            _o.c.state == "pending",
+            or_(*(_o.c.channel == channel for channel in channels)),
+            _o.c.next_attempt_at <= bindparam("now"),
+        )
+        .order_by(_o.c.next_attempt_at)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
     )
-    .order_by(_o.c.next_attempt_at)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True)
-)
-# Claiming takes them and leases them (counts the attempt, moves next_attempt_at past the lease).
-_CLAIM = (
-    update(_o)
-    .where(_o.c.id.in_(_DUE.scalar_subquery()))
-    .values(attempts=_o.c.attempts + 1, next_attempt_at=bindparam("lease_until"))
-    .returning(*CLAIMED)
-)
+    return Direct(
+        update(_o)
+        .where(_o.c.id.in_(due.scalar_subquery()))
+        .values(attempts=_o.c.attempts + 1, next_attempt_at=bindparam("lease_until"))
+        .returning(*CLAIMED)
+    )
+
+
 _DELIVERED = (
     update(_o)
     .where(
@@ -102,6 +108,8 @@ class Relay:
         self.spec = spec or RelaySpec()
         self.clock = clock
         self._wake: asyncio.Event | None = None
+        self._nudged = False  # a nudge is on its way to the event loop
+        self._claim = _claim_statement(sorted(self.channels))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
 
@@ -113,18 +121,9 @@ class Relay:
         def work(session: Session) -> list[Outgoing]:
             now = self.clock()
             # One statement takes and leases the batch (a busy floor claims many times a second).
-            rows = (
-                session.connection()
-                .execute(
-                    _CLAIM,
-                    {
-                        "channels": list(self.channels),
-                        "now": now,
-                        "limit": limit,
-                        "lease_until": now + timedelta(seconds=self.spec.lease_seconds),
-                    },
-                )
-                .all()
+            rows = self._claim.rows(
+                session.connection(),
+                {"now": now, "limit": limit, "lease_until": now + timedelta(seconds=self.spec.lease_seconds)},
             )
             messages = sorted((Outgoing(*row) for row in rows), key=lambda m: m.id)
             return [message for message in messages if not self._fan_out(session, message, now)]
@@ -256,10 +255,22 @@ class Relay:
         return len(results)
 
     def nudge(self) -> None:
-        """Something was committed: look now. Safe from any thread."""
+        """Something was committed: look now. Safe from any thread.
+
+        At a few hundred commits a second most nudges find a look already due (the wake event is set,
+        or a nudge is on its way to set it): the look will see their rows, since the event is cleared
+        only just before a claim. Those skip waking the event loop.
+        """
         loop, event = self._loop, self._wake
-        if loop is not None and event is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(event.set)
+        if loop is None or event is None or loop.is_closed() or event.is_set() or self._nudged:
+            return
+        self._nudged = True
+        loop.call_soon_threadsafe(self._woken)
+
+    def _woken(self) -> None:
+        self._nudged = False
+        if self._wake is not None:
+            self._wake.set()
 
     async def run(self) -> None:
         """Deliver until stopped: up to `concurrency` messages in flight, claiming as slots free up."""

@@ -96,3 +96,28 @@ def test_on_postgresql_the_commit_notifies_relays_in_other_processes(kaeru: Kaer
         finally:
             unregister()
     assert [(n.channel, n.payload) for n in heard] == [(wake.CHANNEL, "email")]
+
+
+async def test_commits_while_a_look_is_already_due_wake_the_event_loop_once(kaeru: Kaeru) -> None:
+    relay = make_relay(kaeru)
+    relay._loop, relay._wake = asyncio.get_running_loop(), asyncio.Event()
+    woken: list[int] = []
+    real = relay._woken
+
+    def counted() -> None:
+        woken.append(1)
+        real()
+
+    relay._woken = counted  # type: ignore[method-assign]
+    await asyncio.to_thread(lambda: [relay.nudge() for _ in range(200)])  # a burst of commits
+    await asyncio.sleep(0.05)
+    assert relay._wake.is_set()
+    assert len(woken) == 1  # one trip to the event loop for the whole burst
+    relay.nudge()  # the look is still due: nothing more to do
+    await asyncio.sleep(0.05)
+    assert len(woken) == 1
+    relay._wake.clear()  # the relay claims ...
+    await asyncio.to_thread(relay.nudge)  # ... and a commit after that wakes it again
+    await asyncio.sleep(0.05)
+    assert len(woken) == 2
+    assert relay._wake.is_set()
