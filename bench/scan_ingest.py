@@ -251,7 +251,7 @@ def kaeru_server(backend: str, args: argparse.Namespace) -> Iterator[tuple[str, 
             tmp = stack.enter_context(tempfile.TemporaryDirectory())
             url = f"sqlite:///{tmp}/bench.db"
         else:
-            name = f"kaeru_bench_{os.getpid()}"
+            name = f"kaeru_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{name}"')

@@ -9,8 +9,10 @@ retried a bounded number of times with jittered backoff.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,9 +69,11 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             max_overflow=pool_size,
         )
         _configure_sqlite(engine)
+        _run_deferred_writes(engine)
         return engine
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
     _ping_when_idle(engine)
+    _run_deferred_writes(engine)
     return engine
 
 
@@ -209,33 +213,27 @@ class Direct:
     def rows(self, connection: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run it; the rows it returns (result types applied), or [] for a statement without rows."""
         compiled = self._for(connection.dialect)
-        driver = connection.connection
-        cached = driver.info.get("kaeru_direct_cursor")  # one reused cursor per driver connection
-        if cached is not None and cached[0] is driver.dbapi_connection:
-            cursor = cached[1]
-        else:
-            cursor = driver.cursor()
-            driver.info["kaeru_direct_cursor"] = (driver.dbapi_connection, cursor)
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(params))
-            if not compiled.returns_rows:
-                return []
-            fetched = cursor.fetchall()
-        except connection.dialect.loaded_dbapi.Error as exc:
-            driver.info.pop("kaeru_direct_cursor", None)
-            lost = connection.dialect.is_disconnect(exc, driver.dbapi_connection, cursor)
-            error = DBAPIError.instance(
-                compiled.sql,
-                params,
-                exc,
-                connection.dialect.loaded_dbapi.Error,
-                connection_invalidated=lost,
-                dialect=connection.dialect,
-            )
-            if lost:
-                connection.invalidate(exc)
-            raise error from exc
-        return compiled.results(fetched)
+        if connection.info.get(_DEFERRED):
+            run_deferred(connection)  # it may read what they write
+        fetched = _execute(connection, compiled.sql, compiled.parameters(params), compiled.returns_rows)
+        return compiled.results(fetched) if compiled.returns_rows else []
+
+    def defer(self, connection: Connection, params: dict[str, Any]) -> None:
+        """Queue this write (an INSERT without RETURNING) to run with the transaction's other queued
+        writes: just before the transaction's next statement of any other kind, or its commit.
+
+        On PostgreSQL the queued writes go as one statement (each a data-modifying WITH clause): a scan
+        appends its record, its live event and its idempotency record in one round trip instead of three.
+        Their errors (a duplicate key ...) surface at that statement, or at the commit; a rollback drops
+        them. Values are taken now (a payload changed later is not what is written).
+        """
+        compiled = self._for(connection.dialect)
+        if compiled.returns_rows or not compiled.is_insert:
+            raise ValueError("only an INSERT that returns nothing can be deferred")
+        if connection.dialect not in _DEFERRING:
+            _execute(connection, compiled.sql, compiled.parameters(params), False)  # nobody would run it
+            return
+        connection.info.setdefault(_DEFERRED, []).append((compiled, compiled.parameters(params)))
 
     def first(self, connection: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
         found = self.rows(connection, params)
@@ -255,6 +253,13 @@ class _DirectCompiled:
         if keys is not None and set(names) - set(keys):
             raise ValueError(f"supply every column of this insert: missing {set(names) - set(keys)}")
         self.positional = bool(compiled.positional)
+        self.is_insert = isinstance(statement, Insert)
+        self.table = statement.table.name if self.is_insert else None
+        # PostgreSQL runs several writes as one statement (data-modifying WITH clauses); psycopg's named
+        # parameters are renamed apart to join them.
+        self.joinable = (
+            dialect.name == "postgresql" and dialect.paramstyle == "pyformat" and "%%" not in self.sql
+        )
         self.binds = [
             (
                 name,
@@ -273,13 +278,17 @@ class _DirectCompiled:
         self.processors = processors if any(processors) else None
 
     def parameters(self, params: dict[str, Any]) -> Any:
-        values = []
+        if self.positional:  # a name may stand at several places
+            values = []
+            for name, process, required, fixed in self.binds:
+                value = params[name] if required or name in params else fixed
+                values.append(process(value) if process is not None else value)
+            return values
+        named: dict[str, Any] = {}
         for name, process, required, fixed in self.binds:
             value = params[name] if required or name in params else fixed
-            values.append(process(value) if process is not None else value)
-        if self.positional:
-            return values
-        return dict(zip((bind[0] for bind in self.binds), values, strict=True))
+            named[name] = process(value) if process is not None else value
+        return named
 
     def results(self, rows: list[Any]) -> list[tuple[Any, ...]]:
         if self.processors is None:
@@ -288,3 +297,113 @@ class _DirectCompiled:
         return [
             tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=False)) for row in rows
         ]
+
+
+# --- deferred writes --------------------------------------------------------------------------------
+_DEFERRED = "kaeru_deferred_writes"  # in the connection's info: [(compiled statement, parameters)]
+_DEFERRING: weakref.WeakSet[Any] = weakref.WeakSet()  # dialects of engines whose events run deferred writes
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_joined: dict[tuple[_DirectCompiled, ...], str] = {}
+
+
+def _execute(connection: Connection, sql: str, parameters: Any, returns_rows: bool) -> list[Any]:
+    """One statement on the transaction's driver connection, through a cursor reused per connection."""
+    driver = connection.connection
+    cached = driver.info.get("kaeru_direct_cursor")
+    if cached is not None and cached[0] is driver.dbapi_connection:
+        cursor = cached[1]
+    else:
+        cursor = driver.cursor()
+        driver.info["kaeru_direct_cursor"] = (driver.dbapi_connection, cursor)
+    try:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall() if returns_rows else []
+    except connection.dialect.loaded_dbapi.Error as exc:
+        driver.info.pop("kaeru_direct_cursor", None)
+        lost = connection.dialect.is_disconnect(exc, driver.dbapi_connection, cursor)
+        error = DBAPIError.instance(
+            sql,
+            parameters,
+            exc,
+            connection.dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
+        )
+        if lost:
+            connection.invalidate(exc)
+        raise error from exc
+
+
+def run_deferred(connection: Connection) -> None:
+    """Run the writes queued on this connection's transaction, in order.
+
+    On PostgreSQL, writes to different tables go together as one statement. Two writes to one table go
+    in separate statements: the parts of one statement run in no set order, and rows of one table must
+    take their ids (an outbox's delivery order) in the order they were written."""
+    queued: list[tuple[_DirectCompiled, Any]] | None = connection.info.pop(_DEFERRED, None)
+    if not queued:
+        return
+    group: list[tuple[_DirectCompiled, Any]] = []
+    for write in queued:
+        compiled = write[0]
+        apart = not (compiled.joinable and group and group[0][0].joinable)
+        if group and (apart or any(c.table == compiled.table for c, _ in group)):
+            _execute_together(connection, group)
+            group = []
+        group.append(write)
+    _execute_together(connection, group)
+
+
+def _execute_together(connection: Connection, group: list[tuple[_DirectCompiled, Any]]) -> None:
+    if len(group) == 1:
+        _execute(connection, group[0][0].sql, group[0][1], False)
+        return
+    key = tuple(compiled for compiled, _ in group)
+    sql = _joined.get(key)
+    if sql is None:
+        parts = [
+            _PLACEHOLDER.sub(lambda m, n=n: f"%(w{n}_{m.group(1)})s", compiled.sql)  # type: ignore[misc]
+            for n, compiled in enumerate(key)
+        ]
+        sql = _joined[key] = (
+            "WITH " + ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts[:-1])) + " " + parts[-1]
+        )
+    joined: dict[str, Any] = {}
+    for n, (_, parameters) in enumerate(group):
+        joined.update({f"w{n}_{name}": value for name, value in parameters.items()})
+    _execute(connection, sql, joined, False)
+
+
+def _run_deferred_writes(engine: Engine) -> None:
+    """Run queued writes before any other statement of their transaction, before a savepoint begins and
+    before the transaction commits; drop them when it rolls back, or rolls back to a savepoint (the
+    queue was empty when the savepoint began, so all it holds was written inside it)."""
+    _DEFERRING.add(engine.dialect)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(conn: Connection, *_args: Any) -> None:
+        if conn.info.get(_DEFERRED):
+            run_deferred(conn)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        if conn.info.get(_DEFERRED):
+            run_deferred(conn)
+
+    @event.listens_for(engine, "savepoint")
+    def _savepoint(conn: Connection, _name: str) -> None:
+        if conn.info.get(_DEFERRED):
+            run_deferred(conn)  # what is queued from here on belongs to the savepoint
+
+    @event.listens_for(engine, "rollback_savepoint")
+    def _rolled_back_to(conn: Connection, _name: str, _context: Any) -> None:
+        conn.info.pop(_DEFERRED, None)  # all queued since the savepoint began (it began empty)
+
+    @event.listens_for(engine, "rollback")
+    def _rolled_back(conn: Connection) -> None:
+        if not conn.invalidated:  # an invalidated one is dropped with what it held
+            conn.info.pop(_DEFERRED, None)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info.pop(_DEFERRED, None)

@@ -95,7 +95,7 @@ def _stored(connection: Connection, client: str, key: str, digest: str) -> Outco
 
 
 def _store(connection: Connection, client: str, key: str, digest: str, outcome: Outcome) -> None:
-    _STORE.rows(
+    _STORE.defer(  # sent with the transaction's other appends; a twin's duplicate key fails it at commit
         connection,
         {
             "client": client,

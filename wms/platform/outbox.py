@@ -46,8 +46,9 @@ def enqueue(
         raise ValueError(f"unknown outbox channel {channel!r}")
     now = utcnow()
     message_id = message_id or str(uuid.uuid4())
-    # A Core insert: this runs on every scan, and the ORM's unit of work costs more than the write.
-    _INSERT.rows(
+    # A Core insert: this runs on every scan, and the ORM's unit of work costs more than the write. It is
+    # deferred: sent with the transaction's other appends, before anything else reads the table.
+    _INSERT.defer(
         session.connection(),
         {
             "message_id": message_id,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert
+from sqlalchemy import BigInteger, and_, bindparam, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -39,6 +39,15 @@ _RECORD = Direct(
     insert(_s).returning(_s.c.id),
     keys=[c.name for c in _s.columns if c.name != "id"],
 )
+# PostgreSQL: the device's mode and the scan's id (from its sequence) in one round trip; the record is
+# then written with the scan's other appends (live event, idempotency record) in one statement.
+_MODE_AND_ID = Direct(
+    core_select(
+        core_select(_a.c.mode).where(_a.c.actor == bindparam("actor")).scalar_subquery(),
+        func.nextval(func.pg_get_serial_sequence(_s.name, "id"), type_=BigInteger),
+    )
+)
+_RECORD_AS = Direct(insert(_s), keys=[c.name for c in _s.columns])
 
 
 def handles(mode: str) -> Callable[[Handler], Handler]:
@@ -66,6 +75,17 @@ def mode_of(session: Session, principal: Principal) -> str:
     session.flush()  # a step earlier in this transaction may have moved it on
     mode = _MODE.scalar(session.connection(), {"actor": principal.key})
     return mode or "idle"
+
+
+def _mode_and_scan_id(session: Session, principal: Principal) -> tuple[str, int | None]:
+    """The device's mode, and on PostgreSQL the id the scan's record will have (None: known on insert)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return mode_of(session, principal), None
+    session.flush()
+    found = _MODE_AND_ID.first(connection, {"actor": principal.key})
+    assert found is not None
+    return found[0] or "idle", int(found[1])
 
 
 def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
@@ -186,7 +206,8 @@ def ingest(
     when = scanned_at or utcnow()
     scan = parse_scan(raw, device=principal.name, at=when)
     warehouse_id = warehouse_of(principal, session)
-    mode = mode_of(session, principal)  # what the device was doing when it scanned (a step may move it on)
+    # What the device was doing when it scanned (a step may move it on).
+    mode, scan_id = _mode_and_scan_id(session, principal)
     outcome, message = "recorded", ""
     status, body = 200, {}
     if scan.kind == "unknown":
@@ -206,21 +227,22 @@ def ingest(
             status, outcome, message = exc.status_code, "rejected", exc.message
             body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
     session.flush()
-    scan_id = _RECORD.scalar(
-        session.connection(),
-        {
-            "warehouse_id": warehouse_id,
-            "device_id": principal.device_id,
-            "user_id": principal.user_id,
-            "scanned_at": when,
-            "received_at": utcnow(),
-            "raw": raw,
-            "kind": scan.kind,
-            "mode": mode,
-            "outcome": outcome,
-            "message": message,
-        },
-    )
+    record = {
+        "warehouse_id": warehouse_id,
+        "device_id": principal.device_id,
+        "user_id": principal.user_id,
+        "scanned_at": when,
+        "received_at": utcnow(),
+        "raw": raw,
+        "kind": scan.kind,
+        "mode": mode,
+        "outcome": outcome,
+        "message": message,
+    }
+    if scan_id is None:
+        scan_id = _RECORD.scalar(session.connection(), record)
+    else:
+        _RECORD_AS.defer(session.connection(), {"id": scan_id, **record})
     publish_live(
         session,
         topic="scan",

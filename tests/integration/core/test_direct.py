@@ -1,16 +1,20 @@
-"""Statements run straight on the driver connection (`wms.db.Direct`) behave as SQLAlchemy's would."""
+"""Statements run straight on the driver connection (`wms.db.Direct`) behave as SQLAlchemy's would, and
+appends queued with `Direct.defer` land with their transaction, in order, and vanish with its rollback."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from wms import db as db_module
 from wms.context import Kaeru
 from wms.db import Direct
+from wms.platform.outbox import enqueue
 from wms.platform.tables import IdempotencyRecord, OutboxMessage
 
 _i = IdempotencyRecord.__table__  # type: ignore[attr-defined]
@@ -94,3 +98,115 @@ def test_an_insert_must_be_given_every_column_it_writes_and_a_query_every_parame
         )
     with pytest.raises(KeyError, match="client"):
         kaeru.db.write(lambda s: _READ.rows(s.connection(), {}))
+
+
+# --- deferred appends -------------------------------------------------------------------------------
+_APPEND = Direct(insert(_i), keys=_KEYS)
+_KEYS_OF = Direct(select(_i.c.key).where(_i.c.client == bindparam("client")).order_by(_i.c.id))
+
+
+def _stored_keys(kaeru: Kaeru) -> list[str]:
+    with kaeru.db.read() as session:
+        return [key for (key,) in _KEYS_OF.rows(session.connection(), {"client": "device:1"})]
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every statement `wms.db` sends straight to the driver."""
+    statements: list[str] = []
+    real = db_module._execute
+
+    def spy(connection: Any, sql: str, parameters: Any, returns_rows: bool) -> list[Any]:
+        statements.append(sql)
+        return real(connection, sql, parameters, returns_rows)
+
+    monkeypatch.setattr(db_module, "_execute", spy)
+    return statements
+
+
+def test_deferred_appends_land_at_commit_together_and_in_the_order_written(
+    kaeru: Kaeru, sent: list[str]
+) -> None:
+    def work(session: Session) -> None:
+        connection = session.connection()
+        _APPEND.defer(connection, _row("a"))
+        enqueue(session, channel="live", topic="scan", payload={"n": 1})
+        _APPEND.defer(connection, _row("b"))
+        assert sent == []  # nothing sent yet
+
+    kaeru.db.write(work)
+    if kaeru.db.dialect == "postgresql":
+        # Different tables share a statement; a second row of a table waits for the next one, so that
+        # ids follow the order of writing.
+        assert len(sent) == 2
+        assert sent[0].startswith("WITH ")
+    else:
+        assert len(sent) == 3
+    assert _stored_keys(kaeru) == ["a", "b"]
+    with kaeru.db.read() as session:
+        assert session.execute(select(_o.c.payload)).scalars().all() == [{"n": 1}]
+
+
+def test_a_deferred_append_is_in_place_before_the_transaction_reads_or_updates(kaeru: Kaeru) -> None:
+    def work(session: Session) -> tuple[int, int, list[tuple[Any, ...]]]:
+        connection = session.connection()
+        _APPEND.defer(connection, _row("a"))
+        counted = session.execute(select(func.count()).select_from(_i)).scalar_one()  # SQLAlchemy's own
+        _APPEND.defer(connection, _row("b"))
+        updated = session.execute(update(_i).where(_i.c.key == "b").values(status_code=201)).rowcount
+        _APPEND.defer(connection, _row("c"))
+        return counted, updated, _KEYS_OF.rows(connection, {"client": "device:1"})  # a Direct read
+
+    assert kaeru.db.write(work) == (1, 1, [("a",), ("b",), ("c",)])
+
+
+def test_appends_of_a_rolled_back_transaction_are_never_written(kaeru: Kaeru) -> None:
+    def failing(session: Session) -> None:
+        _APPEND.defer(session.connection(), _row("lost"))
+        raise RuntimeError("the work failed")
+
+    with pytest.raises(RuntimeError):
+        kaeru.db.write(failing)
+    # The next transaction (on the same pooled connection) commits only its own.
+    kaeru.db.write(lambda s: _APPEND.defer(s.connection(), _row("kept")))
+    assert _stored_keys(kaeru) == ["kept"]
+
+
+def test_a_savepoint_rolled_back_drops_the_appends_made_inside_it_only(kaeru: Kaeru) -> None:
+    def work(session: Session) -> None:
+        # session.connection() each time: a savepoint begins when the session next hands out its connection.
+        _APPEND.defer(session.connection(), _row("before"))
+        try:
+            with session.begin_nested():
+                _APPEND.defer(session.connection(), _row("inside"))
+                raise RuntimeError("the step was refused")
+        except RuntimeError:
+            pass
+        _APPEND.defer(session.connection(), _row("after"))
+
+    kaeru.db.write(work)
+    assert _stored_keys(kaeru) == ["before", "after"]
+
+
+def test_a_duplicate_key_in_a_deferred_append_fails_the_commit_and_undoes_the_whole_transaction(
+    kaeru: Kaeru,
+) -> None:
+    kaeru.db.write(lambda s: _APPEND.defer(s.connection(), _row("taken")))
+
+    def work(session: Session) -> None:
+        enqueue(session, channel="live", topic="scan", payload={"n": 2})
+        _APPEND.defer(session.connection(), _row("taken"))
+
+    with pytest.raises(IntegrityError):
+        kaeru.db.write(work)
+    with kaeru.db.read() as session:
+        assert session.execute(select(func.count()).select_from(_o)).scalar_one() == 0
+    kaeru.db.write(lambda s: _APPEND.defer(s.connection(), _row("next")))  # the pool is still good
+    assert sorted(_stored_keys(kaeru)) == ["next", "taken"]
+
+
+def test_only_an_insert_that_returns_nothing_can_be_deferred(kaeru: Kaeru) -> None:
+    with pytest.raises(ValueError, match="INSERT"):
+        kaeru.db.write(lambda s: _STORE.defer(s.connection(), _row("x")))
+    with pytest.raises(ValueError, match="INSERT"):
+        kaeru.db.write(lambda s: _KEYS_OF.defer(s.connection(), {"client": "device:1"}))
