@@ -4,8 +4,9 @@
   PostgreSQL, so concurrent relays never take the same row; on SQLite the write transaction is
   BEGIN IMMEDIATE, a single writer). A claim counts the attempt and leases the row by moving its
   `next_attempt_at` past the lease; the send happens outside any transaction.
-- Settling: delivered rows are marked delivered; failures are retried with exponential backoff and
-  full jitter up to the channel's attempt limit, then marked dead with the last error. A poison
+- Settling: delivered rows are marked delivered (deleted at once by a relay that keeps none);
+  failures are retried with exponential backoff and full jitter up to the channel's attempt limit,
+  then marked dead with the last error. A poison
   message (a template error, a 4xx from a webhook, a 5xx SMTP reply) goes dead at once and never
   holds up the others: every message is delivered on its own.
 - Pruning: every few seconds a relay deletes, in short batches, the rows of its channels it no longer
@@ -77,15 +78,17 @@ def _claim_statement(channels: list[str]) -> Direct:
     )
 
 
-_DELIVERED = (
-    update(_o)
-    .where(
-        _o.c.id.in_(bindparam("ids", expanding=True)),
-        _o.c.attempts == bindparam("attempt"),
-        _o.c.state == "pending",
-    )
-    .values(state="delivered", last_error="", delivered_at=bindparam("now"))
+_SENT_NOW = (
+    _o.c.id.in_(bindparam("ids", expanding=True)),
+    _o.c.attempts == bindparam("attempt"),
+    _o.c.state == "pending",
 )
+_DELIVERED = (
+    update(_o).where(*_SENT_NOW).values(state="delivered", last_error="", delivered_at=bindparam("now"))
+)
+# A relay that keeps no delivered rows (dashboard events) deletes them as it settles: one write per
+# row instead of marking it delivered and pruning it later.
+_DELIVERED_GONE = delete(_o).where(*_SENT_NOW)
 
 
 class Relay:
@@ -193,7 +196,10 @@ class Relay:
                     decision.state,
                 )
             for attempts, ids in delivered.items():
-                session.connection().execute(_DELIVERED, {"ids": ids, "attempt": attempts, "now": now})
+                if self.spec.keep_delivered_hours == 0:
+                    session.connection().execute(_DELIVERED_GONE, {"ids": ids, "attempt": attempts})
+                else:
+                    session.connection().execute(_DELIVERED, {"ids": ids, "attempt": attempts, "now": now})
 
         self.db.write(work)
 

@@ -6,12 +6,14 @@ import asyncio
 import time
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from tests.integration.notify.conftest import Hooks, make_relay
 from wms.context import Kaeru
 from wms.db import utcnow
 from wms.notify.config import RelaySpec
+from wms.notify.model import Retry
 from wms.platform.outbox import enqueue
 from wms.platform.tables import OutboxMessage
 
@@ -86,3 +88,34 @@ async def test_a_running_relay_prunes_what_it_delivered(kaeru: Kaeru, hooks: tup
     finally:
         relay.stop()
         await asyncio.wait_for(running, 10)
+
+
+def test_a_relay_that_keeps_nothing_delivered_deletes_each_row_as_it_settles_it(kaeru: Kaeru) -> None:
+    _add(kaeru, [_row(name, state="pending", age_hours=0) for name in ("shown", "failed", "taken-over")])
+    relay = make_relay(kaeru, spec=RelaySpec(keep_delivered_hours=0, lease_seconds=30))
+    shown, failed, taken_over = relay.claim(10)
+    # Its lease ran out and another relay claimed it again: that relay's attempt settles it, not ours.
+    kaeru.db.write(
+        lambda s: s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == taken_over.id)
+            .values(attempts=OutboxMessage.attempts + 1)
+        )
+    )
+    relay.settle([(shown, None), (failed, Retry("connection refused")), (taken_over, None)])
+    with kaeru.db.read() as session:
+        left = {m.message_id: m for m in session.exec(select(OutboxMessage))}
+    assert sorted(left) == ["failed", "taken-over"]  # no prune ran: the settle itself deleted "shown"
+    assert left["failed"].state == "pending"
+    assert left["failed"].last_error == "connection refused"
+    assert (left["taken-over"].state, left["taken-over"].attempts) == ("pending", 2)
+
+
+def test_a_relay_that_keeps_delivered_rows_marks_them_delivered(kaeru: Kaeru) -> None:
+    _add(kaeru, [_row("sent", state="pending", age_hours=0)])
+    relay = make_relay(kaeru, spec=RelaySpec(keep_delivered_hours=24))
+    relay.settle([(message, None) for message in relay.claim(10)])
+    with kaeru.db.read() as session:
+        sent = session.exec(select(OutboxMessage)).one()
+    assert sent.state == "delivered"
+    assert sent.delivered_at is not None
