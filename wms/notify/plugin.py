@@ -49,6 +49,7 @@ def build_relays(kaeru: Kaeru) -> list[Relay]:
                 "min_claim_interval_seconds": config.relay.live_min_claim_interval_seconds,
                 "keep_delivered_hours": config.relay.live_keep_delivered_hours,
                 "keep_dead_hours": config.relay.live_keep_dead_hours,
+                "hold_while_delivering": config.relay.live_hold_while_delivering,
             }
         )
         policy = RetryPolicy(config.relay.live_max_attempts, base_seconds=0.2, cap_seconds=5)

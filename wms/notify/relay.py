@@ -20,8 +20,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,13 +56,12 @@ CLAIMED = (  # the columns a claimed message is made of, in the order of Outgoin
 )
 
 
-def _claim_statement(channels: list[str]) -> Direct:
-    """Take up to `limit` due messages of these channels, oldest first, and lease them (count the
-    attempt, move next_attempt_at past the lease) — in one statement, built once per relay. For one
+def _due(channels: list[str], *columns: Any) -> Any:
+    """Up to `limit` due messages of these channels, oldest first, locked (skipping locked ones). For one
     channel the walk of ix_outbox_due (state, channel, next_attempt_at) is already in that order and
     stops after `limit` rows."""
-    due = (
-        sa_select(_o.c.id)
+    return (
+        sa_select(*columns)
         .where(
             _o.c.state == "pending",
             or_(*(_o.c.channel == channel for channel in channels)),
@@ -70,25 +71,36 @@ def _claim_statement(channels: list[str]) -> Direct:
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
+
+
+def _claim_statement(channels: list[str]) -> Direct:
+    """Take due messages and lease them (count the attempt, move next_attempt_at past the lease) — in one
+    statement, built once per relay."""
     return Direct(
         update(_o)
-        .where(_o.c.id.in_(due.scalar_subquery()))
+        .where(_o.c.id.in_(_due(channels, _o.c.id).scalar_subquery()))
         .values(attempts=_o.c.attempts + 1, next_attempt_at=bindparam("lease_until"))
         .returning(*CLAIMED)
     )
 
 
-_SENT_NOW = (
-    _o.c.id.in_(bindparam("ids", expanding=True)),
-    _o.c.attempts == bindparam("attempt"),
-    _o.c.state == "pending",
-)
-_DELIVERED = (
-    update(_o).where(*_SENT_NOW).values(state="delivered", last_error="", delivered_at=bindparam("now"))
-)
+def _take_statement(channels: list[str]) -> Direct:
+    """PostgreSQL: lock due messages for the transaction that delivers them (a relay holding its claims)."""
+    return Direct(_due(channels, *CLAIMED))
+
+
+# A leased row is matched on its attempt count too: one that another relay took over after the lease ran
+# out is left to it. A held row is this transaction's (locked), found by its key alone — which also keeps
+# the planner on the primary key whatever the table's statistics say of pending rows.
+_IDS = _o.c.id.in_(bindparam("ids", expanding=True))
+_LEASED_NOW = (_IDS, _o.c.attempts == bindparam("attempt"), _o.c.state == "pending")
+_DELIVERED = {
+    held: update(_o).where(*where).values(state="delivered", last_error="", delivered_at=bindparam("now"))
+    for held, where in ((False, _LEASED_NOW), (True, (_IDS,)))
+}
 # A relay that keeps no delivered rows (dashboard events) deletes them as it settles: one write per
 # row instead of marking it delivered and pruning it later.
-_DELIVERED_GONE = delete(_o).where(*_SENT_NOW)
+_DELIVERED_GONE = {False: delete(_o).where(*_LEASED_NOW), True: delete(_o).where(_IDS)}
 
 
 class Relay:
@@ -113,6 +125,10 @@ class Relay:
         self._wake: asyncio.Event | None = None
         self._nudged = False  # a nudge is on its way to the event loop
         self._claim = _claim_statement(sorted(self.channels))
+        # Holding claims needs row locks that leave other writers alone: PostgreSQL's (SQLite's write
+        # lock would stop every scan while a batch is delivered).
+        self.holds = self.spec.hold_while_delivering and db.dialect == "postgresql"
+        self._take = _take_statement(sorted(self.channels)) if self.holds else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
 
@@ -163,45 +179,93 @@ class Relay:
 
     def settle(self, results: list[Result]) -> None:
         """Write each attempt's outcome, unless the row was taken over meanwhile (lease ran out)."""
+        self.db.write(lambda session: self._record(session, results, held=False))
 
-        def work(session: Session) -> None:
-            now = self.clock()
-            delivered: dict[int, list[int]] = {}  # attempts -> ids: one statement for each
-            for message, failure in results:
-                if failure is None:
-                    delivered.setdefault(message.attempts, []).append(message.id)
-                    continue
-                policy = self.policies.get(message.channel, self.policy)
-                decision = settle(attempts=message.attempts, failure=failure, now=now, policy=policy)
-                values: dict[str, object] = {"state": decision.state, "last_error": decision.last_error}
-                if decision.state == "delivered":
-                    values["delivered_at"] = now
-                if decision.next_attempt_at is not None:
-                    values["next_attempt_at"] = decision.next_attempt_at
-                session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        col(OutboxMessage.id) == message.id,
-                        col(OutboxMessage.attempts) == message.attempts,
-                        col(OutboxMessage.state) == "pending",
-                    )
-                    .values(**values)
-                )
-                log.warning(
-                    "outbox %s %s (attempt %d): %s -> %s",
-                    message.channel,
-                    message.message_id,
-                    message.attempts,
-                    failure.reason,
-                    decision.state,
-                )
-            for attempts, ids in delivered.items():
-                if self.spec.keep_delivered_hours == 0:
-                    session.connection().execute(_DELIVERED_GONE, {"ids": ids, "attempt": attempts})
-                else:
-                    session.connection().execute(_DELIVERED, {"ids": ids, "attempt": attempts, "now": now})
+    def _record(self, session: Session, results: list[Result], *, held: bool) -> None:
+        """Write each attempt's outcome: of rows this transaction holds, or of leased rows still ours."""
+        now = self.clock()
+        delivered: dict[int, list[int]] = {}  # attempts -> ids (leased) or 0 -> ids (held): a statement each
+        for message, failure in results:
+            if failure is None:
+                delivered.setdefault(0 if held else message.attempts, []).append(message.id)
+                continue
+            policy = self.policies.get(message.channel, self.policy)
+            decision = settle(attempts=message.attempts, failure=failure, now=now, policy=policy)
+            values: dict[str, object] = {"state": decision.state, "last_error": decision.last_error}
+            if decision.state == "delivered":
+                values["delivered_at"] = now
+            if decision.next_attempt_at is not None:
+                values["next_attempt_at"] = decision.next_attempt_at
+            mine = [col(OutboxMessage.id) == message.id]
+            if held:
+                values["attempts"] = message.attempts  # counted now: a held row was not leased
+            else:
+                mine.append(col(OutboxMessage.attempts) == message.attempts)
+                mine.append(col(OutboxMessage.state) == "pending")
+            session.execute(update(OutboxMessage).where(*mine).values(**values))
+            log.warning(
+                "outbox %s %s (attempt %d): %s -> %s",
+                message.channel,
+                message.message_id,
+                message.attempts,
+                failure.reason,
+                decision.state,
+            )
+        gone = self.spec.keep_delivered_hours == 0
+        for attempts, ids in delivered.items():
+            params = {"ids": ids} if held else {"ids": ids, "attempt": attempts}
+            if gone:
+                session.connection().execute(_DELIVERED_GONE[held], params)
+            else:
+                session.connection().execute(_DELIVERED[held], {**params, "now": now})
 
-        self.db.write(work)
+    # --- holding claims (PostgreSQL, quick channels) ---------------------------------------------
+
+    def _take_held(self, limit: int) -> tuple[Session, list[Outgoing]] | None:
+        """Lock up to `limit` due messages in a transaction left open for their delivery; None (and
+        nothing left open) when none is due."""
+        assert self._take is not None
+        session = Session(self.db.engine, expire_on_commit=False)
+        try:
+            rows = self._take.rows(session.connection(), {"now": self.clock(), "limit": limit})
+            messages = [Outgoing(*row) for row in rows]
+            if not messages:
+                session.commit()
+                session.close()
+                return None
+            # The attempt being made (counted in the row when its outcome is written).
+            held = [replace(m, attempts=m.attempts + 1) for m in sorted(messages, key=lambda m: m.id)]
+            return session, held
+        except BaseException:
+            session.rollback()
+            session.close()
+            raise
+
+    def _finish_held(self, session: Session, results: list[Result]) -> None:
+        try:
+            self._record(session, results, held=True)
+            session.commit()
+        except BaseException:
+            session.rollback()  # the rows are let go as they were: delivered again at the next claim
+            raise
+        finally:
+            session.close()
+
+    async def _run_held_once(self, limit: int) -> int:
+        """Take a batch, deliver it and write the outcomes in one transaction that holds the batch's rows
+        locked throughout: no lease to write first, and a relay that dies mid-batch lets go of the rows
+        at once (they are delivered again: at least once)."""
+        held = await asyncio.to_thread(self._take_held, limit)
+        if held is None:
+            return 0
+        session, messages = held
+        try:
+            results = await self.deliver(messages)
+        except BaseException:
+            await asyncio.to_thread(self._finish_held, session, [])  # nothing recorded: all stay pending
+            raise
+        await asyncio.to_thread(self._finish_held, session, results)
+        return len(results)
 
     # --- delivery -------------------------------------------------------------------------------
 
@@ -254,6 +318,8 @@ class Relay:
 
     async def run_once(self) -> int:
         """Claim one batch, deliver it, settle it; the number of messages handled (tests, draining)."""
+        if self.holds:
+            return await self._run_held_once(self.spec.batch_size)
         claimed = await asyncio.to_thread(self.claim, self.spec.batch_size)
         results = await self.deliver(claimed)
         if results:
@@ -291,6 +357,23 @@ class Relay:
         last_claim = float("-inf")
         next_prune = self._loop.time() + self.spec.prune_every_seconds
         try:
+            while self.holds and not self._stopping:
+                pause = last_claim + self.spec.min_claim_interval_seconds - self._loop.time()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                last_claim = self._loop.time()
+                self._wake.clear()
+                limit = min(self.spec.batch_size, self.spec.concurrency)
+                try:
+                    handled = await self._run_held_once(limit)
+                except SQLAlchemyError as exc:
+                    log.warning("outbox relay cannot deliver a batch (%s); trying again shortly", exc)
+                    handled = 0
+                    await asyncio.sleep(max(1.0, self.spec.poll_seconds))
+                if handled < limit:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.spec.poll_seconds)
+                next_prune = await self._prune_when_due(next_prune)
             while not self._stopping:
                 free = self.spec.concurrency - sum(in_flight.values())
                 limit = min(self.spec.batch_size, free)
@@ -326,12 +409,7 @@ class Relay:
                     except SQLAlchemyError as exc:
                         # Unrecorded outcomes stay leased and are sent again when the lease runs out.
                         log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
-                if self._loop.time() >= next_prune:
-                    next_prune = self._loop.time() + self.spec.prune_every_seconds
-                    try:
-                        await asyncio.to_thread(self.prune)
-                    except SQLAlchemyError as exc:
-                        log.warning("outbox relay cannot prune delivered messages: %s", exc)
+                next_prune = await self._prune_when_due(next_prune)
         finally:
             unregister()
             if listener is not None:
@@ -343,6 +421,17 @@ class Relay:
                     task.cancel()
                 if done:
                     await asyncio.to_thread(self.settle, [r for task in done for r in task.result()])
+
+    async def _prune_when_due(self, next_prune: float) -> float:
+        """Prune if it is time; when to prune next."""
+        assert self._loop is not None
+        if self._loop.time() < next_prune:
+            return next_prune
+        try:
+            await asyncio.to_thread(self.prune)
+        except SQLAlchemyError as exc:
+            log.warning("outbox relay cannot prune delivered messages: %s", exc)
+        return self._loop.time() + self.spec.prune_every_seconds
 
     def stop(self) -> None:
         self._stopping = True

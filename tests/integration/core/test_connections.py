@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 from sqlalchemy import text
 
 from wms import db as db_module
 from wms.context import Kaeru
+from wms.db import BACKGROUND_CONNECTIONS, Database
 from wms.platform.idempotency import run_once
 
 
@@ -75,3 +78,29 @@ def test_a_keyed_request_whose_connection_just_dropped_is_retried_and_takes_effe
     assert outcome[1]["pid"] != first
     assert run_once(pg.db, client="device:1", key="k-1", body={"raw": "x"}, work=work) == outcome
     assert len(runs) == 1
+
+
+def test_steady_work_beside_the_requests_reuses_the_pools_connections(pg: Kaeru) -> None:
+    """Requests at the pool's size plus a relay's work beside them: no connection is closed and reopened
+    (each reopening is a new PostgreSQL backend; a pool one short of the demand churned them all)."""
+    db = Database(pg.db.url, pool_size=3)
+    backends: set[int] = set()
+    lock = threading.Lock()
+    start = threading.Barrier(5)
+
+    def worker(rounds: int) -> None:
+        start.wait()
+        for _ in range(rounds):
+            pid = db.write(lambda s: s.execute(text("SELECT pg_backend_pid(), pg_sleep(0.002)")).scalar_one())
+            with lock:
+                backends.add(pid)
+
+    try:
+        threads = [threading.Thread(target=worker, args=(60,)) for _ in range(5)]  # 3 requests + 2 relays
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(backends) <= 3 + BACKGROUND_CONNECTIONS
+    finally:
+        db.dispose()
