@@ -28,6 +28,7 @@ from wms.platform.tables import IdempotencyRecord
 
 MAX_KEY_LENGTH = 200
 Outcome = tuple[int, dict[str, Any]]
+Work = Callable[[Session], Outcome]
 STILL_RUNNING = "a request with this Idempotency-Key is still being processed; retry shortly"
 
 _table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
@@ -49,6 +50,26 @@ _LOOKUP_LOCKED = Direct(
 _STORE = Direct(
     insert(_table), keys=("client", "key", "request_hash", "state", "status_code", "response", "created_at")
 )
+
+_with_ahead: dict[int, Direct] = {}  # the locked look-up joined with a work's look-ahead, per look-ahead
+
+
+class Ahead:
+    """A one-row query the work will run first, sent with the key's look-up on PostgreSQL (one round trip
+    fewer); `row` is its answer once the key turned out new, else None and the work asks itself."""
+
+    def __init__(self, statement: Direct, params: dict[str, Any]) -> None:
+        self.statement, self.params = statement, params
+        self.row: tuple[Any, ...] | None = None
+
+
+def _locked_with(ahead: Ahead) -> Direct:
+    joined = _with_ahead.get(id(ahead.statement))
+    if joined is None:
+        columns = [*_LOOKUP_LOCKED.statement.selected_columns, *ahead.statement.statement.selected_columns]
+        joined = _with_ahead[id(ahead.statement)] = Direct(select(*columns))
+    return joined
+
 
 _in_flight: set[tuple[int, str, str]] = set()
 _in_flight_lock = threading.Lock()
@@ -76,13 +97,22 @@ def _replay_or_refuse(
     return status_code or 200, response or {}
 
 
-def _stored(connection: Connection, client: str, key: str, digest: str) -> Outcome | None:
-    """The outcome stored for this key, if any; on PostgreSQL also takes the key's advisory lock."""
+def _stored(
+    connection: Connection, client: str, key: str, digest: str, ahead: Ahead | None = None
+) -> Outcome | None:
+    """The outcome stored for this key, if any; on PostgreSQL also takes the key's advisory lock (and
+    runs the work's look-ahead in the same statement)."""
     params = {"client": client, "key": key}
     if connection.dialect.name == "postgresql":
-        locked = _LOOKUP_LOCKED.first(connection, {**params, "lock": f"{client}\x1f{key}"})
+        locked_params = {**params, "lock": f"{client}\x1f{key}"}
+        if ahead is None:
+            locked = _LOOKUP_LOCKED.first(connection, locked_params)
+        else:
+            locked = _locked_with(ahead).first(connection, {**ahead.params, **locked_params})
         assert locked is not None
-        free, stored_hash = locked
+        free, stored_hash = locked[:2]
+        if ahead is not None and free and stored_hash is None:
+            ahead.row = tuple(locked[2:])
         if not free:
             raise Conflict(STILL_RUNNING)
         if stored_hash is None:
@@ -110,7 +140,13 @@ def _store(connection: Connection, client: str, key: str, digest: str, outcome: 
 
 
 def run_once(
-    db: Database, *, client: str, key: str, body: Any, work: Callable[[Session], Outcome]
+    db: Database,
+    *,
+    client: str,
+    key: str,
+    body: Any,
+    work: Work,
+    ahead: Ahead | None = None,
 ) -> Outcome:
     """Run `work` at most once per (client, key); later calls with the same body get its outcome."""
     key = check_key(key)
@@ -121,16 +157,18 @@ def run_once(
             raise Conflict(STILL_RUNNING)
         _in_flight.add(slot)
     try:
-        return _run(db, client, key, digest, work)
+        return _run(db, client, key, digest, work, ahead)
     finally:
         with _in_flight_lock:
             _in_flight.discard(slot)
 
 
-def _run(db: Database, client: str, key: str, digest: str, work: Callable[[Session], Outcome]) -> Outcome:
+def _run(db: Database, client: str, key: str, digest: str, work: Work, ahead: Ahead | None) -> Outcome:
     def once(session: Session) -> Outcome:
         connection = session.connection()
-        stored = _stored(connection, client, key, digest)
+        if ahead is not None:
+            ahead.row = None  # a retried transaction asks again
+        stored = _stored(connection, client, key, digest, ahead)
         if stored is not None:
             return stored
         outcome = work(session)

@@ -68,12 +68,14 @@ def _raw(scan: ScanIn) -> str:
 @router.post("/scans", summary="Record and route one scan (Idempotency-Key required)")
 def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: IdempotencyKey = None) -> JSONResponse:
     raw = _raw(scan)
+    ahead = service.look_ahead(kaeru, principal)  # the device's mode comes with the key's look-up
     status, body = run_once(
         kaeru.db,
         client=principal.key,
         key=key or "",
         body=scan.model_dump(mode="json"),
-        work=lambda s: service.ingest(s, kaeru, principal, raw=raw, scanned_at=scan.scanned_at),
+        work=lambda s: service.ingest(s, kaeru, principal, raw=raw, scanned_at=scan.scanned_at, ahead=ahead),
+        ahead=ahead,
     )
     return JSONResponse(status_code=status, content=body)
 

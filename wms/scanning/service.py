@@ -23,6 +23,7 @@ from wms.identity.model import Principal
 from wms.identity.tables import Device
 from wms.inventory.service import item_by_gtin
 from wms.inventory.tables import Item, Location, Quant
+from wms.platform.idempotency import Ahead
 from wms.platform.outbox import publish_live
 from wms.platform.tables import DeviceAssignment, ScanRecord
 
@@ -77,15 +78,25 @@ def mode_of(session: Session, principal: Principal) -> str:
     return mode or "idle"
 
 
-def _mode_and_scan_id(session: Session, principal: Principal) -> tuple[str, int | None]:
+def look_ahead(kaeru: Kaeru, principal: Principal) -> Ahead | None:
+    """What a scan asks first (mode and id, PostgreSQL), to be sent with its key's look-up."""
+    if kaeru.db.dialect != "postgresql":
+        return None
+    return Ahead(_MODE_AND_ID, {"actor": principal.key})
+
+
+def _mode_and_scan_id(
+    session: Session, principal: Principal, known: tuple[Any, ...] | None
+) -> tuple[str, int | None]:
     """The device's mode, and on PostgreSQL the id the scan's record will have (None: known on insert)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return mode_of(session, principal), None
-    session.flush()
-    found = _MODE_AND_ID.first(connection, {"actor": principal.key})
-    assert found is not None
-    return found[0] or "idle", int(found[1])
+    if known is None:
+        session.flush()
+        known = _MODE_AND_ID.first(connection, {"actor": principal.key})
+        assert known is not None
+    return known[0] or "idle", int(known[1])
 
 
 def assignment_for(session: Session, principal: Principal) -> DeviceAssignment:
@@ -201,13 +212,16 @@ def ingest(
     raw: str,
     scanned_at: datetime | None,
     idempotency_key: str | None = None,
+    ahead: Ahead | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Record one scan, route it, and return (HTTP status, body). Refusals are 422 and still recorded."""
+    """Record one scan, route it, and return (HTTP status, body). Refusals are 422 and still recorded.
+
+    `ahead`: the `look_ahead` that was sent with the key's look-up, if any (its answer is used)."""
     when = scanned_at or utcnow()
     scan = parse_scan(raw, device=principal.name, at=when)
     warehouse_id = warehouse_of(principal, session)
     # What the device was doing when it scanned (a step may move it on).
-    mode, scan_id = _mode_and_scan_id(session, principal)
+    mode, scan_id = _mode_and_scan_id(session, principal, ahead.row if ahead is not None else None)
     outcome, message = "recorded", ""
     status, body = 200, {}
     if scan.kind == "unknown":

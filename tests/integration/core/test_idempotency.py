@@ -7,13 +7,16 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlalchemy import event
+from sqlmodel import Session, col, func, select
 
 from tests.floor import Floor
+from wms import db as db_module
 from wms.context import Kaeru
 from wms.db import Database, utcnow
 from wms.errors import Conflict, Invalid
 from wms.inventory.tables import LedgerEntry
+from wms.notify import wake
 from wms.platform.idempotency import run_once
 from wms.platform.tables import ScanRecord
 
@@ -201,3 +204,44 @@ def test_a_refused_scan_is_recorded_and_its_refusal_replayed(floor: Floor) -> No
     with floor.kaeru.db.read() as session:
         record = session.exec(select(ScanRecord).where(ScanRecord.raw == "LOC-B-01-1")).one()
     assert record.outcome == "rejected"
+
+
+def test_a_scan_is_three_statements_on_postgresql_and_its_replay_two(
+    floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Key look-up with the device's mode and the scan's id; the location's contents; the scan's three
+    appends (record, live event, key) as one statement. Every scan of a floor pays each round trip."""
+    floor.item("SOCK")
+    floor.receive("SOCK", 5, "A-01-1")
+    floor.scan("LOC-A-01-1")  # the handheld's token is looked up once, not per scan
+    sent: list[str] = []
+    real = db_module._execute
+    monkeypatch.setattr(
+        db_module, "_execute", lambda c, sql, p, rows: sent.append(sql) or real(c, sql, p, rows)
+    )
+    engine = floor.kaeru.db.engine
+    ours = lambda *args: sent.append(args[2])  # noqa: E731 - SQLAlchemy's own statements
+    event.listen(engine, "before_cursor_execute", ours)
+    unregister = wake.register(lambda: None, ["live"])  # as in a server: its relay is told in-process
+    try:
+        body = floor.scan("LOC-A-01-1", key="k-1")
+        statements = list(sent)
+        sent.clear()
+        assert floor.scan("LOC-A-01-1", key="k-1") == body
+        replayed = list(sent)
+    finally:
+        unregister()
+        event.remove(engine, "before_cursor_execute", ours)
+    with floor.kaeru.db.read() as session:
+        record = session.exec(select(ScanRecord).order_by(col(ScanRecord.id).desc())).first()
+    assert record is not None
+    assert (body["scan_id"], body["mode"], body["data"]["location"]) == (record.id, "idle", "A-01-1")
+    if floor.kaeru.db.dialect == "postgresql":
+        assert len(statements) == 3, statements
+        assert "pg_try_advisory_xact_lock" in statements[0]
+        assert "nextval" in statements[0]
+        assert statements[2].startswith("WITH ")
+        assert len(replayed) == 2  # the key's lock and hash, then the stored response
+    else:
+        assert len(statements) == 6  # look-up, mode, location, record (for its id), live event, key
+        assert len(replayed) == 1
