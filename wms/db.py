@@ -392,20 +392,14 @@ def _run_deferred_writes(engine: Engine) -> None:
     queue was empty when the savepoint began, so all it holds was written inside it)."""
     _DEFERRING.add(engine.dialect)
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before_statement(conn: Connection, *_args: Any) -> None:
+    def _run_now(conn: Connection, *_args: Any) -> None:
         if conn.info.get(_DEFERRED):
             run_deferred(conn)
 
-    @event.listens_for(engine, "commit")
-    def _before_commit(conn: Connection) -> None:
-        if conn.info.get(_DEFERRED):
-            run_deferred(conn)
-
-    @event.listens_for(engine, "savepoint")
-    def _savepoint(conn: Connection, _name: str) -> None:
-        if conn.info.get(_DEFERRED):
-            run_deferred(conn)  # what is queued from here on belongs to the savepoint
+    # Before a statement (it may read what they write), a commit, and a savepoint (what is queued from
+    # there on belongs to the savepoint).
+    for name in ("before_cursor_execute", "commit", "savepoint"):
+        event.listen(engine, name, _run_now)
 
     @event.listens_for(engine, "rollback_savepoint")
     def _rolled_back_to(conn: Connection, _name: str, _context: Any) -> None:
