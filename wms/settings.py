@@ -34,9 +34,10 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     smtp_sender: str = "Kaeru <no-reply@kaeru.local>"
     run_relay: bool = True
-    # Database connections per process, and the requests a process works on at once. Two per core and
-    # two more keep both the cores and PostgreSQL busy; more only queue inside the database (measured:
-    # 20 instead of 6 on two cores cost ~20% of scan throughput and tripled PostgreSQL's CPU per scan).
+    # The requests a process works on at once, each with its pooled connection (the pool keeps
+    # wms.db.BACKGROUND_CONNECTIONS more for relays and the spooler). Two per core and two more keep both
+    # the cores and PostgreSQL busy; more only queue inside the database (measured: 20 instead of 6 on
+    # two cores cost ~20% of scan throughput and tripled PostgreSQL's CPU per scan).
     db_pool_size: int = Field(default_factory=lambda: default_pool_size(os.cpu_count()), ge=1)
 
     @model_validator(mode="after")
