@@ -52,7 +52,7 @@ bench: deps services
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 run: deps
-	$(PY) -m wms.demo
+	$(PY) -m simulators.demo
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -42,7 +42,7 @@ from devices.agent.agent import AgentOptions, StationAgent  # noqa: E402
 from devices.agent.queue import DurableQueue  # noqa: E402
 from devices.agent.sender import ServerLink  # noqa: E402
 from devices.supervisor import Backoff  # noqa: E402
-from wms.config import load_site  # noqa: E402
+from kaeru_config.site import load_site  # noqa: E402
 from wms.db import Database  # noqa: E402
 from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device  # noqa: E402

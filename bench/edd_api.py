@@ -75,12 +75,12 @@ def _prepare(workdir: Path) -> tuple[str, str]:
     from sqlmodel import SQLModel
 
     import wms.tables  # noqa: F401
+    from kaeru_config.settings import Settings
     from wms.context import Kaeru
     from wms.fulfilment.service import NewLine, NewOrder, create_order
     from wms.identity.service import add_user, issue_user_token
     from wms.inventory.service import location_by_code, move_stock, warehouse_by_code
     from wms.inventory.tables import Item
-    from wms.settings import Settings
     from wms.site import apply_site
 
     url = f"sqlite:///{workdir / 'kaeru.db'}"

@@ -111,7 +111,7 @@ def free_port() -> int:
 def throwaway_database() -> Iterator[tuple[str, str]]:
     """A PostgreSQL database with the demo site and a manager; yields (URL, manager token)."""
     import wms.tables  # noqa: F401 - every table on the metadata
-    from wms.config import load_site
+    from kaeru_config.site import load_site
     from wms.db import Database
     from wms.identity.service import add_user, issue_user_token
     from wms.site import apply_site

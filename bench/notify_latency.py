@@ -39,14 +39,14 @@ import uvicorn
 from sqlmodel import SQLModel
 
 import wms.tables  # noqa: F401 - every table on the metadata
+from kaeru_config.settings import ROOT, Settings
+from kaeru_config.site import load_site
 from wms.app import create_app
-from wms.config import load_site
 from wms.context import Kaeru
 from wms.db import Database
 from wms.fulfilment.tables import Shopper
 from wms.notify.topics import TOPICS
 from wms.platform.notify import notify_shopper
-from wms.settings import ROOT, Settings
 from wms.site import apply_site
 
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

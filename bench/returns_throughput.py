@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import wms.tables  # noqa: E402,F401 - the whole schema
-from wms.config import load_site  # noqa: E402
+from kaeru_config.settings import Settings  # noqa: E402
+from kaeru_config.site import load_site  # noqa: E402
 from wms.context import Kaeru  # noqa: E402
 from wms.db import Database  # noqa: E402
 from wms.fulfilment import service as fulfilment  # noqa: E402
@@ -52,7 +53,6 @@ from wms.platform.tables import OutboxMessage  # noqa: E402
 from wms.returns import plugin as returns_plugin  # noqa: E402
 from wms.returns import service as returns  # noqa: E402
 from wms.seed import gtin13  # noqa: E402
-from wms.settings import Settings  # noqa: E402
 from wms.site import apply_site  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

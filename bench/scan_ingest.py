@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import wms.tables  # noqa: E402,F401
-from wms.config import load_site  # noqa: E402
+from kaeru_config.site import load_site  # noqa: E402
 from wms.db import Database  # noqa: E402
 from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device  # noqa: E402

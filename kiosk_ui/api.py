@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from kiosk_ui.i18n import LANGUAGES, load_table
-from wms.errors import NotFound
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = ("login", "returns", "pack", "pick", "dashboard")
@@ -44,15 +43,20 @@ def languages() -> dict[str, Any]:
     return {"languages": [{"code": code, "name": load_table(code)["language.name"]} for code in LANGUAGES]}
 
 
-@router.get("/ui/i18n/{code}.json")
-def string_table(code: str) -> dict[str, str]:
+def _not_found(message: str) -> JSONResponse:
+    # The same error body as the API's, written here: the screens depend on no server module.
+    return JSONResponse(status_code=404, content={"error": "not_found", "message": message})
+
+
+@router.get("/ui/i18n/{code}.json", response_model=None)
+def string_table(code: str) -> dict[str, str] | JSONResponse:
     if code not in LANGUAGES:
-        raise NotFound(f"no string table for language {code!r}")
+        return _not_found(f"no string table for language {code!r}")
     return load_table(code)
 
 
-@router.get("/ui/{page}")
-def page(page: str) -> FileResponse:
+@router.get("/ui/{page}", response_model=None)
+def page(page: str) -> FileResponse | JSONResponse:
     if page not in PAGES:
-        raise NotFound(f"no screen {page!r}; the screens are {', '.join(PAGES)}")
+        return _not_found(f"no screen {page!r}; the screens are {', '.join(PAGES)}")
     return FileResponse(STATIC / "pages" / f"{page}.html", media_type="text/html", headers=_NO_CACHE)

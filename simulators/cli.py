@@ -133,10 +133,10 @@ def floor(
     """Drive a believable day of orders, picks, packs, deliveries and returns through the API."""
     import logging
 
+    from kaeru_config.settings import get_settings
+    from kaeru_config.site import load_site
     from simulators.floor import Floor, FloorOptions, station_kinds
     from simulators.site import SimulatedSite
-    from wms.config import load_site
-    from wms.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -178,9 +178,9 @@ def site(
 ) -> None:
     """Every device simulator the site configuration names, at its URL. On stdin:
     `scan DEVICE TEXT`, `place DEVICE GRAMS`, `remove DEVICE`."""
+    from kaeru_config.settings import get_settings
+    from kaeru_config.site import load_site
     from simulators.site import SimulatedSite
-    from wms.config import load_site
-    from wms.settings import get_settings
 
     site_config = load_site(config or get_settings().config_dir)
     running = SimulatedSite(site_config, pages_port=None if pages_port < 0 else pages_port)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from devices.framing import Framing
 from devices.serial_port import split_device_url
+from kaeru_config.site import SiteConfig
 from simulators.floor import DeviceStation
 from simulators.printers.escpos import EscposPrinterSimulator
 from simulators.printers.shelf import Shelf
@@ -27,7 +28,6 @@ from simulators.printers.web import WebPage
 from simulators.printers.zpl import ZplPrinterSimulator
 from simulators.scale import ScaleSimulator
 from simulators.scanner import ScannerSimulator
-from wms.config import SiteConfig
 
 log = logging.getLogger("simulators.site")
 

@@ -13,10 +13,10 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import wms.tables  # noqa: F401 - every table on the metadata
-from wms.config import load_site
+from kaeru_config.settings import ROOT, Settings
+from kaeru_config.site import load_site
 from wms.context import Kaeru
 from wms.db import Database
-from wms.settings import ROOT, Settings
 from wms.site import apply_site
 
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+from kaeru_config.settings import Settings, get_settings
 from wms.areas import modules
 from wms.context import Kaeru
 from wms.http import BodyLimit, install_error_handlers
-from wms.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) -> FastAPI:

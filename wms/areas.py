@@ -7,7 +7,7 @@ An area may have:
                  define `configure(kaeru)` (load and validate its config/ files; raise ConfigError
                  to refuse start-up) and `async start(app, kaeru)` returning an async `stop()`
                  (background workers such as the outbox relay).
-An area whose package does not exist is skipped; one that exists but fails to import is an error.
+Every area listed must exist (a misspelt name fails start-up); an area need not have every module.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ AREAS = [
     "wms.delivery",
     "wms.shopper",
     "wms.insight",
-    "devices.printers.server",
     "kiosk_ui",
 ]
 
 
 def area_module(name: str) -> ModuleType | None:
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-    except ModuleNotFoundError:
+    """`<area>.<kind>` if the area has that module; an area that does not exist is an error."""
+    area = name.rsplit(".", 1)[0]
+    if importlib.util.find_spec(area) is None:
+        raise ModuleNotFoundError(f"area {area!r} is listed in wms.areas but does not exist")
+    if importlib.util.find_spec(name) is None:
         return None
     return importlib.import_module(name)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlmodel import select
 
-from wms.areas import area_module
-from wms.settings import Settings, get_settings
+from kaeru_config.settings import Settings, get_settings
 
 app = typer.Typer(help="Kaeru: warehouse fulfilment and reverse logistics.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -20,13 +20,11 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 console = Console()
 
-# Simulator and agent commands live with their packages; each is mounted when importable.
-SUBCOMMANDS = {"sim": "simulators.cli:app", "agent": "devices.agent.cli:app"}
-for _name, _target in SUBCOMMANDS.items():
-    _module_name, _attr = _target.split(":")
-    _module = area_module(_module_name)  # absent: skipped; present but broken: an error, not hidden
-    if _module is not None:
-        app.add_typer(getattr(_module, _attr), name=_name)
+# Other packages add their commands (`kaeru agent`, `kaeru sim`) through the "kaeru.commands" entry
+# points in pyproject.toml: the server names none of them, so it imports neither the station agent nor
+# the simulators. A command that is declared but fails to import is an error, not hidden.
+for _entry in entry_points(group="kaeru.commands"):
+    app.add_typer(_entry.load(), name=_entry.name)
 
 
 def _kaeru():  # type: ignore[no-untyped-def]

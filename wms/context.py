@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wms.config import SiteConfig, load_site
+from kaeru_config.settings import Settings
+from kaeru_config.site import SiteConfig, load_site
 from wms.db import Database
-from wms.settings import Settings
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Domain errors with the HTTP status and a message a person on the floor can act on."""
+"""Domain errors: what went wrong, in words a person on the floor can act on.
+
+They say nothing of HTTP: `wms.error_status` gives each kind its status code for the API, and the
+same errors raised by a scan, a relay or a command-line tool mean the same thing there.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import Any
 
 
 class KaeruError(Exception):
-    status_code = 400
+    """A request that cannot be carried out as asked; `code` is stable for programs to test."""
+
     code = "bad_request"
 
     def __init__(self, message: str, **details: Any) -> None:
@@ -23,29 +28,40 @@ class KaeruError(Exception):
 
 
 class Invalid(KaeruError):
-    status_code = 422
+    """The request itself is wrong: a malformed value, an unknown code, a quantity out of range."""
+
     code = "invalid"
 
 
 class NotFound(KaeruError):
-    status_code = 404
+    """No such object, or none the caller may see."""
+
     code = "not_found"
 
 
 class Forbidden(KaeruError):
-    status_code = 403
+    """The caller is known but may not do this."""
+
     code = "forbidden"
 
 
 class Unauthorised(KaeruError):
-    status_code = 401
+    """The caller is not signed in (no token, or one that is unknown, expired or revoked)."""
+
     code = "unauthorised"
 
 
 class Conflict(KaeruError):
-    status_code = 409
+    """The request is well formed but the state of things does not allow it now."""
+
     code = "conflict"
 
 
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
+
+
+class IllegalTransition(Conflict):
+    """An object asked to move to a state its lifecycle does not allow from where it is."""
+
+    code = "illegal_transition"

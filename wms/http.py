@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wms.context import Kaeru
+from wms.error_status import status_of
 from wms.errors import KaeruError
 from wms.identity.model import Principal
 from wms.platform.idempotency import run_once
@@ -103,7 +104,7 @@ async def _no_receive() -> Message:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KaeruError)
     async def kaeru_error(_request: Request, exc: KaeruError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=jsonable_encoder(exc.body()))
+        return JSONResponse(status_code=status_of(exc), content=jsonable_encoder(exc.body()))
 
     @app.exception_handler(Refusal)
     async def refusal(_request: Request, exc: Refusal) -> JSONResponse:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from biip.checksums import gs1_standard_check_digit
 from sqlmodel import Session, col, select
 
-from wms.config import SiteConfig
+from kaeru_config.site import SiteConfig
 from wms.fulfilment.service import NewLine, NewOrder, create_order
 from wms.identity.service import add_user
 from wms.identity.tables import User

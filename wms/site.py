@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from wms.config import SiteConfig
+from kaeru_config.site import SiteConfig
 from wms.identity.tables import Device, Station
 from wms.inventory.tables import Location, Warehouse
 

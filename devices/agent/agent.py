@@ -198,7 +198,7 @@ def station_devices(
     config_dir: Path, station: str, overrides: Mapping[str, str] | None = None
 ) -> tuple[list[DeviceSpec], list[str]]:
     """The input devices of `station` as configured in `config_dir`/site.yaml (see model.input_devices)."""
-    from wms.config import load_site
+    from kaeru_config.site import load_site
 
     site = load_site(config_dir)
     for spec in site.stations:

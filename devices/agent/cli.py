@@ -28,7 +28,7 @@ EXIT_CONFIG = 2
 
 
 def default_queue(station: str) -> Path:
-    from wms.settings import ROOT
+    from kaeru_config.settings import ROOT
 
     return ROOT / "var" / "agent" / f"{station}.queue.sqlite"
 
@@ -73,7 +73,7 @@ def run(
         )
         raise typer.Exit(EXIT_CONFIG)
     if config is None:
-        from wms.settings import get_settings
+        from kaeru_config.settings import get_settings
 
         config = get_settings().config_dir
     try:

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page
 
+from kaeru_config.settings import ROOT, Settings
 from wms.context import Kaeru
 from wms.identity.service import add_user
 from wms.migrations.runner import upgrade
-from wms.settings import ROOT, Settings
 from wms.site import apply_site
 
 PASSWORD = "floor-password-1"

@@ -1,4 +1,4 @@
-"""`make run` end to end: `python -m wms.demo` on a temporary SQLite database and free ports comes up,
+"""`make run` end to end: `python -m simulators.demo` on a temporary SQLite database and free ports comes up,
 its floor moves the dashboard's figures, and Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kaeru_config.settings import ROOT
 from tests.live_server import free_port
-from wms.settings import ROOT
 
 
 def _children_of(pid: int) -> set[int]:
@@ -73,7 +73,7 @@ def test_make_run_comes_up_moves_the_floor_and_leaves_no_process_behind_on_ctrl_
 ) -> None:
     log = open(tmp_path / "demo.log", "wb")  # noqa: SIM115 - the child writes to it until it ends
     demo = subprocess.Popen(
-        [sys.executable, "-m", "wms.demo"], cwd=ROOT, env=demo_env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "simulators.demo"], cwd=ROOT, env=demo_env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{demo_env['KAERU_PORT']}"
     descendants: set[int] = set()

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from wms.settings import Settings, default_pool_size
+from kaeru_config.settings import Settings, default_pool_size
 
 
 def test_the_default_pool_follows_the_cores_within_bounds() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
+from kaeru_config.settings import Settings
 from wms.app import create_app
-from wms.settings import Settings
 
 
 def _routes_in_match_order(tmp_path: Path) -> list[APIRoute]:

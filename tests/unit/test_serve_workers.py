@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import typer
 
+from kaeru_config.settings import Settings
 from wms.cli import check_workers
-from wms.settings import Settings
 
 
 def _settings(**values: str) -> Settings:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from wms.config import SiteConfig
+from kaeru_config.site import SiteConfig
 from wms.db import utcnow
 from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment import model

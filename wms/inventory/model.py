@@ -6,24 +6,12 @@ from dataclasses import dataclass
 
 from biip.checksums import gs1_standard_check_digit
 
+from kaeru_config.vocabulary import LOCATION_KINDS
 from wms.errors import Invalid
 
 # Forward pick faces are emptied before reserve storage; other kinds never feed an order.
 ALLOCATABLE_KINDS = {"pick": 0, "storage": 1}
-PHYSICAL_KINDS = {
-    "receiving",
-    "storage",
-    "pick",
-    "pack",
-    "returns",
-    "inspection",
-    "quarantine",
-    "refurbish",
-    "liquidation",
-    "vendor_return",
-    "recycle",
-    "outbound",
-}
+PHYSICAL_KINDS = LOCATION_KINDS
 
 
 @dataclass(frozen=True)

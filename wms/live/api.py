@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from wms.context import Kaeru
 from wms.db import utcnow
+from wms.error_status import status_of
 from wms.errors import Forbidden, Invalid, KaeruError
 from wms.identity.model import Principal
 from wms.identity.service import principal_for_token
@@ -133,7 +134,7 @@ async def live(websocket: WebSocket, token: str = "", warehouse: str | None = No
     try:
         _principal, site = await asyncio.to_thread(authorise, kaeru, token, warehouse)
     except KaeruError as exc:
-        await websocket.close(code=4000 + exc.status_code, reason=exc.message[:120])
+        await websocket.close(code=4000 + status_of(exc), reason=exc.message[:120])
         return
     bus: Bus = kaeru.extras["live.bus"]
     limits: LiveLimits = kaeru.extras.get("live.limits", LiveLimits())

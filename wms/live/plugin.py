@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 
-from wms.config import ConfigError
+from kaeru_config.site import ConfigError
 from wms.context import Kaeru
 from wms.live.api import LiveLimits
 from wms.live.bus import Bus

@@ -9,11 +9,11 @@ import asyncio
 import logging
 import signal
 
+from kaeru_config.settings import get_settings
 from wms.context import Kaeru
 from wms.live import plugin as live_plugin
 from wms.notify import plugin
 from wms.notify.printing import start_printing
-from wms.settings import get_settings
 
 
 async def main() -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
-from wms.config import ConfigError, load_model
+from kaeru_config.settings import Settings
+from kaeru_config.site import ConfigError, load_model
 from wms.notify.model import RetryPolicy
-from wms.settings import Settings
 
 log = logging.getLogger(__name__)
 FILE_NAME = "notifications.yaml"

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from wms.db import Database, Direct, utcnow
+from wms.error_status import status_of
 from wms.errors import Conflict, Invalid, KaeruError
 from wms.platform.tables import IdempotencyRecord
 
@@ -184,9 +185,9 @@ def _run(db: Database, client: str, key: str, digest: str, work: Work, ahead: Ah
                 raise  # the work's own constraint, not a racing twin of this key
             continue  # another process stored this key first: its outcome is the answer
         except KaeruError as exc:
-            if exc.status_code in (409, 429):
+            if status_of(exc) in (409, 429):
                 raise  # nothing was decided: the client may retry the same key
-            _remember_refusal(db, client, key, digest, (exc.status_code, exc.body()))
+            _remember_refusal(db, client, key, digest, (status_of(exc), exc.body()))
             raise
     raise RuntimeError("unreachable")
 
@@ -226,7 +227,7 @@ def run_batch(
             with session.begin_nested():
                 outcome = work(session, index)
         except KaeruError as exc:
-            outcome = (exc.status_code, exc.body())
+            outcome = (status_of(exc), exc.body())
         session.flush()
         _store(connection, client, key, digest, outcome)
         seen[key] = outcome

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wms.config import ConfigError, SiteConfig, load_model
+from kaeru_config.site import ConfigError, SiteConfig, load_model
 
 GRADES = ("A", "B", "C", "D", "X")
 REASONS = (

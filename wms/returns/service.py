@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from devices.epc import decode_epc
 from devices.scan import RMA_TOKEN_PREFIX, parse_scan
-from wms.config import SiteConfig
+from kaeru_config.site import SiteConfig
 from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Conflict, Forbidden, Invalid, NotFound

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from devices.scan import Scan, parse_scan
 from wms.context import Kaeru
 from wms.db import Direct, utcnow
+from wms.error_status import status_of
 from wms.errors import Invalid, KaeruError, NotFound
 from wms.fulfilment.service import StepResult
 from wms.identity.model import Principal
@@ -238,7 +239,7 @@ def ingest(
                     result = handler(session, kaeru, principal, assignment, scan)
             outcome, message, body = result.outcome, result.message, result.data
         except KaeruError as exc:
-            status, outcome, message = exc.status_code, "rejected", exc.message
+            status, outcome, message = status_of(exc), "rejected", exc.message
             body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
     session.flush()
     record = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wms.config import ConfigError, SiteConfig, load_model
+from kaeru_config.site import ConfigError, SiteConfig, load_model
 
 CONFIG_FILE = "shopper.yaml"
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from kaeru_config.site import ConfigError
 from wms import delivery
-from wms.config import ConfigError
 from wms.context import Kaeru
 from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Order, Shipment, TrackingEvent

@@ -21,12 +21,12 @@ from sqlmodel import SQLModel, col, select
 
 import wms.tables  # noqa: F401 - every table on the metadata
 from devices.agent.queue import DurableQueue
-from wms.config import load_site
+from kaeru_config.settings import ROOT
+from kaeru_config.site import load_site
 from wms.db import Database
 from wms.identity.service import issue_device_token
 from wms.identity.tables import Device, Station
 from wms.platform.tables import ScanRecord
-from wms.settings import ROOT
 from wms.site import apply_site
 
 STATION = "RET-1"
@@ -156,10 +156,10 @@ def server(sqlite_site: Site, tmp_path: Path) -> Iterator[ServerProcess]:
 @pytest.fixture
 def thread_server(sqlite_site: Site, tmp_path: Path) -> Iterator[str]:
     """The server in a thread of the test process (quicker to start); yields its URL."""
+    from kaeru_config.settings import Settings
     from tests.live_server import serve
     from wms.app import create_app
     from wms.context import Kaeru
-    from wms.settings import Settings
 
     settings = Settings(
         environment="test",

@@ -133,7 +133,7 @@ def test_another_warehouses_objects_are_not_reachable_through_their_identifiers(
 def test_production_refuses_the_default_secret() -> None:
     from pydantic import ValidationError
 
-    from wms.settings import Settings
+    from kaeru_config.settings import Settings
 
     with pytest.raises(ValidationError, match="KAERU_SECRET_KEY"):
         Settings(environment="production")

@@ -12,10 +12,10 @@ import httpx
 import pytest
 import serial
 
+from kaeru_config.site import SiteConfig
 from simulators.mailbox import MailboxServer
 from simulators.site import PortTaken, SimulatedSite
 from tests.live_server import free_port
-from wms.config import SiteConfig
 
 
 def _site(tmp_path: Path, printer_port: int) -> SiteConfig:

@@ -26,11 +26,11 @@ from sqlmodel import SQLModel
 from websockets.asyncio.client import connect
 
 import wms.tables  # noqa: F401 - every table on the metadata
+from kaeru_config.settings import ROOT
+from kaeru_config.site import load_site
 from tests.live_server import free_port
-from wms.config import load_site
 from wms.db import Database
 from wms.identity.service import add_user, issue_user_token
-from wms.settings import ROOT
 from wms.site import apply_site
 
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -22,13 +22,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlmodel import select
 
+from kaeru_config.settings import ROOT
 from tests.integration.notify.conftest import make_relay
 from tests.live_server import free_port
 from wms.context import Kaeru
 from wms.notify.topics import TOPICS
 from wms.platform.outbox import enqueue
 from wms.platform.tables import OutboxMessage
-from wms.settings import ROOT
 
 MESSAGES = [f"restart-{n}" for n in range(5)]
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from kaeru_config.settings import ROOT, Settings
+from kaeru_config.site import load_site
 from tests.floor import Floor
 from tests.integration.returns.returns_floor import Catalogue
-from wms.config import load_site
 from wms.context import Kaeru
 from wms.db import Database
-from wms.settings import ROOT, Settings
 from wms.site import apply_site
 
 _numbers = itertools.count(1)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from kaeru_config.settings import ROOT, Settings
+from kaeru_config.site import ConfigError
 from wms.app import create_app
-from wms.config import ConfigError
-from wms.settings import ROOT, Settings
 
 
 def test_a_malformed_rubric_stops_the_server_at_start_up_naming_the_file(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kaeru_config.settings import ROOT
+from kaeru_config.site import load_site
 from simulators import day
 from simulators.day import CatalogueItem
-from wms.config import load_site
 from wms.returns import model
 from wms.returns.policy import load_returns_config
-from wms.settings import ROOT
 
 START = datetime(2025, 3, 3, 0, 0, tzinfo=ZoneInfo("America/Chicago"))
 GRADES = {"like_new": "A", "opened": "B", "used": "C", "damaged": "D", "ruined": "X"}

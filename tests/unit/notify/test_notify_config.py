@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from wms.config import ConfigError
+from kaeru_config.settings import ROOT, Settings
+from kaeru_config.site import ConfigError
 from wms.notify.config import NotificationsFile, WebhookSpec, load, resolve
-from wms.settings import ROOT, Settings
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wms.config import ConfigError, load_site
+from kaeru_config.settings import ROOT
+from kaeru_config.site import ConfigError, load_site
 from wms.returns.policy import load_returns_config
-from wms.settings import ROOT
 
 
 def _copy_config(tmp_path: Path) -> Path:

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from kaeru_config.settings import ROOT
 from wms.errors import Invalid
 from wms.returns import model
 from wms.returns.policy import load_returns_config
-from wms.settings import ROOT
 
 POLICY = load_returns_config(ROOT / "config").policy
 TEE = model.LineFacts(

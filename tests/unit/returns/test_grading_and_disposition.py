@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from kaeru_config.settings import ROOT
 from wms.errors import Invalid
 from wms.returns import model
 from wms.returns.policy import ReturnsConfig, load_returns_config
-from wms.settings import ROOT
 
 CONFIG: ReturnsConfig = load_returns_config(ROOT / "config")
 APPAREL_NEW = {"tags_attached": "yes", "worn": "no", "stains": "none", "odour": "no", "damage": "no"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kaeru_config.settings import ROOT
 from wms.returns import model
 from wms.returns.policy import load_returns_config
-from wms.settings import ROOT
 
 POLICY = load_returns_config(ROOT / "config").policy
 

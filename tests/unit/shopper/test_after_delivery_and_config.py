@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wms.config import ConfigError, load_site
-from wms.settings import ROOT
+from kaeru_config.settings import ROOT
+from kaeru_config.site import ConfigError, load_site
 from wms.shopper.config import load_shopper_config
 from wms.shopper.model import replenishment_due, review_due
 

@@ -12,11 +12,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from wms.inventory.model import PHYSICAL_KINDS
+from kaeru_config.vocabulary import LOCATION_KINDS
 
 M = TypeVar("M", bound=BaseModel)
 
-LOCATION_KINDS = PHYSICAL_KINDS  # the site may declare any kind of place the inventory knows
 
 
 class ConfigError(Exception):

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from wms.settings import ROOT, Settings, get_settings
+from kaeru_config.settings import ROOT, Settings, get_settings
 
-log = logging.getLogger("wms.demo")
+log = logging.getLogger("simulators.demo")
 SCREENS = (
     ("returns station", "/ui/returns"),
     ("pack station", "/ui/pack"),
@@ -360,8 +360,8 @@ def main() -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = get_settings()
     plan = plan_from_env(settings)
+    from kaeru_config.site import load_site
     from simulators.site import PortTaken as SitePortTaken
-    from wms.config import load_site
 
     try:
         check_ports(plan.host, ports_needed(plan, load_site(settings.config_dir)))
