@@ -17,7 +17,6 @@ from kaeru_config.vocabulary import LOCATION_KINDS
 M = TypeVar("M", bound=BaseModel)
 
 
-
 class ConfigError(Exception):
     """A configuration file that cannot be used; the message names the file and the fault."""
 

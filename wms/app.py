@@ -13,6 +13,7 @@ from kaeru_config.settings import Settings, get_settings
 from wms.areas import modules
 from wms.context import Kaeru
 from wms.http import BodyLimit, install_error_handlers
+from wms.openapi import install as install_openapi
 
 
 def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) -> FastAPI:
@@ -70,5 +71,6 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
             session.execute(text("SELECT 1"))
         return {"status": "ok", "database": kaeru.db.dialect}
 
+    install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -73,6 +73,7 @@ def require(permission: str) -> Callable[..., Awaitable[Principal]]:
             raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
         return principal
 
+    check.kaeru_permission = permission  # type: ignore[attr-defined] # read by wms.openapi
     return check
 
 

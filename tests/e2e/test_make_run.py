@@ -73,7 +73,11 @@ def test_make_run_comes_up_moves_the_floor_and_leaves_no_process_behind_on_ctrl_
 ) -> None:
     log = open(tmp_path / "demo.log", "wb")  # noqa: SIM115 - the child writes to it until it ends
     demo = subprocess.Popen(
-        [sys.executable, "-m", "simulators.demo"], cwd=ROOT, env=demo_env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "simulators.demo"],
+        cwd=ROOT,
+        env=demo_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{demo_env['KAERU_PORT']}"
     descendants: set[int] = set()

@@ -1,0 +1,122 @@
+"""The OpenAPI document as clients need it: the bearer scheme, who may call what, every error answer.
+
+FastAPI derives paths, parameters and response bodies from the routes. What it cannot see is added
+here once, from the routes themselves: which operations take a bearer token (those depending on
+`wms.auth.require` or `current_principal`) and the permission each needs; and the error answers each
+operation can give, all in the one error body (`ErrorBody`) the handlers in wms/http.py write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
+
+from wms.auth import current_principal
+
+BEARER = "bearer"
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: a stable code for programs, a sentence for people, and details if any."""
+
+    error: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+ERROR_MEANING = {
+    "401": "Not signed in: no bearer token, or one that is unknown, expired or revoked",
+    "403": "Signed in, but the caller's role, warehouse or merchant does not allow this",
+    "404": "No such object, or none the caller may see",
+    "409": "Not possible in the object's present state, or the same Idempotency-Key is still in flight",
+    "413": "The request body is larger than the server accepts",
+    "422": "The request is malformed or a value is not acceptable (the message names each fault)",
+}
+
+
+def _auth_of(dependant: Dependant) -> tuple[bool, str | None]:
+    """(takes a bearer token, the permission it needs) from a route's dependency tree."""
+    for dep in dependant.dependencies:
+        permission = getattr(dep.call, "kaeru_permission", None)
+        if permission is not None:
+            return True, permission
+        if dep.call is current_principal:
+            return True, None
+        secured, permission = _auth_of(dep)
+        if secured:
+            return secured, permission
+    return False, None
+
+
+def _errors_of(route: Any, method: str, secured: bool) -> list[str]:
+    codes = {"422"}
+    if secured:
+        codes |= {"401", "403"}
+    if "{" in route.path_format:
+        codes.add("404")
+    if method in MUTATING:
+        codes.add("409")
+    if route.body_field is not None:
+        codes.add("413")
+    return sorted(codes)
+
+
+def describe(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, built once and kept on the app (FastAPI's own caching)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[BEARER] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A staff sign-in token (POST /api/v1/auth/login), a device token "
+        "(`kaeru token issue --device ...`) or an integrator's token.",
+    }
+    schemas = components.setdefault("schemas", {})
+    schemas["ErrorBody"] = ErrorBody.model_json_schema()
+    for stale in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(stale, None)
+    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    # Included routers are walked as FastAPI walks them for the document (a route with its prefix).
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        secured, permission = _auth_of(route.dependant)
+        for method in route.methods:
+            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            # The token travels in the Authorization header the scheme describes, not as a parameter
+            # (Swagger UI ignores such a parameter; generated clients would ask for it twice).
+            parameters = [
+                p for p in operation.get("parameters", []) if p.get("name", "").lower() != "authorization"
+            ]
+            if parameters:
+                operation["parameters"] = parameters
+            else:
+                operation.pop("parameters", None)
+            if secured:
+                operation["security"] = [{BEARER: []}]
+                if permission:
+                    operation["description"] = (
+                        operation.get("description", "") + f"\n\nNeeds the permission `{permission}`."
+                    ).strip()
+            responses = operation.setdefault("responses", {})
+            for code in _errors_of(route, method, secured):
+                answer = responses.setdefault(code, {"description": ERROR_MEANING[code]})
+                answer["content"] = error_ref
+                if answer.get("description") in ("Validation Error", None):
+                    answer["description"] = ERROR_MEANING[code]
+    app.openapi_schema = schema
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    app.openapi = lambda: describe(app)  # type: ignore[method-assign]
