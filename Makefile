@@ -44,9 +44,13 @@ test: deps services
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser -m "not browser"
 	$(PY) -m pytest -q -p no:cacheprovider tests/browser
 
+PACKAGES := wms devices labels kiosk_ui simulators kaeru_config
+
+# The same checks as .pre-commit-config.yaml: style and bugs, types over every package, import contracts.
 lint: deps
-	$(VENV)/bin/ruff check wms devices labels kiosk_ui simulators
-	$(VENV)/bin/mypy wms
+	$(VENV)/bin/ruff check $(PACKAGES) tests bench
+	$(VENV)/bin/mypy $(PACKAGES)
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: deps services
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -51,7 +51,8 @@ class Mail:
 def read_mail(number: int, envelope_from: str, recipients: list[str], data: bytes) -> Mail:
     """A received message as the mailbox keeps it (subject decoded, text and HTML parts apart)."""
     message = message_from_bytes(data, policy=policy.default)
-    assert isinstance(message, EmailMessage)
+    if not isinstance(message, EmailMessage):  # policy.default always builds EmailMessage
+        raise TypeError(f"unexpected message class {type(message).__name__}")
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     return Mail(

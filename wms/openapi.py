@@ -89,7 +89,7 @@ def describe(app: FastAPI) -> dict[str, Any]:
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         secured, permission = _auth_of(route.dependant)
-        for method in route.methods:
+        for method in route.methods or ():
             operation = schema["paths"].get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue

@@ -125,7 +125,8 @@ async def _serve(
     link = ServerLink(server, token)
     agent = StationAgent(station, devices, durable, link, options=options)
     main = asyncio.current_task()
-    assert main is not None
+    if main is None:  # run() is always awaited inside asyncio.run()
+        raise RuntimeError("the station agent must run inside an asyncio task")
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, main.cancel)
     try:

@@ -207,7 +207,8 @@ def outcome_of(run: Sequence[Entry], status: int | None, body: object) -> Outcom
     overall = verdict(status)
     if overall in ("retry", "stop"):
         return Outcome((), overall, f"HTTP {status}: {message_of(body)}" if status else "no answer")
-    assert status is not None
+    if status is None:  # verdict() sends an unanswered request to retry, above
+        return Outcome((), "retry", "no answer")
     if len(run) == 1:
         return Outcome((_settle(run[0], status, body),))
     if overall == "rejected":  # the batch as a whole was refused: find out which scan by sending each alone

@@ -110,7 +110,8 @@ def _stored(
             locked = _LOOKUP_LOCKED.first(connection, locked_params)
         else:
             locked = _locked_with(ahead).first(connection, {**ahead.params, **locked_params})
-        assert locked is not None
+        if locked is None:  # a SELECT without FROM answers exactly one row; none is a broken statement
+            raise RuntimeError(f"the look-up of idempotency key {key!r} answered no row")
         free, stored_hash = locked[:2]
         if ahead is not None and free and stored_hash is None:
             ahead.row = tuple(locked[2:])

@@ -96,7 +96,8 @@ def _mode_and_scan_id(
     if known is None:
         session.flush()
         known = _MODE_AND_ID.first(connection, {"actor": principal.key})
-        assert known is not None
+        if known is None:  # the row was written by this very transaction a moment ago
+            raise RuntimeError(f"the assignment of {principal.key} vanished inside its own transaction")
     return known[0] or "idle", int(known[1])
 
 
@@ -301,7 +302,8 @@ def report_weight(
     if device is None or device.station_id is None:
         raise Invalid("only a station's device can report its scale's weight")
     station = session.get(Station, device.station_id)
-    assert station is not None
+    if station is None:
+        raise NotFound(f"station {device.station_id} of this device no longer exists")
     station.last_weight_g, station.last_weight_stable = grams, stable
     station.last_weight_at = measured_at or utcnow()
     session.add(station)
