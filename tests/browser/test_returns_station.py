@@ -16,6 +16,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.site import Site, start_site
 from tests.browser.wedge import count_answers, scan
 from tests.browser.zebra import Zebra, zebra_for
+from tests.polling import wait_until
 from wms.platform.tables import OutboxMessage
 
 pytestmark = pytest.mark.browser
@@ -95,15 +96,7 @@ def outbox_row(site: Site, row_id: int | None) -> OutboxMessage:
 
 
 def wait_for(condition: Any, timeout: float = 15.0) -> Any:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
+    return wait_until(condition, within=timeout, every=0.1, what="the screen did not get there")
 
 
 def test_a_whole_return_by_scanner_and_touch_ends_graded_tagged_put_away_and_told(

@@ -3,7 +3,6 @@ same port and SQLite file), a station's agent token, and an agent process whose 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -23,6 +22,7 @@ import wms.tables  # noqa: F401 - every table on the metadata
 from devices.agent.queue import DurableQueue
 from kaeru_config.settings import ROOT
 from kaeru_config.site import load_site
+from tests import polling
 from wms.db import Database
 from wms.identity.service import issue_device_token
 from wms.identity.tables import Device, Station
@@ -262,8 +262,6 @@ def pending_in(path: Path) -> int:
 
 async def eventually(check: Callable[[], bool], within: float = 30.0, message: str = "") -> None:
     """Wait until `check()` holds (polling; the things checked live in other processes and files)."""
-    deadline = time.monotonic() + within
-    while not await asyncio.to_thread(check):
-        if time.monotonic() > deadline:
-            raise AssertionError(message or "condition not met in time")
-        await asyncio.sleep(0.05)
+    await polling.eventually(
+        check, within=within, every=0.05, what=message or "condition not met", in_thread=True
+    )

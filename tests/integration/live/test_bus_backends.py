@@ -5,17 +5,44 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from tests.polling import eventually
 from wms.live.bus import Bus, Event
 
 REDIS = "redis://127.0.0.1:6379/0"
+PROBE = "probe"
+
+
+class Heard:
+    """A subscriber's callback that keeps probes apart from the events a test is about."""
+
+    def __init__(self) -> None:
+        self.events: asyncio.Queue[Event] = asyncio.Queue()
+        self.probed: set[str] = set()
+
+    def __call__(self, event: Event) -> None:
+        if event.message == PROBE:
+            self.probed.add(event.channel)
+        else:
+            self.events.put_nowait(event)
+
+    async def subscribed(self, publisher: Bus, *channels: str) -> None:
+        """Until the server routes each channel to this subscriber (probes published until heard)."""
+
+        async def all_heard() -> bool:
+            for channel in set(channels) - self.probed:
+                await publisher.publish(channel, PROBE)
+            return self.probed >= set(channels)
+
+        await eventually(all_heard, every=0.05, what=f"subscriptions to {channels} in place")
 
 
 async def _round_trip(url: str) -> Event:
     publisher, subscriber = Bus(url), Bus(url)
-    received: asyncio.Queue[Event] = asyncio.Queue()
+    heard = Heard()
+    received = heard.events
     try:
-        async with subscriber.subscribe(["kaeru_live_wh_1"], received.put_nowait):
-            await asyncio.sleep(0.3)  # the subscription is in place on the server
+        async with subscriber.subscribe(["kaeru_live_wh_1"], heard):
+            await heard.subscribed(publisher, "kaeru_live_wh_1")
             await publisher.publish("kaeru_live_wh_1", '{"topic": "scan"}')
             return await asyncio.wait_for(received.get(), 2)
     finally:
@@ -39,14 +66,15 @@ async def test_namespaces_on_one_redis_server_do_not_hear_each_other() -> None:
         Bus(f"{REDIS}?namespace=a{uuid.uuid4().hex[:8]}"),
         Bus(f"{REDIS}?namespace=b{uuid.uuid4().hex[:8]}"),
     )
-    received: asyncio.Queue[Event] = asyncio.Queue()
+    heard = Heard()
+    received = heard.events
     try:
-        async with ours.subscribe(["kaeru_live_wh_1"], received.put_nowait):
-            await asyncio.sleep(0.3)
+        async with ours.subscribe(["kaeru_live_wh_1"], heard):
+            await heard.subscribed(ours, "kaeru_live_wh_1")
             await theirs.publish("kaeru_live_wh_1", "not for us")
             await ours.publish("kaeru_live_wh_1", "for us")
             assert (await asyncio.wait_for(received.get(), 2)).message == "for us"
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)  # the other namespace's event would have arrived by now
             assert received.empty()
     finally:
         await ours.disconnect()
@@ -58,16 +86,26 @@ async def test_subscribers_joining_at_once_on_redis_all_hear_their_channels() ->
     url = f"{REDIS}?namespace=t{uuid.uuid4().hex[:8]}"
     bus, publisher = Bus(url), Bus(url)
     heard: set[str] = set()
+    listening = Heard()
+    done = asyncio.Event()
+
+    def hear(event: Event) -> None:
+        listening(event)
+        if event.message != PROBE:
+            heard.add(event.message)
 
     async def dashboard(channel: str) -> None:
-        async with bus.subscribe([channel, "kaeru_live_all"], lambda event: heard.add(event.message)):
-            await asyncio.sleep(1.0)
+        async with bus.subscribe([channel, "kaeru_live_all"], hear):
+            await done.wait()
 
+    channels = [f"kaeru_live_wh_{n}" for n in range(10)]
     try:
-        joined = asyncio.gather(*(dashboard(f"kaeru_live_wh_{n}") for n in range(10)))
-        await asyncio.sleep(0.4)
+        joined = asyncio.gather(*(dashboard(channel) for channel in channels))
+        await listening.subscribed(publisher, *channels)
         for n in range(10):
             await publisher.publish(f"kaeru_live_wh_{n}", f"scan {n}")
+        await eventually(lambda: len(heard) == 10, what="every dashboard heard its scan")
+        done.set()
         await joined
     finally:
         await publisher.disconnect()

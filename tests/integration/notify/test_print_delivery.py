@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from simulators.printers.faults import Faults
 from simulators.printers.shelf import PrintedLabel
 from simulators.printers.zpl import ZplPrinterSimulator
 from tests.floor import Floor
+from tests.polling import eventually
 from wms.context import Kaeru
 from wms.fulfilment.tables import Order
 from wms.identity.tables import Device
@@ -120,10 +120,7 @@ def _printer_device(kaeru: Kaeru) -> Device:
 
 
 async def _until(condition: Callable[[], bool], what: str, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.05)
+    await eventually(condition, within=within, every=0.05, what=what)
 
 
 async def test_a_closed_carton_prints_a_shipping_and_a_return_label_that_scan_back(
@@ -152,7 +149,9 @@ async def test_a_job_waits_while_the_printer_is_out_of_paper_and_prints_once_it_
         lambda: _printer_device(floor.kaeru).state == "fault", "the printer's fault was not recorded"
     )
     assert "out of paper" in _printer_device(floor.kaeru).state_detail
-    await asyncio.sleep(0.5)  # several status polls while the printer is out of paper
+    await _until(  # the first in line has been tried and says what it waits for
+        lambda: "out of paper" in _print_rows(floor.kaeru)[0].last_error, "the job's wait was not explained"
+    )
     rows = _print_rows(floor.kaeru)
     assert [m.state for m in rows] == ["pending", "pending"]
     assert "out of paper" in rows[0].last_error  # the first in line says what it waits for

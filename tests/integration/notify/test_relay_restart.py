@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from sqlmodel import select
 from kaeru_config.settings import ROOT
 from tests.integration.notify.conftest import make_relay
 from tests.live_server import free_port
+from tests.polling import wait_until
 from wms.context import Kaeru
 from wms.notify.topics import TOPICS
 from wms.platform.outbox import enqueue
@@ -98,10 +98,7 @@ def _states(kaeru: Kaeru) -> dict[str, str]:
 
 
 def _wait(condition, within: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
+    wait_until(condition, within=within, what=what)
 
 
 def test_a_relay_killed_mid_delivery_loses_no_message_when_restarted(

@@ -14,6 +14,7 @@ from devices.printers.spooler import JobStateChanged, PrinterStateChanged, Spool
 from simulators.printers.escpos import EscposPrinterSimulator
 from simulators.printers.faults import Faults
 from simulators.printers.zpl import ZplPrinterSimulator
+from tests.polling import eventually
 
 LABEL = b"^XA^FO50,50^BY2^BCN,100,Y,N,N^FDLPN-0001^FS^XZ"
 
@@ -63,11 +64,7 @@ async def spooling(
 
 
 async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
-    async with asyncio.timeout(within):
-        while True:
-            if await check():
-                return
-            await asyncio.sleep(0.02)
+    await eventually(check, within=within, what="the spooler's job did not get there")
 
 
 async def job_is(store: SqlitePrintJobStore, job: PrintJob, state: str) -> bool:
@@ -108,11 +105,15 @@ async def test_a_job_in_the_printer_when_the_paper_runs_out_is_not_sent_again(
         await spooling()
         await until(lambda: job_is(store, job, "printing"))
         await zebra.set_faults(paper_out=True)
-        await asyncio.sleep(0.8)
+
+        async def explained() -> bool:
+            current = await store.get(job.id)
+            return current is not None and "in the printer" in (current.last_error or "")
+
+        await until(explained)
         current = await store.get(job.id)
         assert current is not None
         assert current.state == "printing"
-        assert "in the printer" in (current.last_error or "")
 
         await zebra.set_faults(paper_out=False)
         await until(lambda: job_is(store, job, "printed"))

@@ -17,6 +17,7 @@ from devices.printers.jobs import SqlitePrintJobStore
 from devices.printers.spooler import MAY_BE_DUPLICATE
 from simulators.printers.faults import Faults
 from simulators.printers.zpl import ZplPrinterSimulator
+from tests.polling import eventually
 
 LABEL = b"^XA^FO50,50^BY2^BCN,100,Y,N,N^FD(00)106141412345678908^FS^XZ"
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,11 +56,7 @@ async def processes() -> AsyncIterator[list[subprocess.Popen[bytes]]]:
 
 
 async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
-    async with asyncio.timeout(within):
-        while True:
-            if await check():
-                return
-            await asyncio.sleep(0.02)
+    await eventually(check, within=within, what="the spooler's job did not get there")
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
