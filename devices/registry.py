@@ -1,4 +1,4 @@
-"""Which driver reads a device, chosen by the scheme of its URL (ARCHITECTURE rule 7).
+"""Which driver reads a device, chosen by the scheme of its URL (docs/architecture.md, "Devices").
 
 Drivers are named by dotted path and imported only when a device of that scheme is opened, so a
 station without RFID never imports sllurp and a server never imports evdev.

@@ -1,6 +1,6 @@
 """The staff screens: pages, their scripts and styles, and the string tables, served by the main app.
 
-The screens are clients of the public HTTP/WebSocket API (ARCHITECTURE rule 8): nothing here reads
+The screens are clients of the public HTTP/WebSocket API (docs/architecture.md, "Layers"): nothing here reads
 the database. The pages are static files; the browser signs in through /api/v1/auth/login.
 """
 

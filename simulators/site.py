@@ -1,6 +1,6 @@
 """Every simulated device a site configuration names, listening at the URL it names.
 
-config/site.yaml gives each station's devices by URL (ARCHITECTURE rule 7); a simulator is started
+config/site.yaml gives each station's devices by URL (docs/architecture.md, "Devices"); a simulator is started
 at each URL whose scheme has one: serial scanners and MT-SICS scales on ptys at the configured
 paths, ZPL and ESC/POS printers on their TCP ports (each with a page listing what it printed), and
 LLRP readers. Devices with no simulator (a real camera, HID or USB hardware, handhelds that talk to

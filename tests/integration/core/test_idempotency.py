@@ -1,4 +1,4 @@
-"""Retried device requests take effect once (ARCHITECTURE rule 4)."""
+"""Retried device requests take effect once (docs/architecture.md, "Idempotency")."""
 
 from __future__ import annotations
 
