@@ -1,4 +1,6 @@
-"""The agent's link to the server: the same public HTTP API any client uses (docs/architecture.md, "How a scan travels").
+"""The agent's link to the server: the same public HTTP API any client uses.
+
+docs/architecture.md, "How a scan travels".
 
 It moves requests and reports answers; what the answers mean is decided in devices.agent.model.
 """
