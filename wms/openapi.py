@@ -67,12 +67,29 @@ def _errors_of(route: Any, method: str, secured: bool) -> list[str]:
     return sorted(codes)
 
 
+ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+
+
 def describe(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document, built once and kept on the app (FastAPI's own caching)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    components = schema.setdefault("components", {})
+    _add_components(schema.setdefault("components", {}))
+    # Included routers are walked as FastAPI walks them for the document (a route with its prefix).
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        secured, permission = _auth_of(route.dependant)
+        for method in route.methods or ():
+            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is not None:
+                _describe_operation(operation, _errors_of(route, method, secured), secured, permission)
+    app.openapi_schema = schema
+    return schema
+
+
+def _add_components(components: dict[str, Any]) -> None:
     components.setdefault("securitySchemes", {})[BEARER] = {
         "type": "http",
         "scheme": "bearer",
@@ -81,41 +98,30 @@ def describe(app: FastAPI) -> dict[str, Any]:
     }
     schemas = components.setdefault("schemas", {})
     schemas["ErrorBody"] = ErrorBody.model_json_schema()
-    for stale in ("HTTPValidationError", "ValidationError"):
+    for stale in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422 body, which Kaeru never sends
         schemas.pop(stale, None)
-    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    # Included routers are walked as FastAPI walks them for the document (a route with its prefix).
-    for route in iter_route_contexts(app.routes):
-        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
-            continue
-        secured, permission = _auth_of(route.dependant)
-        for method in route.methods or ():
-            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
-            if operation is None:
-                continue
-            # The token travels in the Authorization header the scheme describes, not as a parameter
-            # (Swagger UI ignores such a parameter; generated clients would ask for it twice).
-            parameters = [
-                p for p in operation.get("parameters", []) if p.get("name", "").lower() != "authorization"
-            ]
-            if parameters:
-                operation["parameters"] = parameters
-            else:
-                operation.pop("parameters", None)
-            if secured:
-                operation["security"] = [{BEARER: []}]
-                if permission:
-                    operation["description"] = (
-                        operation.get("description", "") + f"\n\nNeeds the permission `{permission}`."
-                    ).strip()
-            responses = operation.setdefault("responses", {})
-            for code in _errors_of(route, method, secured):
-                answer = responses.setdefault(code, {"description": ERROR_MEANING[code]})
-                answer["content"] = error_ref
-                if answer.get("description") in ("Validation Error", None):
-                    answer["description"] = ERROR_MEANING[code]
-    app.openapi_schema = schema
-    return schema
+
+
+def _describe_operation(
+    operation: dict[str, Any], errors: list[str], secured: bool, permission: str | None
+) -> None:
+    # The token travels in the Authorization header the scheme describes, not as a parameter
+    # (Swagger UI ignores such a parameter; generated clients would ask for it twice).
+    parameters = [p for p in operation.get("parameters", []) if p.get("name", "").lower() != "authorization"]
+    operation.pop("parameters", None)
+    if parameters:
+        operation["parameters"] = parameters
+    if secured:
+        operation["security"] = [{BEARER: []}]
+    if permission:
+        needs = f"Needs the permission `{permission}`."
+        operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
+    responses = operation.setdefault("responses", {})
+    for code in errors:
+        answer = responses.setdefault(code, {})
+        answer["content"] = ERROR_REF
+        if answer.get("description") in ("Validation Error", None):
+            answer["description"] = ERROR_MEANING[code]
 
 
 def install(app: FastAPI) -> None:
