@@ -31,8 +31,15 @@ export function signOut() {
   sessionStorage.removeItem(USER);
 }
 
+// A random (version 4) UUID for an Idempotency-Key. Not crypto.randomUUID: browsers offer it only in
+// secure contexts (HTTPS or localhost), and warehouse PCs and handhelds reach the server over plain
+// HTTP at a LAN hostname. crypto.getRandomValues is offered in every context.
 export function newKey() {
-  return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
