@@ -20,9 +20,14 @@ from wms.fulfilment.service import StepResult
 from wms.fulfilment.tables import Shipment, TrackingEvent
 from wms.identity.model import Principal
 from wms.platform.tables import DeviceAssignment
-from wms.returns import service
+from wms.returns import intake, putaway, queries, resolution, units, views
+from wms.returns.intake import ArrivedParcel
+from wms.returns.model import ParcelStatus, UnitStatus
 from wms.returns.policy import load_returns_config
+from wms.returns.queries import config_of
+from wms.returns.stations import station_for
 from wms.returns.tables import ReturnParcel
+from wms.returns.units import UnitScan
 from wms.scanning.service import handles, warehouse_of
 
 PARCEL_KINDS = ("rma", "order", "sscc")
@@ -38,11 +43,11 @@ class _Hooks:
     kaeru: Kaeru | None = None
 
     def returns_tracking(self, session: Session, principal: Principal, event: dict[str, Any]) -> bool:
-        return self.kaeru is not None and service.on_return_tracking(session, principal, event, self.kaeru)
+        return self.kaeru is not None and resolution.on_return_tracking(session, principal, event, self.kaeru)
 
     def exchange_tracking(self, session: Session, shipment: Shipment, event: TrackingEvent) -> None:
         if self.kaeru is not None:
-            service.on_exchange_tracking(session, shipment, event, self.kaeru)
+            resolution.on_exchange_tracking(session, shipment, event, self.kaeru)
 
 
 HOOKS = _Hooks()
@@ -50,7 +55,7 @@ HOOKS = _Hooks()
 
 def configure(kaeru: Kaeru) -> None:
     """Load and check config/returns/ (a bad file refuses start-up) and hook into carrier events."""
-    kaeru.extras[service.CONFIG_KEY] = load_returns_config(kaeru.settings.config_dir, kaeru.site)
+    kaeru.extras[queries.CONFIG_KEY] = load_returns_config(kaeru.settings.config_dir, kaeru.site)
     HOOKS.kaeru = kaeru
     if HOOKS.returns_tracking not in fulfilment.UNMATCHED_TRACKING_HANDLERS:
         fulfilment.UNMATCHED_TRACKING_HANDLERS.append(HOOKS.returns_tracking)
@@ -72,14 +77,13 @@ def _parcel_step(
     code: str,
     warehouse_id: int,
 ) -> StepResult:
-    station = service.station_for(session, principal, assignment.state.get("station"))
+    station = station_for(session, principal, assignment.state.get("station"))
     if current is not None:
-        service.close_parcel(session, kaeru=kaeru, principal=principal, parcel=current)
-    parcel = service.open_parcel(
-        session, kaeru=kaeru, principal=principal, warehouse_id=warehouse_id, code=code, station=station
-    )
+        intake.close_parcel(session, principal=principal, parcel=current)
+    arrived = ArrivedParcel(warehouse_id, code, station)
+    parcel = intake.open_parcel(session, kaeru=kaeru, principal=principal, arrived=arrived)
     _save(session, assignment, parcel=parcel.id)
-    view = service.parcel_view(session, parcel, locale=principal.locale)
+    view = views.parcel_view(session, parcel, locale=principal.locale)
     message = (
         f"parcel for {view['rma']}: scan the items"
         if view["rma_kind"] != "unexpected"
@@ -95,14 +99,14 @@ def returns_scan(
     warehouse_id = warehouse_of(principal, session)
     parcel_id = assignment.state.get("parcel")
     parcel = session.get(ReturnParcel, parcel_id) if parcel_id else None
-    if parcel is not None and parcel.status != "open":
+    if parcel is not None and parcel.status != ParcelStatus.OPEN:
         parcel = None
     if scan.kind == "lpn":
-        unit = service.unit_by_lpn(session, principal, scan.code or "")
-        if unit.status != "graded":
+        unit = queries.unit_by_lpn(session, principal, scan.code or "")
+        if unit.status != UnitStatus.GRADED:
             raise Conflict(f"unit {unit.lpn} is {unit.status}: nothing to put away")
         _save(session, assignment, put_away_unit=unit.id)
-        view = service.unit_view(session, unit)
+        view = views.unit_view(session, unit)
         return StepResult(
             "accepted", f"{view['sku']}: take it to {view['location']} and scan the location", {"unit": view}
         )
@@ -110,8 +114,8 @@ def returns_scan(
         unit_id = assignment.state.get("put_away_unit")
         if not unit_id:
             raise Invalid("scan the unit's grade tag (LPN-...) first, then the location")
-        unit = service.get_unit(session, principal, int(unit_id))
-        result = service.put_away(
+        unit = queries.get_unit(session, principal, int(unit_id))
+        result = putaway.put_away(
             session, kaeru=kaeru, principal=principal, unit=unit, location_code=scan.code or ""
         )
         _save(session, assignment, put_away_unit=None)
@@ -124,27 +128,28 @@ def returns_scan(
         )
     if parcel is None:
         # An item with no parcel label scanned first: open an unexpected-return case rather than stop.
-        station = service.station_for(session, principal, assignment.state.get("station"))
-        parcel = service.open_parcel(
-            session, kaeru=kaeru, principal=principal, warehouse_id=warehouse_id, code="", station=station
-        )
+        station = station_for(session, principal, assignment.state.get("station"))
+        arrived = ArrivedParcel(warehouse_id, "", station)
+        parcel = intake.open_parcel(session, kaeru=kaeru, principal=principal, arrived=arrived)
         _save(session, assignment, parcel=parcel.id)
     try:
-        units = service.receive_unit(session, kaeru=kaeru, principal=principal, parcel=parcel, raw=scan.raw)
+        received = units.receive_unit(
+            session, kaeru=kaeru, principal=principal, parcel=parcel, scan=UnitScan(raw=scan.raw)
+        )
     except NotFound:
         if scan.kind != "text":
             raise
-        rma, order, _ = service.find_by_code(session, principal, warehouse_id, scan.raw)
-        if rma is None and order is None:
+        found = intake.find_by_code(session, principal, warehouse_id, scan.raw)
+        if found.rma is None and found.order is None:
             raise
         # Not an item of this parcel but the tracking number of another one: the next parcel.
         return _parcel_step(session, kaeru, principal, assignment, parcel, scan.raw, warehouse_id)
-    first = units[0]
-    view = service.unit_view(session, first)
+    first = received[0]
+    view = views.unit_view(session, first)
     data: dict[str, Any] = {
-        "units": [service.unit_view(session, u) for u in units],
-        "parcel": service.parcel_view(session, parcel, locale=principal.locale),
+        "units": [views.unit_view(session, u) for u in received],
+        "parcel": views.parcel_view(session, parcel, locale=principal.locale),
     }
     if first.item_id is not None:
-        data["rubric"] = service.rubric_view(service.config_of(kaeru), first.category, principal.locale)
+        data["rubric"] = views.rubric_view(config_of(kaeru), first.category, principal.locale)
     return StepResult("accepted", f"{view['sku'] or 'not ours'}: {first.match_message}", data)
