@@ -17,8 +17,8 @@ from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Order, OrderLine, Shipment
 from wms.inventory.tables import Item, Location, Quant
 from wms.returns import model, queries
-from wms.returns.model import HoldStatus, RmaStatus
-from wms.returns.rules import REASONS, ReturnsConfig
+from wms.returns.model import HoldStatus, RmaKind, RmaStatus
+from wms.returns.rules import REASONS, ReturnsConfig, TrustTier
 from wms.returns.tables import MoneyMovement, ReturnAuthorisation, ReturnHold, ReturnLine, ReturnUnit
 
 
@@ -28,7 +28,7 @@ def _returned_so_far(session: Session, order_line_id: int, *, excluding_rma: int
         .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnLine.rma_id)
         .where(
             ReturnLine.order_line_id == order_line_id,
-            ReturnAuthorisation.kind == "authorised",
+            ReturnAuthorisation.kind == RmaKind.AUTHORISED,
             col(ReturnAuthorisation.status).not_in([RmaStatus.CANCELLED, RmaStatus.REJECTED]),
         )
     )
@@ -162,38 +162,11 @@ def return_options(
     """Eligibility and, per line, what the shopper may choose: the portal and the screen show this."""
     decision = order_eligibility(session, config, order, today=today)
     tier = assess_trust(session, config, order.shopper_id).tier
-    lines = []
     by_line = {line.id: line for line in fulfilment.order_lines(session, order.id or 0)}
-    for line in decision.lines:
-        order_line = by_line[line.order_line_id]
-        item = queries.item(session, order_line.item_id)
-        exchange = [v.sku for v in exchange_candidates(session, item, order.warehouse_id)]
-        per_reason = {
-            reason: model.outcome_options(
-                config.policy,
-                unit_price_minor=order_line.unit_price_minor,
-                currency=order.currency,
-                category=item.category,
-                reason=reason,
-                exchange_skus=exchange,
-                free_exchange=tier.free_exchange,
-            )
-            for reason in REASONS
-        }
-        lines.append(
-            {
-                "order_line_id": line.order_line_id,
-                "sku": line.sku,
-                "name": line.name,
-                "returnable": line.returnable,
-                "eligible": line.eligible,
-                "code": line.code,
-                "message": line.message,
-                "unit_price_minor": order_line.unit_price_minor,
-                "exchange_skus": exchange,
-                "options_by_reason": per_reason,
-            }
-        )
+    lines = [
+        _line_options(session, config, order, line, by_line[line.order_line_id], tier)
+        for line in decision.lines
+    ]
     return {
         "order": order.number,
         "eligible": decision.eligible,
@@ -204,6 +177,43 @@ def return_options(
         "store_credit_bonus_percent": config.policy.store_credit_bonus_percent,
         "reasons": list(REASONS),
         "lines": lines,
+    }
+
+
+def _line_options(
+    session: Session,
+    config: ReturnsConfig,
+    order: Order,
+    line: model.LineEligibility,
+    order_line: OrderLine,
+    tier: TrustTier,
+) -> dict[str, Any]:
+    """One line's eligibility, and per reason the outcomes on offer with what each pays."""
+    item = queries.item(session, order_line.item_id)
+    exchange = [v.sku for v in exchange_candidates(session, item, order.warehouse_id)]
+    per_reason = {
+        reason: model.outcome_options(
+            config.policy,
+            unit_price_minor=order_line.unit_price_minor,
+            currency=order.currency,
+            category=item.category,
+            reason=reason,
+            exchange_skus=exchange,
+            free_exchange=tier.free_exchange,
+        )
+        for reason in REASONS
+    }
+    return {
+        "order_line_id": line.order_line_id,
+        "sku": line.sku,
+        "name": line.name,
+        "returnable": line.returnable,
+        "eligible": line.eligible,
+        "code": line.code,
+        "message": line.message,
+        "unit_price_minor": order_line.unit_price_minor,
+        "exchange_skus": exchange,
+        "options_by_reason": per_reason,
     }
 
 

@@ -21,7 +21,7 @@ from wms.returns.authorisation import number
 from wms.returns.effects import EFFECTS
 from wms.returns.eligibility import assess_trust, line_facts
 from wms.returns.holds import Evidence, raise_signals
-from wms.returns.model import PARCEL, RMA, ParcelStatus, RmaStatus, UnitStatus
+from wms.returns.model import PARCEL, RMA, ParcelStatus, RmaKind, RmaStatus, UnitStatus
 from wms.returns.queries import config_of
 from wms.returns.resolution import complete_if_done
 from wms.returns.stations import station_weight
@@ -125,7 +125,7 @@ def _open_case(
     """Nobody announced this parcel: open a case for it so the associate can carry on."""
     code = arrived.code.strip()
     order = found.order if found.order and found.order.warehouse_id == arrived.warehouse_id else None
-    kind = "open" if found.found_by == "packed_label" and order is not None else "unexpected"
+    kind = RmaKind.OPEN if found.found_by == "packed_label" and order is not None else RmaKind.UNEXPECTED
     trust = assess_trust(session, config_of(kaeru), order.shopper_id if order else None)
     rma = ReturnAuthorisation(
         warehouse_id=arrived.warehouse_id,
@@ -153,7 +153,7 @@ def _expect_whole_order(session: Session, rma: ReturnAuthorisation, order: Order
     """Everything still returnable from the order may be in the parcel."""
     why = (
         "returned without a return authorisation"
-        if rma.kind == "unexpected"
+        if rma.kind == RmaKind.UNEXPECTED
         else "returned with the label packed in the order"
     )
     for facts in line_facts(session, order):
@@ -181,7 +181,7 @@ def _weigh(
 ) -> model.WeightCheck:
     lines = [line for line in queries.rma_lines(session, rma.id or 0) if not line.keep_it]
     weights = [queries.item(session, line.item_id).weight_g for line in lines for _ in range(line.quantity)]
-    if rma.kind != "authorised":
+    if rma.kind != RmaKind.AUTHORISED:
         # The parcel may hold any part of the order: only an empty box is telling.
         weights = [min(weights)] if weights else []
     measured = arrived.weight_g if arrived.weight_g is not None else station_weight(arrived.station)
@@ -239,7 +239,7 @@ def _look_for_fraud(
             return_by=rma.return_by,
             authorised_outside_window=rma.outside_window,
             serial_returner=trust.serial_returner,
-            unexpected=rma.kind == "unexpected",
+            unexpected=rma.kind == RmaKind.UNEXPECTED,
         )
     )
     facts = {
@@ -261,7 +261,7 @@ def close_parcel(session: Session, *, principal: Principal, parcel: ReturnParcel
     if parcel.status != ParcelStatus.OPEN:
         return parcel
     rma = queries.rma_of(session, parcel)
-    if rma.kind == "authorised":
+    if rma.kind == RmaKind.AUTHORISED:
         _record_missing(session, rma, parcel)
     parcel.status = PARCEL.move(parcel.status, ParcelStatus.CLOSED, what=f"parcel {parcel.id}")
     parcel.closed_at = utcnow()

@@ -40,6 +40,14 @@ MERCHANT_SIDE_MATCHES = ("right_item", "extra")
 # --- states --------------------------------------------------------------------------------------
 
 
+class RmaKind(StrEnum):
+    """How a return came to be; it never changes."""
+
+    AUTHORISED = "authorised"  # asked for by the shopper (or staff for them) before sending
+    UNEXPECTED = "unexpected"  # a parcel nobody announced
+    OPEN = "open"  # sent back with the return label packed in the order
+
+
 class RmaStatus(StrEnum):
     AUTHORISED = "authorised"
     IN_TRANSIT = "in_transit"
@@ -196,6 +204,18 @@ class RequestedLine:
     outcome: str = "refund"
 
 
+def _check_line(line: RequestedLine) -> None:
+    """A requested line makes sense alone: a quantity, a known reason (explained if 'other'), an outcome."""
+    if line.quantity < 1:
+        raise Invalid("the quantity to return must be at least 1")
+    if line.reason not in REASONS:
+        raise Invalid(f"unknown reason {line.reason!r}; one of {', '.join(REASONS)}")
+    if line.reason == "other" and not line.reason_text.strip():
+        raise Invalid("say in a few words why (reason 'other' needs a text)")
+    if line.outcome not in OUTCOMES:
+        raise Invalid(f"unknown outcome {line.outcome!r}; one of {', '.join(OUTCOMES)}")
+
+
 def check_request(
     decision: OrderEligibility, requested: Iterable[RequestedLine], *, allow_outside_window: bool = False
 ) -> None:
@@ -210,14 +230,7 @@ def check_request(
     by_line = {line.order_line_id: line for line in decision.lines}
     totals: dict[int, int] = {}
     for line in wanted:
-        if line.quantity < 1:
-            raise Invalid("the quantity to return must be at least 1")
-        if line.reason not in REASONS:
-            raise Invalid(f"unknown reason {line.reason!r}; one of {', '.join(REASONS)}")
-        if line.reason == "other" and not line.reason_text.strip():
-            raise Invalid("say in a few words why (reason 'other' needs a text)")
-        if line.outcome not in OUTCOMES:
-            raise Invalid(f"unknown outcome {line.outcome!r}; one of {', '.join(OUTCOMES)}")
+        _check_line(line)
         facts = by_line.get(line.order_line_id)
         if facts is None:
             raise Invalid(f"order line {line.order_line_id} is not on this order")

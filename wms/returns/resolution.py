@@ -18,7 +18,7 @@ from wms.inventory.tables import Warehouse
 from wms.platform.tables import OutboxMessage
 from wms.returns import events, model, queries
 from wms.returns.effects import EFFECTS
-from wms.returns.model import RMA, ParcelStatus, RmaStatus, UnitStatus
+from wms.returns.model import RMA, ParcelStatus, RmaKind, RmaStatus, UnitStatus
 from wms.returns.queries import config_of
 from wms.returns.rules import TrustTier
 from wms.returns.tables import MoneyMovement, ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
@@ -244,7 +244,7 @@ def complete_if_done(session: Session, rma: ReturnAuthorisation) -> None:
         return  # still to grade
     if any(u.status == UnitStatus.GRADED and not u.resolution for u in units):
         return
-    if rma.kind == "authorised" and _lines_outstanding(session, rma, units):
+    if rma.kind == RmaKind.AUTHORISED and _lines_outstanding(session, rma, units):
         return
     rma.status = RMA.move(rma.status, RmaStatus.COMPLETED, what=f"RMA-{rma.number}")
     rma.completed_at = utcnow()
