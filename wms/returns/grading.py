@@ -33,6 +33,7 @@ class Verdict:
     disposition: model.DispositionDecision
     destination: Location
     tote: str
+    answers: dict[str, str]  # the checklist's answers that earned the grade
 
 
 def _destination(
@@ -78,7 +79,8 @@ def _judge(
         match=unit.match,
     )
     destination = _destination(session, config, unit.warehouse_id, chosen.disposition, item)
-    return Verdict(decision, chosen, destination, config.disposition.destinations[chosen.disposition].tote)
+    tote = config.disposition.destinations[chosen.disposition].tote
+    return Verdict(decision, chosen, destination, tote, answers)
 
 
 def _tag(
@@ -86,7 +88,7 @@ def _tag(
 ) -> None:
     """Write the verdict on the unit and give it a licence plate (its grade tag's LPN)."""
     decision, chosen = verdict.grade, verdict.disposition
-    unit.grade, unit.grade_rule = decision.grade, decision.rule_id
+    unit.grade, unit.grade_rule, unit.answers = decision.grade, decision.rule_id, dict(verdict.answers)
     unit.graded_at, unit.graded_by = utcnow(), principal.key
     unit.disposition, unit.disposition_rule = chosen.disposition, chosen.rule_id
     unit.destination_location_id, unit.tote = verdict.destination.id, verdict.tote
