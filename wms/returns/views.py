@@ -16,7 +16,7 @@ from wms.inventory.tables import Item, Location
 from wms.returns import queries
 from wms.returns.queries import ReturnRows
 from wms.returns.rules import OUTCOMES, REASONS, ReturnsConfig
-from wms.returns.tables import ReturnAuthorisation, ReturnHold, ReturnParcel, ReturnUnit
+from wms.returns.tables import ReturnAuthorisation, ReturnHold, ReturnLine, ReturnParcel, ReturnUnit
 
 
 def rma_code(rma: ReturnAuthorisation) -> str:
@@ -76,7 +76,7 @@ def rma_views(
     return [_rma_shown(rma, rows, staff=staff) for rma in rmas]
 
 
-def _line_shown(line: Any, rows: ReturnRows) -> dict[str, Any]:
+def _line_shown(line: ReturnLine, rows: ReturnRows) -> dict[str, Any]:
     item = rows.items[line.item_id]
     exchange = rows.items.get(line.exchange_item_id) if line.exchange_item_id else None
     exchange_order = rows.orders.get(line.exchange_order_id) if line.exchange_order_id else None
