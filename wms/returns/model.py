@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from wms.errors import Invalid
-from wms.returns.policy import (
+from wms.lifecycle import Lifecycle
+from wms.returns.rules import (
     GRADES,
     OUTCOMES,
     REASONS,
@@ -21,12 +23,93 @@ from wms.returns.policy import (
     FraudPolicy,
     Policy,
     Rubric,
-    TrustPolicy,
-    TrustTier,
 )
+
+# Trust and fraud decisions live in their own module; the model re-exports them.
+from wms.returns.trust import IntakeFacts as IntakeFacts
+from wms.returns.trust import ShopperHistory as ShopperHistory
+from wms.returns.trust import TrustAssessment as TrustAssessment
+from wms.returns.trust import hold_reasons as hold_reasons
+from wms.returns.trust import signals as signals
+from wms.returns.trust import trust as trust
 
 GRADE_MEANING = {"A": "like new", "B": "open box", "C": "needs refurbishment", "D": "salvage", "X": "scrap"}
 MERCHANT_SIDE_MATCHES = ("right_item", "extra")
+
+
+# --- states --------------------------------------------------------------------------------------
+
+
+class RmaKind(StrEnum):
+    """How a return came to be; it never changes."""
+
+    AUTHORISED = "authorised"  # asked for by the shopper (or staff for them) before sending
+    UNEXPECTED = "unexpected"  # a parcel nobody announced
+    OPEN = "open"  # sent back with the return label packed in the order
+
+
+class RmaStatus(StrEnum):
+    AUTHORISED = "authorised"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    ON_HOLD = "on_hold"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+# A return still expected or being worked: a parcel may be opened for it and units received into it.
+OPEN_STATES = (RmaStatus.AUTHORISED, RmaStatus.IN_TRANSIT, RmaStatus.RECEIVED, RmaStatus.ON_HOLD)
+NOT_YET_RECEIVED = (RmaStatus.AUTHORISED, RmaStatus.IN_TRANSIT)
+
+RMA = Lifecycle(
+    "return",
+    RmaStatus,
+    {
+        # completed at once when every line is kept by the shopper (nothing is sent back)
+        RmaStatus.AUTHORISED: [
+            RmaStatus.IN_TRANSIT,
+            RmaStatus.RECEIVED,
+            RmaStatus.ON_HOLD,
+            RmaStatus.COMPLETED,
+            RmaStatus.CANCELLED,
+        ],
+        RmaStatus.IN_TRANSIT: [RmaStatus.RECEIVED, RmaStatus.ON_HOLD, RmaStatus.CANCELLED],
+        RmaStatus.RECEIVED: [RmaStatus.ON_HOLD, RmaStatus.COMPLETED],
+        # a held return gains signals while held; approved, it goes back to where it was
+        RmaStatus.ON_HOLD: [RmaStatus.ON_HOLD, RmaStatus.RECEIVED, RmaStatus.AUTHORISED, RmaStatus.REJECTED],
+    },
+)
+
+
+class ParcelStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+PARCEL = Lifecycle("parcel", ParcelStatus, {ParcelStatus.OPEN: [ParcelStatus.CLOSED]})
+
+
+class UnitStatus(StrEnum):
+    RECEIVED = "received"  # in quarantine at the station, to grade
+    GRADED = "graded"
+    PUT_AWAY = "put_away"
+    MISSING = "missing"  # authorised but not in the parcel
+    SET_ASIDE = "set_aside"  # not ours
+
+
+UNIT = Lifecycle(
+    "unit", UnitStatus, {UnitStatus.RECEIVED: [UnitStatus.GRADED], UnitStatus.GRADED: [UnitStatus.PUT_AWAY]}
+)
+
+
+class HoldStatus(StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+HOLD = Lifecycle("hold", HoldStatus, {HoldStatus.OPEN: [HoldStatus.APPROVED, HoldStatus.REJECTED]})
 
 
 # --- eligibility ---------------------------------------------------------------------------------
@@ -121,6 +204,18 @@ class RequestedLine:
     outcome: str = "refund"
 
 
+def _check_line(line: RequestedLine) -> None:
+    """A requested line makes sense alone: a quantity, a known reason (explained if 'other'), an outcome."""
+    if line.quantity < 1:
+        raise Invalid("the quantity to return must be at least 1")
+    if line.reason not in REASONS:
+        raise Invalid(f"unknown reason {line.reason!r}; one of {', '.join(REASONS)}")
+    if line.reason == "other" and not line.reason_text.strip():
+        raise Invalid("say in a few words why (reason 'other' needs a text)")
+    if line.outcome not in OUTCOMES:
+        raise Invalid(f"unknown outcome {line.outcome!r}; one of {', '.join(OUTCOMES)}")
+
+
 def check_request(
     decision: OrderEligibility, requested: Iterable[RequestedLine], *, allow_outside_window: bool = False
 ) -> None:
@@ -135,14 +230,7 @@ def check_request(
     by_line = {line.order_line_id: line for line in decision.lines}
     totals: dict[int, int] = {}
     for line in wanted:
-        if line.quantity < 1:
-            raise Invalid("the quantity to return must be at least 1")
-        if line.reason not in REASONS:
-            raise Invalid(f"unknown reason {line.reason!r}; one of {', '.join(REASONS)}")
-        if line.reason == "other" and not line.reason_text.strip():
-            raise Invalid("say in a few words why (reason 'other' needs a text)")
-        if line.outcome not in OUTCOMES:
-            raise Invalid(f"unknown outcome {line.outcome!r}; one of {', '.join(OUTCOMES)}")
+        _check_line(line)
         facts = by_line.get(line.order_line_id)
         if facts is None:
             raise Invalid(f"order line {line.order_line_id} is not on this order")
@@ -181,16 +269,7 @@ class Resolution:
     rules: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "amount_minor": self.amount_minor,
-            "currency": self.currency,
-            "base_minor": self.base_minor,
-            "fee_minor": self.fee_minor,
-            "deduction_minor": self.deduction_minor,
-            "bonus_minor": self.bonus_minor,
-            "rules": list(self.rules),
-        }
+        return {**asdict(self), "rules": list(self.rules)}
 
 
 def resolve(
@@ -259,39 +338,24 @@ def outcome_options(
     free_exchange: bool = False,
 ) -> dict[str, object]:
     """What the shopper may choose for one unit, with the amounts if it arrives as described."""
-    if keep_it(policy, unit_price_minor=unit_price_minor, reason=reason):
-        kept = resolve(
-            policy,
-            outcome="keep_it",
-            unit_price_minor=unit_price_minor,
-            currency=currency,
-            category=category,
-            reason=reason,
-        )
-        return {"keep_it": True, "options": [{"outcome": "keep_it", **kept.as_dict()}]}
-    options = []
-    for outcome in ("store_credit", "refund"):
-        quoted = resolve(
+
+    def quote(outcome: str, free: bool = True) -> dict[str, object]:
+        return resolve(
             policy,
             outcome=outcome,
             unit_price_minor=unit_price_minor,
             currency=currency,
             category=category,
             reason=reason,
-        )
-        options.append({"outcome": outcome, **quoted.as_dict()})
+            free_exchange=free,
+        ).as_dict()
+
+    if keep_it(policy, unit_price_minor=unit_price_minor, reason=reason):
+        return {"keep_it": True, "options": [{"outcome": "keep_it", **quote("keep_it")}]}
+    options: list[dict[str, object]] = [{"outcome": o, **quote(o)} for o in ("store_credit", "refund")]
     skus = list(exchange_skus)
     if skus:
-        quoted = resolve(
-            policy,
-            outcome="exchange",
-            unit_price_minor=unit_price_minor,
-            currency=currency,
-            category=category,
-            reason=reason,
-            free_exchange=free_exchange,
-        )
-        options.insert(0, {"outcome": "exchange", "exchange_skus": skus, **quoted.as_dict()})
+        options.insert(0, {"outcome": "exchange", "exchange_skus": skus, **quote("exchange", free_exchange)})
     return {"keep_it": False, "options": options}
 
 
@@ -483,98 +547,3 @@ def dispose(
 def recovery_value(config: DispositionConfig, *, disposition: str, value_minor: int) -> int:
     """What a returned unit is worth after grading, by where it goes."""
     return percent_of(value_minor, config.recovery_percent[disposition])
-
-
-# --- trust and fraud -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShopperHistory:
-    orders: int  # orders placed
-    units_shipped: int
-    units_returned: int
-    holds: int  # returns put on hold for review in the past
-    rejected: int  # of those, rejected by a manager
-    lifetime_value_minor: int  # what the shopper has paid, less refunds
-
-
-@dataclass(frozen=True)
-class TrustAssessment:
-    score: float
-    tier: TrustTier
-    return_rate: float
-    serial_returner: bool
-    factors: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "score": self.score,
-            "tier": self.tier.name,
-            "return_rate": round(self.return_rate, 3),
-            "serial_returner": self.serial_returner,
-            "instant_refund": self.tier.instant_refund,
-            "instant_exchange": self.tier.instant_exchange,
-            "free_exchange": self.tier.free_exchange,
-            "factors": self.factors,
-        }
-
-
-def trust(policy: TrustPolicy, history: ShopperHistory) -> TrustAssessment:
-    """A 0-100 score from a shopper's history: loyalty and spend raise it; returns and holds lower it."""
-    rate = history.units_returned / history.units_shipped if history.units_shipped else 0.0
-    factors = {
-        "base": 40.0,
-        # Repeat custom is the strongest sign of good faith: up to +30 over ten orders.
-        "orders": min(history.orders, 10) * 3.0,
-        # Spend on a log scale: +5 per tenfold from 10.00, up to +20.
-        "lifetime_value": min(20.0, max(0.0, 5.0 * math.log10(max(history.lifetime_value_minor, 1) / 1000))),
-        # Returning more than a quarter of what was shipped costs up to 40 points.
-        "return_rate": -min(40.0, max(0.0, (rate - 0.25) * 80)),
-        "holds": -10.0 * history.holds,
-        "rejected": -30.0 * history.rejected,
-    }
-    score = round(max(0.0, min(100.0, sum(factors.values()))), 1)
-    tier = next(t for t in policy.tiers if score >= t.min_score)
-    serial = (
-        history.units_returned >= policy.serial_returner_min_returns
-        and rate >= policy.serial_returner_min_rate
-    )
-    return TrustAssessment(score, tier, rate, serial, factors)
-
-
-@dataclass(frozen=True)
-class IntakeFacts:
-    """What the station learnt about a return, for the fraud signals."""
-
-    matches: tuple[str, ...] = ()
-    weight: str = "unweighed"
-    arrived_on: date | None = None
-    return_by: date | None = None
-    authorised_outside_window: bool = False
-    serial_returner: bool = False
-    unexpected: bool = False
-
-
-def signals(facts: IntakeFacts) -> list[str]:
-    """Every fraud signal these facts raise, in a fixed order."""
-    found: list[str] = []
-    for match in ("serial_swap", "different_item", "different_variant", "not_ours"):
-        if match in facts.matches:
-            found.append(match)
-    if facts.weight == "empty":
-        found.append("empty_parcel")
-    elif facts.weight == "light":
-        found.append("light_parcel")
-    late = facts.arrived_on is not None and facts.return_by is not None and facts.arrived_on > facts.return_by
-    if late or facts.authorised_outside_window:
-        found.append("outside_window")
-    if facts.serial_returner:
-        found.append("serial_returner")
-    if facts.unexpected:
-        found.append("unexpected_return")
-    return found
-
-
-def hold_reasons(fraud: FraudPolicy, found: Iterable[str]) -> list[str]:
-    """The signals that, under the policy, stop a refund until a manager has looked."""
-    return [s for s in found if s in fraud.hold_on]

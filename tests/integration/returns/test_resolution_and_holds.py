@@ -482,3 +482,12 @@ def test_only_a_manager_may_accept_a_return_after_the_window(catalogue: Catalogu
         catalogue.floor, order, [{"sku": sku, "quantity": 1, "reason": "changed_mind"}], expect=422
     )
     assert "return window closed" in refused["message"]
+
+
+def test_a_graded_unit_keeps_the_answers_that_graded_it(catalogue: Catalogue) -> None:
+    sku = _stock(catalogue, "VEST", 1)
+    _, unit = _arrived(catalogue, sku)
+    graded = grade(catalogue.floor, unit["id"], WORN_APPAREL)
+    assert graded["unit"]["answers"] == WORN_APPAREL
+    shown = catalogue.floor.call("GET", f"/api/v1/returns/units/{unit['id']}", "associate")
+    assert (shown["answers"], shown["grade"]) == (WORN_APPAREL, graded["grade"])

@@ -1,0 +1,303 @@
+"""Parcels at the returns station: finding a parcel's return by its label (or opening a case for a parcel
+nobody announced), weighing it, and closing it with what was missing recorded."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from devices.scan import RMA_TOKEN_PREFIX, parse_scan
+from wms.context import Kaeru
+from wms.db import utcnow
+from wms.errors import Conflict, NotFound
+from wms.fulfilment.tables import Carton, Order, OrderLine, Shipment
+from wms.identity.model import Principal
+from wms.identity.tables import Station
+from wms.returns import events, model, queries
+from wms.returns.authorisation import number
+from wms.returns.effects import EFFECTS
+from wms.returns.eligibility import assess_trust, line_facts
+from wms.returns.holds import Evidence, raise_signals
+from wms.returns.model import PARCEL, RMA, ParcelStatus, RmaKind, RmaStatus, UnitStatus
+from wms.returns.queries import config_of
+from wms.returns.resolution import complete_if_done
+from wms.returns.stations import station_weight
+from wms.returns.tables import ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
+from wms.returns.units import expected_lines
+from wms.returns.views import rma_code
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a parcel's code names: its return, or at least its order, and how it was found."""
+
+    rma: ReturnAuthorisation | None
+    order: Order | None
+    found_by: str  # qr | packed_label | rma_number | order | sscc | tracking | unknown
+
+
+@dataclass(frozen=True)
+class ArrivedParcel:
+    """A parcel put on a returns station's bench: where, what its label says, what it weighs."""
+
+    warehouse_id: int
+    code: str
+    station: Station | None
+    weight_g: int | None = None  # None: the station scale's latest stable reading
+
+
+def _open_rma_of_order(session: Session, order: Order | None) -> ReturnAuthorisation | None:
+    if order is None:
+        return None
+    return session.exec(
+        select(ReturnAuthorisation)
+        .where(
+            ReturnAuthorisation.order_id == order.id, col(ReturnAuthorisation.status).in_(model.OPEN_STATES)
+        )
+        .order_by(col(ReturnAuthorisation.id).desc())
+    ).first()
+
+
+def _of_order(session: Session, order: Order | None, found_by: str) -> Found:
+    return Found(_open_rma_of_order(session, order), order, found_by)
+
+
+def find_by_code(session: Session, principal: Principal, warehouse_id: int, code: str) -> Found:
+    """The RMA (or at least the order) a parcel's code names, and how it was found."""
+    scan = parse_scan(code)
+    value = scan.code or ""
+    if scan.kind == "rma" and scan.data.startswith(RMA_TOKEN_PREFIX):
+        rma = session.exec(select(ReturnAuthorisation).where(ReturnAuthorisation.token == value)).first()
+        if rma is not None:
+            return Found(rma, None, "qr")
+        # The return label packed with the order carries the order's own token: a pre-authorised return.
+        order = session.exec(select(Order).where(Order.tracking_token == value)).first()
+        return Found(None, order, "packed_label")
+    if scan.kind == "rma":
+        by_number = ReturnAuthorisation.number == value, ReturnAuthorisation.warehouse_id == warehouse_id
+        return Found(session.exec(select(ReturnAuthorisation).where(*by_number)).first(), None, "rma_number")
+    if scan.kind == "order":
+        by_number = Order.number == value, Order.warehouse_id == warehouse_id
+        return _of_order(session, session.exec(select(Order).where(*by_number)).first(), "order")
+    if scan.kind == "sscc":
+        carton = session.exec(select(Carton).where(Carton.sscc == scan.sscc)).first()
+        return _of_order(session, session.get(Order, carton.order_id) if carton else None, "sscc")
+    if scan.kind == "text":
+        return _by_tracking(session, value)
+    return Found(None, None, "unknown")
+
+
+def _by_tracking(session: Session, value: str) -> Found:
+    """A tracking number: the return label's own, or the forward shipment's the shopper reused."""
+    rma = session.exec(
+        select(ReturnAuthorisation).where(ReturnAuthorisation.return_tracking_number == value)
+    ).first()
+    if rma is not None:
+        return Found(rma, None, "tracking")
+    shipment = session.exec(select(Shipment).where(Shipment.tracking_number == value)).first()
+    return _of_order(session, session.get(Order, shipment.order_id) if shipment else None, "tracking")
+
+
+def _rma_for_parcel(
+    session: Session, kaeru: Kaeru, principal: Principal, arrived: ArrivedParcel, found: Found
+) -> ReturnAuthorisation:
+    """The parcel's return, if it may still receive parcels; otherwise a case opened for the parcel."""
+    rma = found.rma
+    if rma is None:
+        return _open_case(session, kaeru, principal, arrived, found)
+    if not principal.sees_warehouse(rma.warehouse_id) or rma.warehouse_id != arrived.warehouse_id:
+        raise NotFound(f"{rma_code(rma)} belongs to another warehouse")
+    if rma.status not in model.OPEN_STATES:
+        raise Conflict(
+            f"{rma_code(rma)} is already {rma.status}: set the parcel aside for a manager",
+            rma=rma_code(rma),
+            status=rma.status,
+        )
+    return rma
+
+
+def _open_case(
+    session: Session, kaeru: Kaeru, principal: Principal, arrived: ArrivedParcel, found: Found
+) -> ReturnAuthorisation:
+    """Nobody announced this parcel: open a case for it so the associate can carry on."""
+    code = arrived.code.strip()
+    order = found.order if found.order and found.order.warehouse_id == arrived.warehouse_id else None
+    kind = RmaKind.OPEN if found.found_by == "packed_label" and order is not None else RmaKind.UNEXPECTED
+    trust = assess_trust(session, config_of(kaeru), order.shopper_id if order else None)
+    rma = ReturnAuthorisation(
+        warehouse_id=arrived.warehouse_id,
+        number=secrets.token_hex(8),
+        token=secrets.token_urlsafe(24),
+        order_id=order.id if order else None,
+        shopper_id=order.shopper_id if order else None,
+        kind=kind,
+        channel="station",
+        currency=order.currency if order else "USD",
+        return_carrier=order.carrier if order else "",
+        trust_score=trust.score,
+        trust_tier=trust.tier.name,
+        created_by=principal.key,
+        note=f"parcel scanned as {code!r}" if code else "parcel without a readable label",
+    )
+    number(session, rma)
+    if order is not None:
+        _expect_whole_order(session, rma, order)
+    EFFECTS.record(session, principal, events.CaseOpened(rma, code, order.number if order else None))
+    return rma
+
+
+def _expect_whole_order(session: Session, rma: ReturnAuthorisation, order: Order) -> None:
+    """Everything still returnable from the order may be in the parcel."""
+    why = (
+        "returned without a return authorisation"
+        if rma.kind == RmaKind.UNEXPECTED
+        else "returned with the label packed in the order"
+    )
+    for facts in line_facts(session, order):
+        left = facts.shipped - facts.already_returned
+        order_line = session.get(OrderLine, facts.order_line_id)
+        if left <= 0 or order_line is None:
+            continue
+        session.add(
+            ReturnLine(
+                rma_id=rma.id or 0,
+                order_line_id=facts.order_line_id,
+                item_id=order_line.item_id,
+                quantity=left,
+                reason="other",
+                reason_text=why,
+                unit_price_minor=facts.unit_price_minor,
+                quoted_minor=facts.unit_price_minor,
+            )
+        )
+    session.flush()
+
+
+def _weigh(
+    session: Session, kaeru: Kaeru, rma: ReturnAuthorisation, arrived: ArrivedParcel
+) -> model.WeightCheck:
+    lines = [line for line in queries.rma_lines(session, rma.id or 0) if not line.keep_it]
+    weights = [queries.item(session, line.item_id).weight_g for line in lines for _ in range(line.quantity)]
+    if rma.kind != RmaKind.AUTHORISED:
+        # The parcel may hold any part of the order: only an empty box is telling.
+        weights = [min(weights)] if weights else []
+    measured = arrived.weight_g if arrived.weight_g is not None else station_weight(arrived.station)
+    return model.check_parcel_weight(
+        config_of(kaeru).policy.fraud, item_weights_g=weights, measured_g=measured
+    )
+
+
+def open_parcel(
+    session: Session, *, kaeru: Kaeru, principal: Principal, arrived: ArrivedParcel
+) -> ReturnParcel:
+    """A parcel arrives at the station: find its return (or open a case), weigh it, tell the shopper."""
+    code = arrived.code.strip()
+    found = (
+        find_by_code(session, principal, arrived.warehouse_id, code) if code else Found(None, None, "unknown")
+    )
+    rma = _rma_for_parcel(session, kaeru, principal, arrived, found)
+    check = _weigh(session, kaeru, rma, arrived)
+    parcel = ReturnParcel(
+        warehouse_id=arrived.warehouse_id,
+        rma_id=rma.id or 0,
+        station_id=arrived.station.id if arrived.station else None,
+        found_by=found.found_by,
+        scanned_code=arrived.code[:200],
+        scanned_by=principal.key,
+        weight_g=check.measured_g,
+        expected_weight_g=check.expected_g,
+        weight_verdict=check.verdict,
+    )
+    session.add(parcel)
+    first = rma.received_at is None
+    if first:
+        rma.received_at = parcel.scanned_at
+    if rma.status in model.NOT_YET_RECEIVED:
+        rma.status = RMA.move(rma.status, RmaStatus.RECEIVED, what=rma_code(rma))
+    session.add(rma)
+    session.flush()
+    _look_for_fraud(session, kaeru, principal, rma, parcel)
+    station_code = arrived.station.code if arrived.station else None
+    EFFECTS.record(
+        session, principal, events.ParcelOpened(rma, parcel, station_code, first, kaeru.settings.base_url)
+    )
+    return parcel
+
+
+def _look_for_fraud(
+    session: Session, kaeru: Kaeru, principal: Principal, rma: ReturnAuthorisation, parcel: ReturnParcel
+) -> None:
+    """The parcel's weight, lateness, the shopper's history: signals that may hold the return."""
+    trust = assess_trust(session, config_of(kaeru), rma.shopper_id)
+    found = model.signals(
+        model.IntakeFacts(
+            weight=parcel.weight_verdict,
+            arrived_on=parcel.scanned_at.date(),
+            return_by=rma.return_by,
+            authorised_outside_window=rma.outside_window,
+            serial_returner=trust.serial_returner,
+            unexpected=rma.kind == RmaKind.UNEXPECTED,
+        )
+    )
+    facts = {
+        "parcel": {
+            "id": parcel.id,
+            "code": parcel.scanned_code,
+            "found_by": parcel.found_by,
+            "weight_g": parcel.weight_g,
+            "expected_weight_g": parcel.expected_weight_g,
+            "weight_verdict": parcel.weight_verdict,
+        },
+        "trust": trust.as_dict(),
+    }
+    raise_signals(session, kaeru=kaeru, principal=principal, rma=rma, evidence=Evidence(found, facts))
+
+
+def close_parcel(session: Session, *, principal: Principal, parcel: ReturnParcel) -> ReturnParcel:
+    """The associate has taken everything out: what the RMA promised and is not here is missing."""
+    if parcel.status != ParcelStatus.OPEN:
+        return parcel
+    rma = queries.rma_of(session, parcel)
+    if rma.kind == RmaKind.AUTHORISED:
+        _record_missing(session, rma, parcel)
+    parcel.status = PARCEL.move(parcel.status, ParcelStatus.CLOSED, what=f"parcel {parcel.id}")
+    parcel.closed_at = utcnow()
+    session.add(parcel)
+    session.flush()
+    complete_if_done(session, rma)
+    EFFECTS.record(session, principal, events.ParcelClosed(rma, parcel))
+    return parcel
+
+
+def _record_missing(session: Session, rma: ReturnAuthorisation, parcel: ReturnParcel) -> None:
+    lines = [line for line in queries.rma_lines(session, rma.id or 0) if not line.keep_it]
+    already_missing = dict(
+        session.exec(
+            select(ReturnUnit.line_id, func.count())
+            .where(ReturnUnit.rma_id == rma.id, ReturnUnit.match == "missing")
+            .group_by(col(ReturnUnit.line_id))
+        ).all()
+    )
+    by_id = {line.id: line for line in lines}
+    for line_id, count in model.missing_units(expected_lines(session, lines)).items():
+        line = by_id[line_id]
+        for _ in range(count - already_missing.get(line_id, 0)):
+            session.add(
+                ReturnUnit(
+                    warehouse_id=parcel.warehouse_id,
+                    parcel_id=parcel.id or 0,
+                    rma_id=rma.id or 0,
+                    line_id=line_id,
+                    item_id=line.item_id,
+                    match="missing",
+                    status=UnitStatus.MISSING,
+                    match_message="authorised but not in the parcel",
+                    value_minor=line.unit_price_minor,
+                    currency=rma.currency,
+                    category=queries.item(session, line.item_id).category,
+                    resolution="none",
+                )
+            )

@@ -1,0 +1,69 @@
+"""Returns stations: which one a request comes from, its label printer, its scale and its receiving bench."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from wms.db import utcnow
+from wms.errors import Conflict, Forbidden, NotFound
+from wms.identity.model import Principal
+from wms.identity.tables import Device, Station
+from wms.inventory.tables import Location
+
+# A scale reading older than this is not the parcel on the scale now.
+WEIGHT_FRESH_FOR = timedelta(minutes=5)
+
+
+def station_for(session: Session, principal: Principal, code: str | None) -> Station | None:
+    """The returns station a request comes from: the device's own, or the one a person names."""
+    if principal.kind == "device":
+        device = session.get(Device, principal.device_id)
+        station = session.get(Station, device.station_id) if device and device.station_id else None
+        if station is None or station.kind != "returns":
+            raise Forbidden("this device does not belong to a returns station")
+        return station
+    if not code:
+        return None
+    station = session.exec(select(Station).where(Station.code == code)).first()
+    if station is None or not principal.sees_warehouse(station.warehouse_id) or station.kind != "returns":
+        raise NotFound(f"no returns station {code!r}")
+    return station
+
+
+def station_printer(session: Session, station: Station | None) -> str | None:
+    if station is None:
+        return None
+    printer = session.exec(
+        select(Device)
+        .where(Device.station_id == station.id, Device.kind == "printer")
+        .order_by(col(Device.id))
+    ).first()
+    return printer.url if printer and printer.url else None
+
+
+def station_weight(station: Station | None) -> int | None:
+    """The station scale's latest stable reading, if it is recent."""
+    if station is None or station.last_weight_g is None or not station.last_weight_stable:
+        return None
+    if station.last_weight_at is None or station.last_weight_at < utcnow() - WEIGHT_FRESH_FOR:
+        return None
+    return station.last_weight_g
+
+
+def receiving_location(session: Session, warehouse_id: int, station_id: int | None) -> Location:
+    """Where received units wait in quarantine: the station's own bench, or the warehouse's returns area."""
+    station = session.get(Station, station_id) if station_id else None
+    if station is not None and station.location_id:
+        location = session.get(Location, station.location_id)
+        if location is not None:
+            return location
+    location = session.exec(
+        select(Location)
+        .where(Location.warehouse_id == warehouse_id, Location.kind == "returns")
+        .order_by(col(Location.path_seq))
+    ).first()
+    if location is None:
+        raise Conflict("this warehouse has no returns location configured")
+    return location
