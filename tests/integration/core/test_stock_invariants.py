@@ -123,9 +123,7 @@ class Warehouse_(RuleBasedStateMachine):
             target = inventory.location_by_code(session, warehouse.id, dst)
             if target.id == quant.location_id:
                 return
-            inventory.move_stock(
-                session,
-                principal=self.manager,
+            movement = inventory.Movement(
                 warehouse_id=warehouse.id,
                 item=item,
                 quantity=1 if serial else quantity,
@@ -134,6 +132,7 @@ class Warehouse_(RuleBasedStateMachine):
                 reason="move",
                 serial=quant.serial,
             )
+            inventory.move(session, movement, inventory.Actor(self.manager))
 
         self._do(act)
 

@@ -1,0 +1,62 @@
+"""Cycle counts: what is at a location becomes what was counted, through the ledger, with a reason."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from wms.errors import Conflict, Invalid
+from wms.identity.model import Principal
+from wms.inventory.effects import EFFECTS
+from wms.inventory.events import StockAdjusted
+from wms.inventory.ledger import Actor, Movement, Reference, StockKey, lock_quant, move
+from wms.inventory.tables import Item, LedgerEntry, Location, Warehouse
+
+
+def adjust(
+    session: Session,
+    *,
+    principal: Principal,
+    warehouse: Warehouse,
+    item: Item,
+    location: Location,
+    counted: int,
+    reason: str,
+    lot: str = "",
+    serial: str = "",
+    condition: str = "new",
+) -> LedgerEntry | None:
+    """Cycle count: set what is at a location to what was counted, with the reason recorded."""
+    if counted < 0:
+        raise Invalid("a counted quantity cannot be negative")
+    if not reason.strip():
+        raise Invalid("an adjustment needs a reason")
+    quant = lock_quant(
+        session, StockKey(item.id or 0, location.id or 0, lot, serial, condition), create=False
+    )
+    on_hand = quant.quantity if quant else 0
+    reserved = quant.reserved if quant else 0
+    if counted < reserved:
+        raise Conflict(
+            f"{reserved} unit(s) there are reserved for orders; release or re-allocate them before counting "
+            f"{counted}"
+        )
+    delta = counted - on_hand
+    if delta == 0:
+        return None
+    movement = Movement(
+        warehouse_id=warehouse.id or 0,
+        item=item,
+        quantity=abs(delta),
+        from_location_id=location.id if delta < 0 else None,
+        to_location_id=location.id if delta > 0 else None,
+        reason="adjust",
+        lot=lot,
+        serial=serial,
+        from_condition=condition,
+        reference=Reference(note=reason),
+    )
+    entry = move(session, movement, Actor(principal))
+    EFFECTS.record(
+        session, principal, StockAdjusted(warehouse.id, item.sku, location.code, counted, on_hand, reason)
+    )
+    return entry
