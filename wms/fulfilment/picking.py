@@ -253,8 +253,11 @@ def pick_scan(
             session, line, reservation, item, location, reserved_quant, unit_serial
         )
     actor = Actor(principal, idempotency_key)
-    _carry_to_pack_area(session, actor, task, line, reservation, item, location, reserved_quant)
+    # Held while the task is finished: the session keeps only referenced rows, and finishing reads
+    # this order line again (a second load per scan otherwise).
+    order_line = _carry_to_pack_area(session, actor, task, line, reservation, item, location, reserved_quant)
     finish_task_if_done(session, task)
+    del order_line
     return StepResult("accepted", f"picked 1 x {item.sku}", describe_pick(session, task))
 
 
@@ -308,7 +311,7 @@ def _carry_to_pack_area(
     item: Item,
     location: Location,
     quant: Quant,
-) -> None:
+) -> OrderLine:
     """One unit moves, still held for its order, from the bin to the pack area; the lines count it."""
     destination = pack_area(session, task.warehouse_id)
     movement = Movement(
@@ -339,6 +342,7 @@ def _carry_to_pack_area(
     order_line.reserved -= 1
     session.add(order_line)
     session.flush()
+    return order_line
 
 
 def finish_task_if_done(session: Session, task: PickTask) -> None:
