@@ -15,6 +15,7 @@ from wms.fulfilment.schemas import (
     CartonPublic,
     CloseIn,
     NextTask,
+    OrderChanged,
     OrderIn,
     OrderPublic,
     PackStartIn,
@@ -60,7 +61,7 @@ def _new_order(body: OrderIn, principal: Principal) -> orders.NewOrder:
 
 
 @router.post(
-    "/orders", status_code=201, summary="Accept an order and reserve its stock", response_model=OrderPublic
+    "/orders", status_code=201, summary="Accept an order and reserve its stock", response_model=OrderChanged
 )
 def create_order(body: OrderIn, kaeru: KaeruDep, principal: OrderWriter, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def get_order(order_id: int, kaeru: KaeruDep, principal: OrderReader) -> Any:
 @router.post(
     "/orders/{order_id}/cancel",
     summary="Cancel an order that has not been packed",
-    response_model=OrderPublic,
+    response_model=OrderChanged,
 )
 def cancel_order(order_id: int, kaeru: KaeruDep, principal: OrderWriter, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:

@@ -7,14 +7,9 @@ the JSON keeps exactly the keys it had."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field, PlainSerializer
-
-# Timestamps as the API has always written them (datetime.isoformat: "+00:00", not pydantic's "Z").
-Timestamp = Annotated[
-    datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
-]
+from pydantic import BaseModel, EmailStr, Field
 
 
 class LineIn(BaseModel):
@@ -74,11 +69,19 @@ class OrderPublic(BaseModel):
     carrier: str
     service: str
     ship_to: dict[str, Any]
-    created_at: Timestamp
+    created_at: datetime
     promised_date: date | None
     shopper: ShopperPublic | None
     lines: list[OrderLinePublic]
     shipments: list[OrderShipment]
+
+
+class OrderChanged(OrderPublic):
+    """An order as a change answers it. A change made with an Idempotency-Key answers what was stored
+    for the key, its timestamp already text ("+00:00"); without a key the timestamp is written as
+    reads write it ("Z"). The text is passed through as it is, so neither answer changes."""
+
+    created_at: datetime | str  # type: ignore[assignment]
 
 
 class ReleaseIn(BaseModel):

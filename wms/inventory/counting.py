@@ -12,6 +12,23 @@ from wms.inventory.ledger import Actor, Movement, Reference, StockKey, lock_quan
 from wms.inventory.tables import Item, LedgerEntry, Location, Warehouse
 
 
+def _on_hand_before_count(session: Session, key: StockKey, counted: int, reason: str) -> int:
+    """What the books say is there (locked until the count is written); a count below what is
+    reserved for orders is refused."""
+    if counted < 0:
+        raise Invalid("a counted quantity cannot be negative")
+    if not reason.strip():
+        raise Invalid("an adjustment needs a reason")
+    quant = lock_quant(session, key, create=False)
+    reserved = quant.reserved if quant else 0
+    if counted < reserved:
+        raise Conflict(
+            f"{reserved} unit(s) there are reserved for orders; release or re-allocate them before counting "
+            f"{counted}"
+        )
+    return quant.quantity if quant else 0
+
+
 def adjust(
     session: Session,
     *,
@@ -26,20 +43,8 @@ def adjust(
     condition: str = "new",
 ) -> LedgerEntry | None:
     """Cycle count: set what is at a location to what was counted, with the reason recorded."""
-    if counted < 0:
-        raise Invalid("a counted quantity cannot be negative")
-    if not reason.strip():
-        raise Invalid("an adjustment needs a reason")
-    quant = lock_quant(
-        session, StockKey(item.id or 0, location.id or 0, lot, serial, condition), create=False
-    )
-    on_hand = quant.quantity if quant else 0
-    reserved = quant.reserved if quant else 0
-    if counted < reserved:
-        raise Conflict(
-            f"{reserved} unit(s) there are reserved for orders; release or re-allocate them before counting "
-            f"{counted}"
-        )
+    key = StockKey(item.id or 0, location.id or 0, lot, serial, condition)
+    on_hand = _on_hand_before_count(session, key, counted, reason)
     delta = counted - on_hand
     if delta == 0:
         return None

@@ -71,6 +71,16 @@ def _count_against_purchase_order(
     return Reference("purchase_order", po.number)
 
 
+def _check_serials(item: Item, quantity: int, serials: list[str]) -> None:
+    """A serial-tracked item arrives with one distinct serial number per unit."""
+    if item.tracking == Tracking.SERIAL and len(serials) != quantity:
+        raise Invalid(
+            f"{item.sku} is serial-tracked: {quantity} serial number(s) needed, {len(serials)} given"
+        )
+    if len(set(serials)) != len(serials):
+        raise Invalid("the same serial number was given twice")
+
+
 def receive(
     session: Session,
     *,
@@ -89,12 +99,7 @@ def receive(
     if location.warehouse_id != warehouse.id:
         raise NotFound(f"no location {location.code!r} in this warehouse")
     serials = serials or []
-    if item.tracking == Tracking.SERIAL and len(serials) != quantity:
-        raise Invalid(
-            f"{item.sku} is serial-tracked: {quantity} serial number(s) needed, {len(serials)} given"
-        )
-    if len(set(serials)) != len(serials):
-        raise Invalid("the same serial number was given twice")
+    _check_serials(item, quantity, serials)
     reference = Reference()
     if purchase_order:
         reference = _count_against_purchase_order(session, warehouse, item, quantity, purchase_order)
