@@ -75,7 +75,8 @@ def refresh_order_status(session: Session, order: Order) -> str:
         model.LineProgress(line.quantity, line.reserved, line.picked, line.packed, line.shipped)
         for line in lines
     ]
-    order.status = advance(ORDERS, order.status, model.order_status(progress, current=order.status))
+    target = model.order_status(progress, current=order.status)
+    order.status = advance(ORDERS, order.status, target, what=f"order {order.number}")
     session.add(order)
     return order.status
 
