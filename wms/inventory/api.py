@@ -15,7 +15,7 @@ from wms.inventory import ledger as stock_ledger
 from wms.inventory import queries, receiving
 from wms.inventory.catalogue import create_item as add_item
 from wms.inventory.catalogue import item_by_sku, location_by_code, warehouse_by_code
-from wms.inventory.counting import adjust
+from wms.inventory.counting import Count, adjust
 from wms.inventory.ledger import Actor, Movement
 from wms.inventory.receiving import ExpectedLine, create_purchase_order
 from wms.inventory.schemas import (
@@ -94,18 +94,15 @@ def receive(
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
-        entries = receiving.receive(
-            session,
-            principal=principal,
-            warehouse=warehouse,
+        receipt = receiving.Receipt(
             item=item_by_sku(session, body.sku),
             quantity=body.quantity,
             location=location_by_code(session, warehouse.id or 0, body.location),
             lot=body.lot,
-            serials=body.serials,
+            serials=tuple(body.serials),
             purchase_order=body.purchase_order,
-            idempotency_key=key,
         )
+        entries = receiving.receive(session, receipt, warehouse=warehouse, actor=Actor(principal, key))
         return {"received": body.quantity, "ledger": [e.id for e in entries]}
 
     return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work)
@@ -148,10 +145,7 @@ def move(code: str, body: MoveIn, kaeru: KaeruDep, principal: Mover, key: Idempo
 def count(code: str, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
-        entry = adjust(
-            session,
-            principal=principal,
-            warehouse=warehouse,
+        counted = Count(
             item=item_by_sku(session, body.sku),
             location=location_by_code(session, warehouse.id or 0, body.location),
             counted=body.counted,
@@ -160,6 +154,7 @@ def count(code: str, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: I
             serial=body.serial,
             condition=body.condition,
         )
+        entry = adjust(session, counted, warehouse=warehouse, principal=principal)
         return {"ledger": entry.id if entry else None, "changed": entry is not None}
 
     return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session
 
 from wms.errors import Conflict, Invalid
@@ -29,23 +31,28 @@ def _on_hand_before_count(session: Session, key: StockKey, counted: int, reason:
     return quant.quantity if quant else 0
 
 
+@dataclass(frozen=True)
+class Count:
+    """What a person counted at a location (of one item, lot, serial and condition), and why the
+    books are being set to it."""
+
+    item: Item
+    location: Location
+    counted: int
+    reason: str
+    lot: str = ""
+    serial: str = ""
+    condition: str = "new"
+
+
 def adjust(
-    session: Session,
-    *,
-    principal: Principal,
-    warehouse: Warehouse,
-    item: Item,
-    location: Location,
-    counted: int,
-    reason: str,
-    lot: str = "",
-    serial: str = "",
-    condition: str = "new",
+    session: Session, count: Count, *, warehouse: Warehouse, principal: Principal
 ) -> LedgerEntry | None:
     """Cycle count: set what is at a location to what was counted, with the reason recorded."""
-    key = StockKey(item.id or 0, location.id or 0, lot, serial, condition)
-    on_hand = _on_hand_before_count(session, key, counted, reason)
-    delta = counted - on_hand
+    item, location = count.item, count.location
+    key = StockKey(item.id or 0, location.id or 0, count.lot, count.serial, count.condition)
+    on_hand = _on_hand_before_count(session, key, count.counted, count.reason)
+    delta = count.counted - on_hand
     if delta == 0:
         return None
     movement = Movement(
@@ -55,13 +62,12 @@ def adjust(
         from_location_id=location.id if delta < 0 else None,
         to_location_id=location.id if delta > 0 else None,
         reason="adjust",
-        lot=lot,
-        serial=serial,
-        from_condition=condition,
-        reference=Reference(note=reason),
+        lot=count.lot,
+        serial=count.serial,
+        from_condition=count.condition,
+        reference=Reference(note=count.reason),
     )
     entry = move(session, movement, Actor(principal))
-    EFFECTS.record(
-        session, principal, StockAdjusted(warehouse.id, item.sku, location.code, counted, on_hand, reason)
-    )
+    event = StockAdjusted(warehouse.id, item.sku, location.code, count.counted, on_hand, count.reason)
+    EFFECTS.record(session, principal, event)
     return entry

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from wms.errors import Conflict, Invalid, NotFound
-from wms.identity.model import Principal
 from wms.inventory.catalogue import item_by_sku
 from wms.inventory.effects import EFFECTS
 from wms.inventory.events import StockReceived
@@ -81,29 +80,29 @@ def _check_serials(item: Item, quantity: int, serials: list[str]) -> None:
         raise Invalid("the same serial number was given twice")
 
 
-def receive(
-    session: Session,
-    *,
-    principal: Principal,
-    warehouse: Warehouse,
-    item: Item,
-    quantity: int,
-    location: Location,
-    lot: str = "",
-    serials: list[str] | None = None,
-    purchase_order: str | None = None,
-    idempotency_key: str | None = None,
-) -> list[LedgerEntry]:
+@dataclass(frozen=True)
+class Receipt:
+    """Units of one item arriving into a location: their lot, one serial per unit for serial-tracked
+    items, and the purchase order (ASN) they are counted against, if any."""
+
+    item: Item
+    quantity: int
+    location: Location
+    lot: str = ""
+    serials: tuple[str, ...] = ()
+    purchase_order: str | None = None
+
+
+def receive(session: Session, receipt: Receipt, *, warehouse: Warehouse, actor: Actor) -> list[LedgerEntry]:
     """Receive units from a supplier into a location, against a purchase order / ASN if given."""
+    item, quantity, location = receipt.item, receipt.quantity, receipt.location
     require_positive(quantity)
     if location.warehouse_id != warehouse.id:
         raise NotFound(f"no location {location.code!r} in this warehouse")
-    serials = serials or []
-    _check_serials(item, quantity, serials)
+    _check_serials(item, quantity, list(receipt.serials))
     reference = Reference()
-    if purchase_order:
-        reference = _count_against_purchase_order(session, warehouse, item, quantity, purchase_order)
-    actor = Actor(principal, idempotency_key)
+    if receipt.purchase_order:
+        reference = _count_against_purchase_order(session, warehouse, item, quantity, receipt.purchase_order)
     entries = [
         move(
             session,
@@ -114,15 +113,14 @@ def receive(
                 from_location_id=None,
                 to_location_id=location.id,
                 reason="receive",
-                lot=lot,
+                lot=receipt.lot,
                 serial=unit_serial,
                 reference=reference,
             ),
             actor,
         )
-        for unit_serial in serials or [""]
+        for unit_serial in receipt.serials or ("",)
     ]
-    EFFECTS.record(
-        session, principal, StockReceived(warehouse.id, item.sku, quantity, location.code, purchase_order)
-    )
+    event = StockReceived(warehouse.id, item.sku, quantity, location.code, receipt.purchase_order)
+    EFFECTS.record(session, actor.principal, event)
     return entries

@@ -8,15 +8,17 @@ from sqlmodel import Session
 
 from wms.identity.model import Principal
 from wms.inventory.catalogue import item_by_gtin, item_by_sku, location_by_code, warehouse_by_code
-from wms.inventory.counting import adjust
+from wms.inventory.counting import Count, adjust
 from wms.inventory.ledger import Actor, Movement, Reference, StockKey, lock_quant, move
 from wms.inventory.queries import on_hand
-from wms.inventory.receiving import receive
+from wms.inventory.receiving import Receipt, receive
 from wms.inventory.tables import Item, LedgerEntry
 
 __all__ = [
     "Actor",
+    "Count",
     "Movement",
+    "Receipt",
     "Reference",
     "StockKey",
     "adjust",

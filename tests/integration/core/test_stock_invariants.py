@@ -88,15 +88,13 @@ class Warehouse_(RuleBasedStateMachine):
         serials = [f"S{self.run}-{next(self.serial_no)}" for _ in range(quantity)] if serial else None
 
         def act(session: Session, warehouse: Warehouse) -> None:
-            inventory.receive(
-                session,
-                principal=self.manager,
-                warehouse=warehouse,
+            receipt = inventory.Receipt(
                 item=self._item(session, serial),
                 quantity=quantity,
                 location=inventory.location_by_code(session, warehouse.id, location),
-                serials=serials,
+                serials=tuple(serials or ()),
             )
+            inventory.receive(session, receipt, warehouse=warehouse, actor=inventory.Actor(self.manager))
 
         self._do(act)
 
@@ -270,16 +268,10 @@ class Warehouse_(RuleBasedStateMachine):
                 if quant is None:
                     return
                 unit = quant.serial
-            inventory.adjust(
-                session,
-                principal=self.manager,
-                warehouse=warehouse,
-                item=item,
-                location=loc,
-                counted=counted,
-                reason="cycle count",
-                serial=unit,
+            count = inventory.Count(
+                item=item, location=loc, counted=counted, reason="cycle count", serial=unit
             )
+            inventory.adjust(session, count, warehouse=warehouse, principal=self.manager)
 
         self._do(act)
 
