@@ -79,7 +79,8 @@ def _prepare(workdir: Path) -> tuple[str, str]:
     from wms.context import Kaeru
     from wms.fulfilment.service import NewLine, NewOrder, create_order
     from wms.identity.service import add_user, issue_user_token
-    from wms.inventory.service import location_by_code, move_stock, warehouse_by_code
+    from wms.inventory.ledger import Actor, Movement, move
+    from wms.inventory.service import location_by_code, warehouse_by_code
     from wms.inventory.tables import Item
     from wms.site import apply_site
 
@@ -97,9 +98,7 @@ def _prepare(workdir: Path) -> tuple[str, str]:
             item = Item(sku=f"SKU-{n:02d}", name=f"Item {n}", weight_g=200, price_minor=2500)
             session.add(item)
             session.flush()
-            move_stock(
-                session,
-                principal=None,
+            receipt = Movement(
                 warehouse_id=warehouse.id or 0,
                 item=item,
                 quantity=500,
@@ -107,6 +106,7 @@ def _prepare(workdir: Path) -> tuple[str, str]:
                 to_location_id=shelf.id,
                 reason="receipt",
             )
+            move(session, receipt, Actor(None))
         for n in range(200):  # a pick backlog for the estimate to read
             create_order(
                 session,

@@ -47,7 +47,7 @@ from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Shipment
 from wms.identity.model import Principal  # noqa: E402
 from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device, Station  # noqa: E402
-from wms.inventory.service import item_by_sku, location_by_code, receive  # noqa: E402
+from wms.inventory.service import Actor, Receipt, item_by_sku, location_by_code, receive  # noqa: E402
 from wms.inventory.tables import Item, Warehouse  # noqa: E402
 from wms.platform.tables import OutboxMessage  # noqa: E402
 from wms.returns import plugin as returns_plugin  # noqa: E402
@@ -94,14 +94,12 @@ def seed(kaeru: Kaeru, returns_needed: int) -> tuple[list[str], list[str]]:
             )
             session.add(item)
             session.flush()
-            receive(
-                session,
-                principal=who,
-                warehouse=warehouse,
+            receipt = Receipt(
                 item=item,
                 quantity=UNITS_PER_ORDER + 5,
                 location=location_by_code(session, warehouse.id, f"A-{n + 1:02d}-1"),
             )
+            receive(session, receipt, warehouse=warehouse, actor=Actor(who))
         returns_station = location_by_code(session, warehouse.id, "RET-1")
         for n in range(STATIONS):
             station = Station(

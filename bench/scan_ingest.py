@@ -43,7 +43,7 @@ from kaeru_config.site import load_site  # noqa: E402
 from wms.db import Database  # noqa: E402
 from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device  # noqa: E402
-from wms.inventory.service import move_stock  # noqa: E402
+from wms.inventory.ledger import Actor, Movement, move  # noqa: E402
 from wms.inventory.tables import Item, Location, Warehouse  # noqa: E402
 from wms.site import apply_site  # noqa: E402
 
@@ -116,9 +116,7 @@ def prepare(url: str, handhelds: int) -> tuple[list[str], list[str]]:
         session.add(item)
         session.flush()
         for loc in locations:
-            move_stock(
-                session,
-                principal=None,
+            receipt = Movement(
                 warehouse_id=warehouse.id,
                 item=item,
                 quantity=5,
@@ -126,6 +124,7 @@ def prepare(url: str, handhelds: int) -> tuple[list[str], list[str]]:
                 to_location_id=loc.id,
                 reason="receive",
             )
+            move(session, receipt, Actor(None))
         tokens = []
         for n in range(handhelds):
             device = Device(warehouse_id=warehouse.id, code=f"BENCH-HH-{n}", kind="handheld")

@@ -10,10 +10,10 @@ from biip.checksums import gs1_standard_check_digit
 from sqlmodel import Session, col, select
 
 from kaeru_config.site import SiteConfig
-from wms.fulfilment.service import NewLine, NewOrder, create_order
+from wms.fulfilment.orders import NewLine, NewOrder, create_order
 from wms.identity.service import add_user
 from wms.identity.tables import User
-from wms.inventory.service import move_stock
+from wms.inventory.ledger import Actor, Movement, Reference, move
 from wms.inventory.tables import Item, Location, Warehouse
 
 CATEGORIES = {
@@ -105,6 +105,22 @@ def gtin13(company_prefix: str, reference: int) -> str:
     return (payload + str(gs1_standard_check_digit(payload))).zfill(14)
 
 
+def opening_stock(
+    warehouse: Warehouse, item: Item, location: Location, quantity: int, serial: str = ""
+) -> Movement:
+    """Demo units arriving at a storage location from outside, as a receipt."""
+    return Movement(
+        warehouse_id=warehouse.id or 0,
+        item=item,
+        quantity=quantity,
+        from_location_id=None,
+        to_location_id=location.id,
+        reason="receive",
+        serial=serial,
+        reference=Reference(note="demo opening stock"),
+    )
+
+
 def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int = 40) -> SeedReport:
     """Fill the first configured warehouse with a demo catalogue, stock, staff and orders."""
     rng = random.Random(seed)
@@ -168,32 +184,12 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
         location = storage[index % len(storage)]
         if item.tracking == "serial":
             for unit in range(rng.randint(2, 6)):
-                move_stock(
-                    session,
-                    principal=None,
-                    warehouse_id=warehouse.id or 0,
-                    item=item,
-                    quantity=1,
-                    from_location_id=None,
-                    to_location_id=location.id,
-                    reason="receive",
-                    serial=f"SN{item.id:05d}{unit:03d}",
-                    note="demo opening stock",
-                )
+                serial = f"SN{item.id:05d}{unit:03d}"
+                move(session, opening_stock(warehouse, item, location, 1, serial), Actor(None))
                 report.units += 1
         else:
             quantity = rng.randint(3, 40)
-            move_stock(
-                session,
-                principal=None,
-                warehouse_id=warehouse.id or 0,
-                item=item,
-                quantity=quantity,
-                from_location_id=None,
-                to_location_id=location.id,
-                reason="receive",
-                note="demo opening stock",
-            )
+            move(session, opening_stock(warehouse, item, location, quantity), Actor(None))
             report.units += quantity
     session.flush()
     for number in range(1, orders + 1):

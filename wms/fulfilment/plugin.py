@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from devices.scan import Scan
 from wms.context import Kaeru
 from wms.errors import Conflict, Invalid
-from wms.fulfilment import service
+from wms.fulfilment import orders, packing, picking
+from wms.fulfilment.loading import existing
+from wms.fulfilment.model import PickTaskStatus, StepResult
+from wms.fulfilment.queries import carton_by_sscc
 from wms.fulfilment.tables import Carton
 from wms.identity.model import Principal
 from wms.inventory.tables import Warehouse
 from wms.platform.tables import DeviceAssignment
 from wms.scanning.service import assign, handles, warehouse_of
 
+__all__ = ["carton_by_sscc", "pack", "pick", "start_packing"]
+
 
 @handles("pick")
 def pick(
     session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
-) -> service.StepResult:
+) -> StepResult:
     if not assignment.ref_id:
         raise Conflict("no pick task started on this device: start one first")
-    task = service.get_task(session, principal, int(assignment.ref_id))
-    result = service.pick_scan(
+    task = picking.get_task(session, principal, int(assignment.ref_id))
+    result = picking.pick_scan(
         session,
         principal=principal,
         task=task,
@@ -31,7 +36,7 @@ def pick(
         gtin=scan.gtin,
         serial=scan.serial,
     )
-    if task.status == "done":
+    if task.status == PickTaskStatus.DONE:
         assign(session, principal, mode="idle")
         result.message += " — task complete"
     return result
@@ -40,29 +45,28 @@ def pick(
 @handles("pack")
 def pack(
     session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
-) -> service.StepResult:
+) -> StepResult:
     warehouse_id = warehouse_of(principal, session)
     if scan.kind == "order":
-        warehouse = session.get(Warehouse, warehouse_id)
-        assert warehouse is not None
-        order = service.order_by_number(session, principal, warehouse_id, scan.code or "")
+        warehouse = existing(session, Warehouse, warehouse_id, "warehouse")
+        order = orders.order_by_number(session, principal, warehouse_id, scan.code or "")
         carton = start_packing(session, kaeru, principal, order.number, warehouse)
-        return service.StepResult(
+        return StepResult(
             "accepted",
             f"packing order {order.number} into carton {carton.sscc}",
             {"order": order.number, "carton": carton.sscc},
         )
     if assignment.ref_type != "carton" or not assignment.ref_id:
         raise Conflict("scan the order (ORD-...) to start packing it")
-    packing = session.get(Carton, int(assignment.ref_id))
-    if packing is None:
+    packing_carton = session.get(Carton, int(assignment.ref_id))
+    if packing_carton is None:
         raise Conflict("the carton being packed is gone: scan the order again")
     if scan.kind not in ("gtin", "text"):
         raise Invalid("scan an item of the order")
-    return service.pack_scan(
+    return packing.pack_scan(
         session,
         principal=principal,
-        carton=packing,
+        carton=packing_carton,
         kind=scan.kind,
         gtin=scan.gtin,
         code=scan.code,
@@ -73,9 +77,9 @@ def pack(
 def start_packing(
     session: Session, kaeru: Kaeru, principal: Principal, order_number: str, warehouse: Warehouse
 ) -> Carton:
-    order = service.order_by_number(session, principal, warehouse.id or 0, order_number)
+    order = orders.order_by_number(session, principal, warehouse.id or 0, order_number)
     spec = next((w for w in kaeru.site.warehouses if w.code == warehouse.code), None)
-    carton = service.open_carton(
+    carton = packing.open_carton(
         session,
         principal=principal,
         order=order,
@@ -83,15 +87,4 @@ def start_packing(
         company_prefix=spec.gs1_company_prefix if spec else "0614141",
     )
     assign(session, principal, mode="pack", ref_type="carton", ref_id=str(carton.id))
-    return carton
-
-
-def carton_by_sscc(session: Session, principal: Principal, sscc: str) -> Carton:
-    from wms.errors import NotFound
-    from wms.fulfilment.tables import Order
-
-    carton = session.exec(select(Carton).where(Carton.sscc == sscc)).first()
-    order = session.get(Order, carton.order_id) if carton else None
-    if carton is None or order is None or not principal.sees_warehouse(order.warehouse_id):
-        raise NotFound(f"no carton {sscc}")
     return carton

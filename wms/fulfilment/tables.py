@@ -27,7 +27,7 @@ class Order(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(max_length=64, index=True)
     shopper_id: int = Field(foreign_key="shopper.id", index=True)
-    # new -> reserved | backordered -> picking -> picked -> packed -> shipped -> delivered; cancelled
+    # model.OrderStatus; its legal moves: model.ORDERS
     status: str = Field(default="new", max_length=16, index=True)
     channel: str = "api"
     external_id: str | None = Field(default=None, index=True)
@@ -65,9 +65,9 @@ class Reservation(SQLModel, table=True):
 class PickTask(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
-    mode: str = "single"  # single | batch | wave
+    mode: str = "single"  # model.PickMode
     wave: str = ""
-    status: str = Field(default="open", index=True)  # open | in_progress | done | cancelled
+    status: str = Field(default="open", index=True)  # model.PickTaskStatus (PICK_TASKS)
     assigned_user_id: int | None = None
     assigned_device_id: int | None = None
     tote_code: str = ""
@@ -85,7 +85,7 @@ class PickLine(SQLModel, table=True):
     quantity: int
     picked: int = 0
     short: int = 0
-    status: str = "open"  # open | done | short
+    status: str = "open"  # model.PickLineStatus (PICK_LINES)
     location_confirmed: bool = False
 
 
@@ -93,7 +93,7 @@ class Carton(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     sscc: str = Field(unique=True, max_length=18)
-    status: str = "open"  # open | closed | shipped
+    status: str = "open"  # model.CartonStatus (CARTONS)
     weight_g: int | None = None
     expected_weight_g: int = 0
     returnable_packaging: bool = True
@@ -117,7 +117,7 @@ class Shipment(SQLModel, table=True):
     carrier: str
     service: str = ""
     tracking_number: str = Field(index=True, max_length=64)
-    # label_created -> in_transit -> out_for_delivery -> delivered; exception
+    # model.ShipmentStatus; its legal moves: model.SHIPMENTS
     status: str = Field(default="label_created", index=True)
     shipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -129,7 +129,7 @@ class TrackingEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shipment_id: int = Field(foreign_key="shipment.id", index=True)
     at: datetime = Field(sa_type=UTCDateTime)
-    kind: str  # in_transit | out_for_delivery | delivered | exception
+    kind: str  # model.TrackingKind
     location: str = ""
     description: str = ""
     external_id: str = ""

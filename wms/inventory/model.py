@@ -1,17 +1,44 @@
-"""Pure stock decisions: allocation, walking order, quantities and GS1 identifiers."""
+"""Pure stock decisions: allocation, walking order, quantities, what a movement must name for an
+item's tracking, purchase-order states and GS1 identifiers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from biip.checksums import gs1_standard_check_digit
 
 from kaeru_config.vocabulary import LOCATION_KINDS
 from wms.errors import Invalid
+from wms.lifecycle import Lifecycle
 
 # Forward pick faces are emptied before reserve storage; other kinds never feed an order.
 ALLOCATABLE_KINDS = {"pick": 0, "storage": 1}
 PHYSICAL_KINDS = LOCATION_KINDS
+
+
+class Tracking(StrEnum):
+    """How units of an item are told apart: not at all, by lot, or one by one by serial number."""
+
+    NONE = "none"
+    LOT = "lot"
+    SERIAL = "serial"
+
+
+class PurchaseOrderStatus(StrEnum):
+    OPEN = "open"
+    RECEIVED = "received"
+    CLOSED = "closed"
+
+
+PURCHASE_ORDERS = Lifecycle(
+    "purchase order",
+    PurchaseOrderStatus,
+    {
+        PurchaseOrderStatus.OPEN: [PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.CLOSED],
+        PurchaseOrderStatus.RECEIVED: [PurchaseOrderStatus.CLOSED],
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +82,20 @@ def require_positive(quantity: int, what: str = "quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise Invalid(f"{what} must be a whole number above zero (got {quantity!r})")
     return quantity
+
+
+def check_identity(*, sku: str, tracking: str, quantity: int, lot: str, serial: str) -> None:
+    """Refuse a movement that does not name what the item's tracking needs (a serial is one unit)."""
+    require_positive(quantity)
+    if tracking == Tracking.SERIAL:
+        if not serial:
+            raise Invalid(f"{sku} is serial-tracked: scan the unit's serial number")
+        if quantity != 1:
+            raise Invalid("a serial number is one unit")
+    elif serial:
+        raise Invalid(f"{sku} is not serial-tracked; no serial number expected")
+    if tracking == Tracking.LOT and not lot:
+        raise Invalid(f"{sku} is lot-tracked: the lot is required")
 
 
 def sscc(*, extension_digit: int, company_prefix: str, serial_reference: int) -> str:

@@ -38,7 +38,7 @@ class Item(SQLModel, table=True):
     gtin: str | None = Field(default=None, index=True, max_length=14)
     name: str
     category: str = Field(default="general", max_length=32, index=True)
-    tracking: str = Field(default="none", max_length=8)  # none | lot | serial
+    tracking: str = Field(default="none", max_length=8)  # model.Tracking
     weight_g: int = 0
     length_mm: int = 0
     width_mm: int = 0
@@ -106,7 +106,7 @@ class PurchaseOrder(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(max_length=64)
     supplier: str = ""
-    status: str = "open"  # open | received | closed
+    status: str = "open"  # model.PurchaseOrderStatus (PURCHASE_ORDERS)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

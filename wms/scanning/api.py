@@ -2,59 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Invalid
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.platform.idempotency import run_batch, run_once
-from wms.platform.tables import ScanRecord
-from wms.scanning import service
+from wms.scanning import queries, service
+from wms.scanning.schemas import (
+    AssignmentIn,
+    AssignmentPublic,
+    BatchAnswer,
+    BatchIn,
+    HealthIn,
+    HealthReported,
+    ScanAnswer,
+    ScanIn,
+    ScanRecordPublic,
+    WeightIn,
+    WeightReported,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["scanning"])
 Scanner = Annotated[Principal, Depends(require("scan"))]
 Reporter = Annotated[Principal, Depends(require("device.report"))]
-MAX_BATCH = 5000
-
-
-class ScanIn(BaseModel):
-    raw: str = Field(max_length=4096, description="What the scanner sent, AIM symbology id included")
-    scanned_at: datetime | None = None
-    epc: str | None = Field(default=None, max_length=64, description="RFID EPC (hex) instead of a barcode")
-
-
-class BatchScan(ScanIn):
-    idempotency_key: str = Field(min_length=1, max_length=200)
-
-
-class BatchIn(BaseModel):
-    scans: list[BatchScan] = Field(max_length=MAX_BATCH)
-
-
-class WeightIn(BaseModel):
-    grams: int
-    stable: bool = True
-    measured_at: datetime | None = None
-
-
-class HealthIn(BaseModel):
-    device: str | None = None
-    state: str
-    detail: str = ""
-    last_seen: datetime | None = None
-
-
-class AssignmentIn(BaseModel):
-    mode: str
-    ref_type: str = ""
-    ref_id: str = ""
 
 
 def _raw(scan: ScanIn) -> str:
@@ -65,7 +41,10 @@ def _raw(scan: ScanIn) -> str:
     return scan.raw
 
 
-@router.post("/scans", summary="Record and route one scan (Idempotency-Key required)")
+# The scan path answers with its own JSONResponse (the model only describes it: nothing is re-validated).
+@router.post(
+    "/scans", summary="Record and route one scan (Idempotency-Key required)", response_model=ScanAnswer
+)
 def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: IdempotencyKey = None) -> JSONResponse:
     raw = _raw(scan)
     ahead = service.look_ahead(kaeru, principal)  # the device's mode comes with the key's look-up
@@ -80,8 +59,12 @@ def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: Idempotenc
     return JSONResponse(status_code=status, content=body)
 
 
-@router.post("/scans/batch", summary="Replay a device's offline queue, in order, once per key")
-def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> dict[str, Any]:
+@router.post(
+    "/scans/batch",
+    summary="Replay a device's offline queue, in order, once per key",
+    response_model=BatchAnswer,
+)
+def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> Any:
     items = [(s.idempotency_key, s.model_dump(mode="json", exclude={"idempotency_key"})) for s in batch.scans]
 
     def work(session: Session) -> list[dict[str, Any]]:
@@ -98,18 +81,15 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> dict[str,
     return {"results": kaeru.db.write(work)}
 
 
-@router.get("/scans", summary="Recent scans of the caller's warehouse")
+@router.get("/scans", summary="Recent scans of the caller's warehouse", response_model=list[ScanRecordPublic])
 def recent_scans(
     kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))], limit: int = 50
-) -> list[dict[str, Any]]:
+) -> Any:
     with kaeru.db.read() as session:
-        statement = select(ScanRecord).order_by(col(ScanRecord.id).desc()).limit(min(max(limit, 1), 500))
-        if principal.warehouse_id is not None:
-            statement = statement.where(ScanRecord.warehouse_id == principal.warehouse_id)
-        return [r.model_dump(mode="json") for r in session.exec(statement)]
+        return queries.recent_scans(session, principal, limit=limit)
 
 
-@router.post("/devices/weights", summary="A station scale's reading")
+@router.post("/devices/weights", summary="A station scale's reading", response_model=WeightReported)
 def post_weight(weight: WeightIn, kaeru: KaeruDep, principal: Reporter, key: IdempotencyKey = None) -> Any:
     return mutate(
         kaeru,
@@ -122,7 +102,7 @@ def post_weight(weight: WeightIn, kaeru: KaeruDep, principal: Reporter, key: Ide
     )
 
 
-@router.post("/devices/health", summary="A device's connection state")
+@router.post("/devices/health", summary="A device's connection state", response_model=HealthReported)
 def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: IdempotencyKey = None) -> Any:
     return mutate(
         kaeru,
@@ -141,11 +121,11 @@ def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: Ide
 
 
 @router.put(
-    "/devices/assignment", summary="Point the caller's scans at a mode (idle, pick, pack, returns ...)"
+    "/devices/assignment",
+    summary="Point the caller's scans at a mode (idle, pick, pack, returns ...)",
+    response_model=AssignmentPublic,
 )
-def put_assignment(
-    body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request
-) -> dict[str, Any]:
+def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request) -> Any:
     def work(session: Session) -> dict[str, Any]:
         a = service.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
         return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id}

@@ -88,15 +88,13 @@ class Warehouse_(RuleBasedStateMachine):
         serials = [f"S{self.run}-{next(self.serial_no)}" for _ in range(quantity)] if serial else None
 
         def act(session: Session, warehouse: Warehouse) -> None:
-            inventory.receive(
-                session,
-                principal=self.manager,
-                warehouse=warehouse,
+            receipt = inventory.Receipt(
                 item=self._item(session, serial),
                 quantity=quantity,
                 location=inventory.location_by_code(session, warehouse.id, location),
-                serials=serials,
+                serials=tuple(serials or ()),
             )
+            inventory.receive(session, receipt, warehouse=warehouse, actor=inventory.Actor(self.manager))
 
         self._do(act)
 
@@ -123,9 +121,7 @@ class Warehouse_(RuleBasedStateMachine):
             target = inventory.location_by_code(session, warehouse.id, dst)
             if target.id == quant.location_id:
                 return
-            inventory.move_stock(
-                session,
-                principal=self.manager,
+            movement = inventory.Movement(
                 warehouse_id=warehouse.id,
                 item=item,
                 quantity=1 if serial else quantity,
@@ -134,6 +130,7 @@ class Warehouse_(RuleBasedStateMachine):
                 reason="move",
                 serial=quant.serial,
             )
+            inventory.move(session, movement, inventory.Actor(self.manager))
 
         self._do(act)
 
@@ -271,16 +268,10 @@ class Warehouse_(RuleBasedStateMachine):
                 if quant is None:
                     return
                 unit = quant.serial
-            inventory.adjust(
-                session,
-                principal=self.manager,
-                warehouse=warehouse,
-                item=item,
-                location=loc,
-                counted=counted,
-                reason="cycle count",
-                serial=unit,
+            count = inventory.Count(
+                item=item, location=loc, counted=counted, reason="cycle count", serial=unit
             )
+            inventory.adjust(session, count, warehouse=warehouse, principal=self.manager)
 
         self._do(act)
 

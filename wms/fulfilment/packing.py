@@ -1,0 +1,189 @@
+"""Packing: a carton (with its SSCC) per picked order, units verified into it by scan, and closing it
+on the scale, which creates its shipment and queues its labels."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kaeru_config.site import SiteConfig
+from wms.errors import Conflict, Invalid
+from wms.fulfilment import model
+from wms.fulfilment.effects import EFFECTS
+from wms.fulfilment.events import CartonClosed, CartonOpened
+from wms.fulfilment.loading import existing
+from wms.fulfilment.model import CARTONS, PACKABLE, CartonStatus, StepResult
+from wms.fulfilment.orders import refresh_order_status
+from wms.fulfilment.picking import pack_area, scanned_item_matches, scanned_serial
+from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Reservation, Shipment
+from wms.fulfilment.views import order_lines
+from wms.identity.model import Principal
+from wms.inventory.model import Tracking, require_positive, sscc
+from wms.inventory.tables import Item, Location, Quant, Warehouse
+
+OVERRIDERS = ("manager", "admin")  # who may close a carton whose weight is off
+
+
+def open_carton(
+    session: Session, *, principal: Principal, order: Order, warehouse: Warehouse, company_prefix: str
+) -> Carton:
+    """Start packing an order: a carton with its own SSCC (the open one, if it has one)."""
+    if order.status not in PACKABLE:
+        raise Conflict(f"order {order.number} is {order.status}; only picked orders can be packed")
+    already = session.exec(
+        select(Carton).where(Carton.order_id == order.id, Carton.status == CartonStatus.OPEN)
+    ).first()
+    if already is not None:
+        return already
+    carton = Carton(order_id=order.id or 0, sscc=uuid.uuid4().hex[:18])
+    session.add(carton)
+    session.flush()
+    carton.sscc = sscc(extension_digit=1, company_prefix=company_prefix, serial_reference=carton.id or 0)
+    session.add(carton)
+    EFFECTS.record(session, principal, CartonOpened(carton, order))
+    return carton
+
+
+def pack_scan(
+    session: Session,
+    *,
+    principal: Principal,
+    carton: Carton,
+    kind: str,
+    gtin: str | None,
+    code: str | None,
+    serial: str | None,
+) -> StepResult:
+    """Verify one unit into the carton by scan: it must be picked for this order and not yet packed."""
+    if carton.status != CartonStatus.OPEN:
+        raise Conflict(f"carton {carton.sscc} is {carton.status}")
+    order = existing(session, Order, carton.order_id, "order")
+    lines = order_lines(session, order.id or 0)
+    area = pack_area(session, order.warehouse_id)
+    for line in lines:
+        item = existing(session, Item, line.item_id, "item")
+        if line.packed >= line.picked:
+            continue
+        unit_serial = scanned_serial(item, kind=kind, code=code, serial=serial)
+        if item.tracking == Tracking.SERIAL:
+            if not unit_serial or not _held_here(session, carton, line, item, area, unit_serial):
+                continue
+        elif not scanned_item_matches(item, gtin=gtin, code=code, serial=serial):
+            continue
+        _put_in_carton(session, carton, line, item, unit_serial)
+        left = sum(pl.picked - pl.packed for pl in lines)
+        return StepResult(
+            "accepted",
+            f"packed 1 x {item.sku}" + (f" ({unit_serial})" if unit_serial else ""),
+            {"carton": carton.sscc, "left_to_pack": left, "sku": item.sku},
+        )
+    raise Invalid("this unit is not on the order, or all of it is packed already", order=order.number)
+
+
+def _held_here(
+    session: Session, carton: Carton, line: OrderLine, item: Item, area: Location, unit_serial: str
+) -> bool:
+    """Whether this serial waits at the pack area for the line; refused if it is in the carton already."""
+    reserved_here = session.exec(
+        select(Reservation)
+        .join(Quant, col(Quant.id) == col(Reservation.quant_id))
+        .where(
+            Reservation.order_line_id == line.id,
+            Quant.serial == unit_serial,
+            Quant.location_id == area.id,
+            Reservation.quantity > 0,
+        )
+    ).first()
+    if reserved_here is None:
+        return False
+    packed = session.exec(
+        select(CartonItem).where(
+            CartonItem.item_id == item.id, CartonItem.serial == unit_serial, CartonItem.carton_id == carton.id
+        )
+    ).first()
+    if packed is not None:
+        raise Invalid(f"serial {unit_serial} is already in this carton")
+    return True
+
+
+def _put_in_carton(session: Session, carton: Carton, line: OrderLine, item: Item, unit_serial: str) -> None:
+    session.add(
+        CartonItem(
+            carton_id=carton.id or 0, order_line_id=line.id or 0, item_id=item.id or 0, serial=unit_serial
+        )
+    )
+    line.packed += 1
+    session.add(line)
+    carton.expected_weight_g += item.weight_g
+    session.add(carton)
+    session.flush()
+
+
+def close_carton(
+    session: Session,
+    *,
+    principal: Principal,
+    carton: Carton,
+    weight_g: int,
+    site: SiteConfig,
+    printer_url: str | None = None,
+    accept_weight_override: bool = False,
+) -> Shipment:
+    """Weigh and close a carton: weight checked, shipment and tracking number created, labels queued."""
+    if carton.status != CartonStatus.OPEN:
+        raise Conflict(f"carton {carton.sscc} is {carton.status}")
+    require_positive(weight_g, "carton weight in grams")
+    contents = list(session.exec(select(CartonItem).where(CartonItem.carton_id == carton.id)))
+    if not contents:
+        raise Invalid("the carton is empty: scan the items into it first")
+    order = existing(session, Order, carton.order_id, "order")
+    check = _weigh(session, contents, weight_g, site)
+    if not check.ok and not (accept_weight_override and principal.role in OVERRIDERS):
+        raise Conflict(
+            f"carton weighs {weight_g} g but should weigh about {check.expected_g} g "
+            f"(±{check.tolerance_g} g): check the contents",
+            expected_g=check.expected_g,
+            measured_g=weight_g,
+            tolerance_g=check.tolerance_g,
+        )
+    carton.weight_g = weight_g
+    carton.status = CARTONS.move(carton.status, CartonStatus.CLOSED, what=f"carton {carton.sscc}")
+    shipment = _label(session, carton, order, site)
+    refresh_order_status(session, order)
+    EFFECTS.record(session, principal, CartonClosed(carton, order, shipment, printer_url, check.expected_g))
+    return shipment
+
+
+def _weigh(
+    session: Session, contents: list[CartonItem], weight_g: int, site: SiteConfig
+) -> model.WeightCheck:
+    weights = []
+    for content in contents:
+        item = session.get(Item, content.item_id)
+        weights.extend([item.weight_g if item else 0] * content.quantity)
+    return model.check_carton_weight(
+        item_weights_g=weights,
+        tare_g=site.shipping.carton_tare_g,
+        measured_g=weight_g,
+        tolerance_pct=site.shipping.weight_tolerance_pct,
+        tolerance_min_g=site.shipping.weight_tolerance_min_g,
+    )
+
+
+def _label(session: Session, carton: Carton, order: Order, site: SiteConfig) -> Shipment:
+    """The carton's shipment with the order's carrier, and its tracking number."""
+    carrier = site.shipping.carriers[order.carrier]
+    sequence = (session.exec(select(func.count()).select_from(Shipment)).one() or 0) + 1
+    shipment = Shipment(
+        order_id=order.id or 0,
+        carton_id=carton.id or 0,
+        carrier=order.carrier,
+        service=order.service,
+        tracking_number=model.tracking_number(carrier.tracking_prefix, sequence + 1000 * (carton.id or 0)),
+    )
+    session.add(carton)
+    session.add(shipment)
+    session.flush()
+    return shipment

@@ -1,0 +1,198 @@
+"""What the fulfilment API reads and answers: orders, pick steps, cartons, shipments, tracking.
+
+Answers are described field for field; endpoints whose answer leaves out a key in some cases
+(a finished pick task has no `remaining_lines`) are served with `response_model_exclude_unset`, so
+the JSON keeps exactly the keys it had."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, EmailStr, Field
+
+
+class LineIn(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=10_000)
+    unit_price_minor: int = Field(default=0, ge=0)
+
+
+class ShopperIn(BaseModel):
+    email: EmailStr
+    name: str = Field(default="", max_length=200)
+    locale: str = Field(default="en", max_length=16)
+
+
+class OrderIn(BaseModel):
+    warehouse: str
+    number: str = Field(min_length=1, max_length=64)
+    shopper: ShopperIn
+    ship_to: dict[str, str] = Field(default_factory=dict)
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    carrier: str = ""
+    service: str = ""
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    external_id: str | None = None
+    promised_date: date | None = None
+
+
+class ShopperPublic(BaseModel):
+    email: str
+    name: str
+    locale: str
+
+
+class OrderLinePublic(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    reserved: int
+    picked: int
+    packed: int
+    shipped: int
+    unit_price_minor: int
+
+
+class OrderShipment(BaseModel):
+    tracking_number: str
+    carrier: str
+    status: str
+    estimated_delivery: date | None
+
+
+class OrderPublic(BaseModel):
+    id: int
+    number: str
+    status: str
+    channel: str
+    carrier: str
+    service: str
+    ship_to: dict[str, Any]
+    created_at: datetime
+    promised_date: date | None
+    shopper: ShopperPublic | None
+    lines: list[OrderLinePublic]
+    shipments: list[OrderShipment]
+
+
+class OrderChanged(OrderPublic):
+    """An order as a change answers it. A change made with an Idempotency-Key answers what was stored
+    for the key, its timestamp already text ("+00:00"); without a key the timestamp is written as
+    reads write it ("Z"). The text is passed through as it is, so neither answer changes."""
+
+    created_at: datetime | str  # type: ignore[assignment]
+
+
+class ReleaseIn(BaseModel):
+    warehouse: str
+    mode: str = "single"
+    orders: list[str] | None = None
+    orders_per_task: int = Field(default=8, gt=0, le=100)
+    wave: str = ""
+
+
+class PickStep(BaseModel):
+    """Where to go and what to take next."""
+
+    line_id: int
+    location: str
+    sku: str
+    name: str
+    gtin: str | None
+    quantity: int
+    location_confirmed: bool
+    serial_tracked: bool
+
+
+class PickView(BaseModel):
+    """A pick task and its next step (`next` is null and `remaining_lines` absent once it is done)."""
+
+    task_id: int
+    status: str
+    next: PickStep | None
+    remaining_lines: int | None = None
+
+
+class Released(BaseModel):
+    tasks: list[PickView]
+
+
+class NextTask(BaseModel):
+    task: PickView | None
+    message: str | None = Field(default=None, description="only when no task is waiting")
+
+
+class ShortIn(BaseModel):
+    missing: int = Field(gt=0, le=10_000)
+
+
+class ShortReported(PickView):
+    message: str
+
+
+class PackStartIn(BaseModel):
+    warehouse: str
+    order: str
+
+
+class CartonContent(BaseModel):
+    sku: str
+    serial: str
+    quantity: int
+
+
+class CartonShipment(BaseModel):
+    tracking_number: str
+    carrier: str
+    status: str
+
+
+class CartonPublic(BaseModel):
+    sscc: str
+    status: str
+    order: str | None
+    weight_g: int | None
+    expected_weight_g: int
+    contents: list[CartonContent]
+    shipment: CartonShipment | None
+
+
+class CloseIn(BaseModel):
+    weight_g: int | None = Field(default=None, gt=0, le=100_000)
+    station: str | None = None
+    accept_weight_override: bool = False
+
+
+class Shipped(BaseModel):
+    tracking_number: str
+    status: str
+    order: str
+    order_status: str
+
+
+class TrackingIn(BaseModel):
+    tracking_number: str = Field(min_length=1, max_length=64)
+    kind: str
+    at: datetime
+    location: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=500)
+    external_id: str = Field(default="", max_length=200)
+
+
+class TrackingAccepted(BaseModel):
+    """The shipment's status after the event, or which area took a tracking number that is not ours."""
+
+    tracking_number: str
+    status: str | None = None
+    duplicate: bool | None = None
+    handled_by: str | None = Field(default=None, description="the area that took a parcel not shipped here")
+
+
+class TrackingEventPublic(BaseModel):
+    at: datetime
+    kind: str
+    location: str
+    description: str
+    external_id: str
+    received_at: datetime

@@ -1,0 +1,115 @@
+"""Reading stock: the catalogue, a warehouse's locations, stock by item and location, the ledger,
+purchase orders. One statement per list (docs/architecture.md, Areas)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from wms.errors import NotFound
+from wms.identity.model import Principal
+from wms.inventory.catalogue import item_by_sku
+from wms.inventory.receiving import purchase_order_by_number
+from wms.inventory.tables import Item, LedgerEntry, Location, PurchaseOrderLine, Quant, Warehouse
+
+
+def _stock_row(quant: Quant, location: Location) -> dict[str, Any]:
+    return {
+        "location": location.code,
+        "quantity": quant.quantity,
+        "reserved": quant.reserved,
+        "serial": quant.serial,
+        "lot": quant.lot,
+        "condition": quant.condition,
+    }
+
+
+def items(session: Session, *, q: str, limit: int) -> list[dict[str, Any]]:
+    statement = select(Item).order_by(col(Item.sku)).limit(limit)
+    if q:
+        like = f"%{q}%"
+        statement = statement.where(
+            col(Item.sku).ilike(like) | col(Item.name).ilike(like) | (Item.gtin == q.zfill(14))
+        )
+    return [i.model_dump() for i in session.exec(statement)]
+
+
+def item_with_stock(session: Session, principal: Principal, sku: str) -> dict[str, Any]:
+    """An item and where its units are, within the caller's warehouse."""
+    item = item_by_sku(session, sku)
+    statement = (
+        select(Quant, Location)
+        .join(Location, col(Location.id) == col(Quant.location_id))
+        .where(Quant.item_id == item.id, Quant.quantity > 0)
+    )
+    if principal.warehouse_id is not None:
+        statement = statement.where(Location.warehouse_id == principal.warehouse_id)
+    return {**item.model_dump(), "stock": [_stock_row(q, loc) for q, loc in session.exec(statement)]}
+
+
+def locations(session: Session, warehouse: Warehouse, *, kind: str | None) -> list[dict[str, Any]]:
+    statement = select(Location).where(Location.warehouse_id == warehouse.id).order_by(col(Location.path_seq))
+    if kind:
+        statement = statement.where(Location.kind == kind)
+    return [loc.model_dump(exclude={"warehouse_id"}) for loc in session.exec(statement)]
+
+
+def stock(
+    session: Session, warehouse: Warehouse, *, sku: str | None, location: str | None
+) -> list[dict[str, Any]]:
+    statement = (
+        select(Quant, Item, Location)
+        .join(Item, col(Item.id) == col(Quant.item_id))
+        .join(Location, col(Location.id) == col(Quant.location_id))
+        .where(Location.warehouse_id == warehouse.id, Quant.quantity > 0)
+        .order_by(col(Location.path_seq), col(Item.sku))
+    )
+    if sku:
+        statement = statement.where(Item.sku == sku)
+    if location:
+        statement = statement.where(Location.code == location)
+    return [{"sku": i.sku, **_stock_row(q, loc)} for q, i, loc in session.exec(statement)]
+
+
+def ledger(session: Session, warehouse: Warehouse, *, sku: str | None, limit: int) -> list[dict[str, Any]]:
+    statement = (
+        select(LedgerEntry)
+        .where(LedgerEntry.warehouse_id == warehouse.id)
+        .order_by(col(LedgerEntry.id).desc())
+        .limit(limit)
+    )
+    if sku:
+        statement = statement.where(LedgerEntry.item_id == item_by_sku(session, sku).id)
+    return [e.model_dump(mode="json") for e in session.exec(statement)]
+
+
+def purchase_order(session: Session, warehouse: Warehouse, number: str) -> dict[str, Any]:
+    po = purchase_order_by_number(session, warehouse.id or 0, number)
+    if po is None:
+        raise NotFound(f"no purchase order {number}")
+    rows = session.exec(
+        select(PurchaseOrderLine, Item)
+        .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id))
+        .where(PurchaseOrderLine.purchase_order_id == po.id)
+    ).all()
+    return {
+        "number": po.number,
+        "supplier": po.supplier,
+        "status": po.status,
+        "lines": [
+            {"sku": i.sku, "expected": line.quantity_expected, "received": line.quantity_received}
+            for line, i in rows
+        ],
+    }
+
+
+def on_hand(session: Session, *, warehouse_id: int, item_id: int) -> tuple[int, int]:
+    """(on hand, reserved) of an item across the warehouse's locations."""
+    row = session.exec(
+        select(func.coalesce(func.sum(Quant.quantity), 0), func.coalesce(func.sum(Quant.reserved), 0))
+        .join(Location, col(Location.id) == col(Quant.location_id))
+        .where(Location.warehouse_id == warehouse_id, Quant.item_id == item_id)
+    ).one()
+    return int(row[0]), int(row[1])

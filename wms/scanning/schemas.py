@@ -1,0 +1,114 @@
+"""What the scan-ingest API reads and answers: scans, replayed batches, scale weights, device health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_BATCH = 5000
+
+
+class ScanIn(BaseModel):
+    raw: str = Field(max_length=4096, description="What the scanner sent, AIM symbology id included")
+    scanned_at: datetime | None = None
+    epc: str | None = Field(default=None, max_length=64, description="RFID EPC (hex) instead of a barcode")
+
+
+class BatchScan(ScanIn):
+    idempotency_key: str = Field(min_length=1, max_length=200)
+
+
+class BatchIn(BaseModel):
+    scans: list[BatchScan] = Field(max_length=MAX_BATCH)
+
+
+class WeightIn(BaseModel):
+    grams: int
+    stable: bool = True
+    measured_at: datetime | None = None
+
+
+class HealthIn(BaseModel):
+    device: str | None = None
+    state: str
+    detail: str = ""
+    last_seen: datetime | None = None
+
+
+class AssignmentIn(BaseModel):
+    mode: str
+    ref_type: str = ""
+    ref_id: str = ""
+
+
+class ParsedScan(BaseModel):
+    """What the barcode said, element by element (GS1 application identifiers where present)."""
+
+    gtin: str | None
+    serial: str | None
+    lot: str | None
+    sscc: str | None
+    code: str | None
+    symbology: str | None
+    expiry: str | None
+
+
+class ScanAnswer(BaseModel):
+    """A recorded scan: what it was, what the device was doing, and what the step did (`data`)."""
+
+    scan_id: int
+    outcome: str = Field(description="accepted | rejected | recorded")
+    kind: str
+    mode: str
+    message: str
+    data: dict[str, Any] = Field(
+        description="the step's answer: the next pick, the carton, an error code ..."
+    )
+    parsed: ParsedScan
+
+
+class BatchResult(BaseModel):
+    """One replayed scan: its key, its status, whether it had been seen, and its answer's fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    idempotency_key: str
+    status: int
+    replayed: bool
+
+
+class BatchAnswer(BaseModel):
+    results: list[BatchResult]
+
+
+class ScanRecordPublic(BaseModel):
+    id: int
+    warehouse_id: int
+    device_id: int | None
+    user_id: int | None
+    scanned_at: datetime
+    received_at: datetime
+    raw: str
+    kind: str
+    mode: str
+    outcome: str
+    message: str
+
+
+class WeightReported(BaseModel):
+    station: str
+    grams: int
+    stable: bool
+
+
+class HealthReported(BaseModel):
+    device: str
+    state: str
+
+
+class AssignmentPublic(BaseModel):
+    mode: str
+    ref_type: str
+    ref_id: str
