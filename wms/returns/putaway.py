@@ -11,7 +11,7 @@ from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Conflict, Invalid, NotFound
 from wms.identity.model import Principal
-from wms.inventory.service import move_stock
+from wms.inventory.ledger import Actor, Movement, Reference, move
 from wms.inventory.tables import Item, LicensePlate, Location
 from wms.returns import events, queries
 from wms.returns.effects import EFFECTS
@@ -26,35 +26,35 @@ def _relabel_as_open_box(
 ) -> None:
     """The unit leaves the ledger as one SKU and arrives as the other."""
     ref = rma_code(queries.rma_of(session, unit))
-    move_stock(
+    move(
         session,
-        principal=principal,
-        warehouse_id=unit.warehouse_id,
-        item=item,
-        quantity=1,
-        from_location_id=unit.received_location_id,
-        to_location_id=None,
-        reason="relabel",
-        serial=unit.serial,
-        from_condition="quarantine",
-        ref_type="rma",
-        ref_id=ref,
-        note=f"restocked as {open_box.sku}",
+        Movement(
+            warehouse_id=unit.warehouse_id,
+            item=item,
+            quantity=1,
+            from_location_id=unit.received_location_id,
+            to_location_id=None,
+            reason="relabel",
+            serial=unit.serial,
+            from_condition="quarantine",
+            reference=Reference("rma", ref, f"restocked as {open_box.sku}"),
+        ),
+        Actor(principal),
     )
-    move_stock(
+    move(
         session,
-        principal=principal,
-        warehouse_id=unit.warehouse_id,
-        item=open_box,
-        quantity=1,
-        from_location_id=None,
-        to_location_id=to.id,
-        reason="relabel",
-        serial=unit.serial if open_box.tracking == "serial" else "",
-        to_condition="new",
-        ref_type="rma",
-        ref_id=ref,
-        note=f"open box of {item.sku}",
+        Movement(
+            warehouse_id=unit.warehouse_id,
+            item=open_box,
+            quantity=1,
+            from_location_id=None,
+            to_location_id=to.id,
+            reason="relabel",
+            serial=unit.serial if open_box.tracking == "serial" else "",
+            to_condition="new",
+            reference=Reference("rma", ref, f"open box of {item.sku}"),
+        ),
+        Actor(principal),
     )
 
 
@@ -69,21 +69,23 @@ def _move(
     if open_box is not None:
         _relabel_as_open_box(session, principal, unit, item, open_box, to)
         return
-    move_stock(
+    move(
         session,
-        principal=principal,
-        warehouse_id=unit.warehouse_id,
-        item=item,
-        quantity=1,
-        from_location_id=unit.received_location_id,
-        to_location_id=to.id,
-        reason="putaway",
-        serial=unit.serial,
-        from_condition="quarantine",
-        to_condition=config_of(kaeru).disposition.destinations[unit.disposition].condition,
-        ref_type="rma",
-        ref_id=rma_code(queries.rma_of(session, unit)),
-        note=f"{unit.disposition} (grade {unit.grade})",
+        Movement(
+            warehouse_id=unit.warehouse_id,
+            item=item,
+            quantity=1,
+            from_location_id=unit.received_location_id,
+            to_location_id=to.id,
+            reason="putaway",
+            serial=unit.serial,
+            from_condition="quarantine",
+            to_condition=config_of(kaeru).disposition.destinations[unit.disposition].condition,
+            reference=Reference(
+                "rma", rma_code(queries.rma_of(session, unit)), f"{unit.disposition} (grade {unit.grade})"
+            ),
+        ),
+        Actor(principal),
     )
 
 

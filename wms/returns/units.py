@@ -15,7 +15,8 @@ from wms.context import Kaeru
 from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment.tables import Carton, CartonItem, Shipment
 from wms.identity.model import Principal
-from wms.inventory.service import item_by_gtin, item_by_sku, move_stock
+from wms.inventory.ledger import Actor, Movement, Reference, move
+from wms.inventory.service import item_by_gtin, item_by_sku
 from wms.inventory.tables import Item, Location, Quant
 from wms.returns import events, model, queries
 from wms.returns.effects import EFFECTS
@@ -248,19 +249,20 @@ def _receive_one(session: Session, principal: Principal, bench: Bench) -> Return
     session.add(unit)
     session.flush()
     if item is not None:
-        move_stock(
+        move(
             session,
-            principal=principal,
-            warehouse_id=bench.parcel.warehouse_id,
-            item=item,
-            quantity=1,
-            from_location_id=None,
-            to_location_id=bench.location.id,
-            reason="return",
-            serial=bench.found.serial,
-            to_condition="quarantine",
-            ref_type="rma",
-            ref_id=rma_code(rma),
+            Movement(
+                warehouse_id=bench.parcel.warehouse_id,
+                item=item,
+                quantity=1,
+                from_location_id=None,
+                to_location_id=bench.location.id,
+                reason="return",
+                serial=bench.found.serial,
+                to_condition="quarantine",
+                reference=Reference("rma", rma_code(rma)),
+            ),
+            Actor(principal),
         )
     return unit
 
