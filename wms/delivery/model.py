@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from wms.delivery.calendars import BusinessCalendar
@@ -18,12 +19,26 @@ from wms.delivery.dispatch import Backlog, plan_ship_date, require_aware
 from wms.delivery.network import Destination, Network, Warehouse
 from wms.delivery.transit import TransitFit, TransitModel
 
-ORDERED = "ordered"  # not yet handed to the carrier
-AWAITING_PICKUP = "awaiting_pickup"  # shipped in Kaeru, no carrier scan yet
-IN_TRANSIT = "in_transit"
-OUT_FOR_DELIVERY = "out_for_delivery"
-EXCEPTION = "exception"
-DELIVERED = "delivered"
+
+class ParcelState(StrEnum):
+    """Where a parcel is, as an outlook sees it; the carrier's event kinds are the last four."""
+
+    ORDERED = "ordered"  # not yet handed to the carrier
+    AWAITING_PICKUP = "awaiting_pickup"  # shipped in Kaeru, no carrier scan yet
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    EXCEPTION = "exception"
+    DELIVERED = "delivered"
+
+
+# An outlook's state is worked out afresh from the events each time (never stored and moved), so the
+# states need no Lifecycle; the names below are the ones callers already import.
+ORDERED = ParcelState.ORDERED
+AWAITING_PICKUP = ParcelState.AWAITING_PICKUP
+IN_TRANSIT = ParcelState.IN_TRANSIT
+OUT_FOR_DELIVERY = ParcelState.OUT_FOR_DELIVERY
+EXCEPTION = ParcelState.EXCEPTION
+DELIVERED = ParcelState.DELIVERED
 EVENT_KINDS = frozenset({IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, EXCEPTION})
 
 # Share of the remaining probability kept by each next delivery day once a parcel is older than any
@@ -55,7 +70,7 @@ class Outlook:
 
     carrier: str
     service: str
-    state: str
+    state: ParcelState
     anchor: date
     calendar: BusinessCalendar
     pmf: tuple[float, ...]
@@ -103,7 +118,7 @@ class Estimate:
     latest: date
     confidence: float
     ship_date: date | None
-    state: str
+    state: ParcelState
     basis: str
     observations: int
 
@@ -233,8 +248,8 @@ def outlook_for_shipment(
     ordered = sorted(events, key=lambda event: event.at)
     delivered = next((e for e in ordered if e.kind == DELIVERED), None)
 
-    def made(*, state: str, anchor: date, calendar: BusinessCalendar, pmf: tuple[float, ...], basis: str,
-             observations: int) -> Outlook:  # fmt: skip
+    def made(*, state: ParcelState, anchor: date, calendar: BusinessCalendar, pmf: tuple[float, ...],
+             basis: str, observations: int) -> Outlook:  # fmt: skip
         return Outlook(
             carrier=carrier, service=service, state=state, anchor=anchor, calendar=calendar, pmf=pmf,
             ship_date=shipped_on, as_of=today, basis=basis, observations=observations,

@@ -1,7 +1,7 @@
 """The delivery network as configured: countries, warehouses, carriers, services and their transit tables.
 
-Built from plain mappings (config/delivery.yaml parsed by the caller, or `load_network` for a path);
-every calendar a decision needs is built once here, so decisions only look values up.
+Built from plain mappings (config/delivery.yaml parsed by `wms.delivery.config.load_network`, which owns
+the file reading); every calendar a decision needs is built once here, so decisions only look values up.
 """
 
 from __future__ import annotations
@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from wms.delivery.calendars import BusinessCalendar, weekdays_from_names
 
@@ -338,9 +335,3 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
         delivery_calendars=delivery_calendars,
         pickup_calendars=pickup_calendars,
     )
-
-
-def load_network(*, path: Path) -> Network:
-    """Read a delivery.yaml file and build the network from it."""
-    with path.open(encoding="utf-8") as handle:
-        return network_from_mapping(data=yaml.safe_load(handle) or {})
