@@ -36,7 +36,7 @@ from wms.db import Database, Direct, utcnow
 from wms.notify import wake
 from wms.notify.channel import Channel, Outgoing
 from wms.notify.config import RelaySpec
-from wms.notify.model import DeliveryFailed, Retry, RetryPolicy, settle
+from wms.notify.model import DeliveryFailed, MessageState, Retry, RetryPolicy, settle
 from wms.platform.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _due(channels: list[str], *columns: Any) -> Any:
     return (
         sa_select(*columns)
         .where(
-            _o.c.state == "pending",
+            _o.c.state == MessageState.PENDING,
             or_(*(_o.c.channel == channel for channel in channels)),
             _o.c.next_attempt_at <= bindparam("now"),
         )
@@ -93,9 +93,11 @@ def _take_statement(channels: list[str]) -> Direct:
 # out is left to it. A held row is this transaction's (locked), found by its key alone — which also keeps
 # the planner on the primary key whatever the table's statistics say of pending rows.
 _IDS = _o.c.id.in_(bindparam("ids", expanding=True))
-_LEASED_NOW = (_IDS, _o.c.attempts == bindparam("attempt"), _o.c.state == "pending")
+_LEASED_NOW = (_IDS, _o.c.attempts == bindparam("attempt"), _o.c.state == MessageState.PENDING)
 _DELIVERED = {
-    held: update(_o).where(*where).values(state="delivered", last_error="", delivered_at=bindparam("now"))
+    held: update(_o)
+    .where(*where)
+    .values(state=MessageState.DELIVERED, last_error="", delivered_at=bindparam("now"))
     for held, where in ((False, _LEASED_NOW), (True, (_IDS,)))
 }
 # A relay that keeps no delivered rows (dashboard events) deletes them as it settles: one write per
@@ -169,7 +171,7 @@ class Relay:
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == message.id)
             .values(
-                state="delivered",
+                state=MessageState.DELIVERED,
                 delivered_at=now,
                 last_error="" if children else "no endpoint subscribed to this topic",
             )
@@ -192,7 +194,7 @@ class Relay:
             policy = self.policies.get(message.channel, self.policy)
             decision = settle(attempts=message.attempts, failure=failure, now=now, policy=policy)
             values: dict[str, object] = {"state": decision.state, "last_error": decision.last_error}
-            if decision.state == "delivered":
+            if decision.state == MessageState.DELIVERED:
                 values["delivered_at"] = now
             if decision.next_attempt_at is not None:
                 values["next_attempt_at"] = decision.next_attempt_at
@@ -201,7 +203,7 @@ class Relay:
                 values["attempts"] = message.attempts  # counted now: a held row was not leased
             else:
                 mine.append(col(OutboxMessage.attempts) == message.attempts)
-                mine.append(col(OutboxMessage.state) == "pending")
+                mine.append(col(OutboxMessage.state) == MessageState.PENDING)
             session.execute(update(OutboxMessage).where(*mine).values(**values))
             log.warning(
                 "outbox %s %s (attempt %d): %s -> %s",
@@ -224,7 +226,8 @@ class Relay:
     def _take_held(self, limit: int) -> tuple[Session, list[Outgoing]] | None:
         """Lock up to `limit` due messages in a transaction left open for their delivery; None (and
         nothing left open) when none is due."""
-        assert self._take is not None
+        if self._take is None:
+            raise RuntimeError("holding claims is for PostgreSQL relays of quick channels only")
         session = Session(self.db.engine, expire_on_commit=False)
         try:
             rows = self._take.rows(session.connection(), {"now": self.clock(), "limit": limit})
@@ -424,7 +427,8 @@ class Relay:
 
     async def _prune_when_due(self, next_prune: float) -> float:
         """Prune if it is time; when to prune next."""
-        assert self._loop is not None
+        if self._loop is None:
+            raise RuntimeError("the relay prunes only while it runs")
         if self._loop.time() < next_prune:
             return next_prune
         try:
@@ -442,14 +446,14 @@ class Relay:
         now = self.clock()
         kept = [
             and_(
-                col(OutboxMessage.state) == "delivered",
+                col(OutboxMessage.state) == MessageState.DELIVERED,
                 col(OutboxMessage.delivered_at) <= now - timedelta(hours=self.spec.keep_delivered_hours),
             )
         ]
         if self.spec.keep_dead_hours is not None:
             kept.append(
                 and_(
-                    col(OutboxMessage.state) == "dead",
+                    col(OutboxMessage.state) == MessageState.DEAD,
                     col(OutboxMessage.created_at) <= now - timedelta(hours=self.spec.keep_dead_hours),
                 )
             )

@@ -110,7 +110,8 @@ def _stored(
             locked = _LOOKUP_LOCKED.first(connection, locked_params)
         else:
             locked = _locked_with(ahead).first(connection, {**ahead.params, **locked_params})
-        assert locked is not None
+        if locked is None:  # the statement inserts the key when it is new, so it always finds a row
+            raise RuntimeError(f"idempotency key {key!r} of {client} was neither found nor made")
         free, stored_hash = locked[:2]
         if ahead is not None and free and stored_hash is None:
             ahead.row = tuple(locked[2:])
