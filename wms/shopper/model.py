@@ -179,28 +179,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def map_shopify_order(
-    payload: Any, *, prefix: str, exponent_of: Mapping[str, int] | None = None
-) -> MappedOrder:
-    """Map a Shopify orders/create payload (line items, customer, shipping address) onto an order."""
-    if not isinstance(payload, dict):
-        raise MalformedOrder("the body must be a JSON object (a Shopify order)")
-    shop_id = payload.get("id")
-    if not isinstance(shop_id, int | str) or not _text(shop_id):
-        raise MalformedOrder("id: the shop's order id is missing")
-    number = _text(payload.get("name")).lstrip("#") or _text(payload.get("order_number"))
-    if not number:
-        raise MalformedOrder("name: the shop's order number is missing")
-    currency = _text(payload.get("currency")).upper() or "USD"
-    if len(currency) != 3 or not currency.isalpha():
-        raise MalformedOrder(f"currency: {currency!r} is not an ISO 4217 code")
-    exponent = (exponent_of or {}).get(currency, 2)
-    found = payload.get("customer")
-    customer: dict[str, Any] = found if isinstance(found, dict) else {}
-    email = _text(payload.get("email")) or _text(payload.get("contact_email")) or _text(customer.get("email"))
-    if "@" not in email:
-        raise MalformedOrder("email: the order has no customer email address")
-    name = " ".join(p for p in (_text(customer.get("first_name")), _text(customer.get("last_name"))) if p)
+def _ship_to(payload: dict[str, Any], name: str) -> dict[str, str]:
     address = payload.get("shipping_address")
     if not isinstance(address, dict):
         raise MalformedOrder("shipping_address: the order has no shipping address")
@@ -216,27 +195,63 @@ def map_shopify_order(
     }
     if len(ship_to["country"]) != 2:
         raise MalformedOrder("shipping_address.country_code: a two-letter country code is needed")
-    ship_to = {k: v for k, v in ship_to.items() if v}
+    return {k: v for k, v in ship_to.items() if v}
+
+
+def _line(index: int, item: Any, exponent: int) -> MappedLine:
+    where = f"line_items[{index}]"
+    if not isinstance(item, dict):
+        raise MalformedOrder(f"{where}: not an object")
+    sku = _text(item.get("sku"))
+    if not sku:
+        raise MalformedOrder(f"{where}.sku: the line has no SKU, so it cannot be picked")
+    quantity = item.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise MalformedOrder(f"{where}.quantity: {quantity!r} is not a positive whole number")
+    return MappedLine(sku, quantity, to_minor_units(item.get("price", "0"), exponent, what=f"{where}.price"))
+
+
+def _lines(payload: dict[str, Any], exponent: int) -> tuple[MappedLine, ...]:
     items = payload.get("line_items")
     if not isinstance(items, list) or not items:
         raise MalformedOrder("line_items: the order has no line items")
-    lines = []
-    for index, item in enumerate(items):
-        where = f"line_items[{index}]"
-        if not isinstance(item, dict):
-            raise MalformedOrder(f"{where}: not an object")
-        sku = _text(item.get("sku"))
-        if not sku:
-            raise MalformedOrder(f"{where}.sku: the line has no SKU, so it cannot be picked")
-        quantity = item.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-            raise MalformedOrder(f"{where}.quantity: {quantity!r} is not a positive whole number")
-        price = to_minor_units(item.get("price", "0"), exponent, what=f"{where}.price")
-        lines.append(MappedLine(sku, quantity, price))
+    return tuple(_line(index, item, exponent) for index, item in enumerate(items))
+
+
+def _shipping_code(payload: dict[str, Any]) -> str:
     shipping = payload.get("shipping_lines")
-    code = ""
     if isinstance(shipping, list) and shipping and isinstance(shipping[0], dict):
-        code = _text(shipping[0].get("code"))
+        return _text(shipping[0].get("code"))
+    return ""
+
+
+def _currency(payload: dict[str, Any]) -> str:
+    currency = _text(payload.get("currency")).upper() or "USD"
+    if len(currency) != 3 or not currency.isalpha():
+        raise MalformedOrder(f"currency: {currency!r} is not an ISO 4217 code")
+    return currency
+
+
+def map_shopify_order(
+    payload: Any, *, prefix: str, exponent_of: Mapping[str, int] | None = None
+) -> MappedOrder:
+    """Map a Shopify orders/create payload (line items, customer, shipping address) onto an order."""
+    if not isinstance(payload, dict):
+        raise MalformedOrder("the body must be a JSON object (a Shopify order)")
+    shop_id = payload.get("id")
+    if not isinstance(shop_id, int | str) or not _text(shop_id):
+        raise MalformedOrder("id: the shop's order id is missing")
+    number = _text(payload.get("name")).lstrip("#") or _text(payload.get("order_number"))
+    if not number:
+        raise MalformedOrder("name: the shop's order number is missing")
+    currency = _currency(payload)
+    found = payload.get("customer")
+    customer: dict[str, Any] = found if isinstance(found, dict) else {}
+    email = _text(payload.get("email")) or _text(payload.get("contact_email")) or _text(customer.get("email"))
+    if "@" not in email:
+        raise MalformedOrder("email: the order has no customer email address")
+    name = " ".join(p for p in (_text(customer.get("first_name")), _text(customer.get("last_name"))) if p)
+    ship_to = _ship_to(payload, name)
     return MappedOrder(
         number=f"{prefix}{number}",
         external_id=f"shopify:{_text(shop_id)}",
@@ -245,8 +260,8 @@ def map_shopify_order(
         locale=normalise_locale(_text(payload.get("customer_locale")) or _text(customer.get("locale"))),
         currency=currency,
         ship_to=ship_to,
-        lines=tuple(lines),
-        shipping_code=code,
+        lines=_lines(payload, (exponent_of or {}).get(currency, 2)),
+        shipping_code=_shipping_code(payload),
     )
 
 
