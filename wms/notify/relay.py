@@ -347,6 +347,85 @@ class Relay:
         if self._wake is not None:
             self._wake.set()
 
+    async def _paced(self, last_claim: float) -> float:
+        """Wait out the least gap between two claims; the time of this claim."""
+        loop, wake_event = self._running()
+        pause = last_claim + self.spec.min_claim_interval_seconds - loop.time()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        wake_event.clear()
+        return loop.time()
+
+    def _running(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Event]:
+        if self._loop is None or self._wake is None:
+            raise RuntimeError("the relay is not running")
+        return self._loop, self._wake
+
+    async def _held_round(self, limit: int) -> None:
+        """PostgreSQL, quick channels: deliver one batch inside the transaction that holds it."""
+        try:
+            handled = await self._run_held_once(limit)
+        except SQLAlchemyError as exc:
+            log.warning("outbox relay cannot deliver a batch (%s); trying again shortly", exc)
+            handled = 0
+            await asyncio.sleep(max(1.0, self.spec.poll_seconds))
+        if handled < limit:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._running()[1].wait(), self.spec.poll_seconds)
+
+    async def _claimed(self, limit: int) -> list[Outgoing]:
+        try:
+            return await asyncio.to_thread(self.claim, limit)
+        except SQLAlchemyError as exc:
+            log.warning("outbox relay cannot claim (%s); trying again shortly", exc)
+            await asyncio.sleep(max(1.0, self.spec.poll_seconds))
+            return []
+
+    async def _settle_finished(self, in_flight: dict[asyncio.Task[list[Result]], int]) -> None:
+        finished = [task for task in in_flight if task.done()]
+        if not finished:
+            return
+        for task in finished:
+            del in_flight[task]
+        outcomes = [result for task in finished for result in task.result()]
+        try:
+            await asyncio.to_thread(self.settle, outcomes)
+        except SQLAlchemyError as exc:
+            # Unrecorded outcomes stay leased and are sent again when the lease runs out.
+            log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
+
+    async def _leased_round(
+        self, in_flight: dict[asyncio.Task[list[Result]], int], last_claim: float
+    ) -> float:
+        """Claim as many messages as there are free slots, then wait for a send, a nudge or the poll."""
+        limit = min(self.spec.batch_size, self.spec.concurrency - sum(in_flight.values()))
+        claimed: list[Outgoing] = []
+        if limit > 0:
+            last_claim = await self._paced(last_claim)
+            claimed = await self._claimed(limit)
+            for send, count in self._sends(claimed):
+                in_flight[asyncio.create_task(send)] = count
+        more_due = limit > 0 and len(claimed) == limit
+        waiter = asyncio.create_task(self._running()[1].wait())
+        await asyncio.wait(
+            {*in_flight, waiter},
+            timeout=0 if more_due else self.spec.poll_seconds,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        waiter.cancel()
+        await self._settle_finished(in_flight)
+        return last_claim
+
+    async def _drain(self, in_flight: dict[asyncio.Task[list[Result]], int]) -> None:
+        """Let sends under way finish and be recorded; what does not finish is re-sent later."""
+        if not in_flight:
+            return
+        done, pending = await asyncio.wait(in_flight, timeout=5)
+        for task in pending:
+            task.cancel()
+        if done:
+            await asyncio.to_thread(self.settle, [r for task in done for r in task.result()])
+
     async def run(self) -> None:
         """Deliver until stopped: up to `concurrency` messages in flight, claiming as slots free up."""
         self._loop, self._wake, self._stopping = asyncio.get_running_loop(), asyncio.Event(), False
@@ -361,69 +440,17 @@ class Relay:
         next_prune = self._loop.time() + self.spec.prune_every_seconds
         try:
             while self.holds and not self._stopping:
-                pause = last_claim + self.spec.min_claim_interval_seconds - self._loop.time()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                last_claim = self._loop.time()
-                self._wake.clear()
-                limit = min(self.spec.batch_size, self.spec.concurrency)
-                try:
-                    handled = await self._run_held_once(limit)
-                except SQLAlchemyError as exc:
-                    log.warning("outbox relay cannot deliver a batch (%s); trying again shortly", exc)
-                    handled = 0
-                    await asyncio.sleep(max(1.0, self.spec.poll_seconds))
-                if handled < limit:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.spec.poll_seconds)
+                last_claim = await self._paced(last_claim)
+                await self._held_round(min(self.spec.batch_size, self.spec.concurrency))
                 next_prune = await self._prune_when_due(next_prune)
             while not self._stopping:
-                free = self.spec.concurrency - sum(in_flight.values())
-                limit = min(self.spec.batch_size, free)
-                claimed: list[Outgoing] = []
-                if limit > 0:
-                    pause = last_claim + self.spec.min_claim_interval_seconds - self._loop.time()
-                    if pause > 0:
-                        await asyncio.sleep(pause)
-                    last_claim = self._loop.time()
-                    self._wake.clear()
-                    try:
-                        claimed = await asyncio.to_thread(self.claim, limit)
-                    except SQLAlchemyError as exc:
-                        log.warning("outbox relay cannot claim (%s); trying again shortly", exc)
-                        await asyncio.sleep(max(1.0, self.spec.poll_seconds))
-                    for send, count in self._sends(claimed):
-                        in_flight[asyncio.create_task(send)] = count
-                more_due = limit > 0 and len(claimed) == limit
-                waiter = asyncio.create_task(self._wake.wait())
-                await asyncio.wait(
-                    {*in_flight, waiter},
-                    timeout=0 if more_due else self.spec.poll_seconds,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                waiter.cancel()
-                finished = [task for task in in_flight if task.done()]
-                if finished:
-                    for task in finished:
-                        del in_flight[task]
-                    outcomes = [result for task in finished for result in task.result()]
-                    try:
-                        await asyncio.to_thread(self.settle, outcomes)
-                    except SQLAlchemyError as exc:
-                        # Unrecorded outcomes stay leased and are sent again when the lease runs out.
-                        log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
+                last_claim = await self._leased_round(in_flight, last_claim)
                 next_prune = await self._prune_when_due(next_prune)
         finally:
             unregister()
             if listener is not None:
                 listener.cancel()
-            if in_flight:
-                # Let sends under way finish and be recorded; what does not finish is re-sent later.
-                done, pending = await asyncio.wait(in_flight, timeout=5)
-                for task in pending:
-                    task.cancel()
-                if done:
-                    await asyncio.to_thread(self.settle, [r for task in done for r in task.result()])
+            await self._drain(in_flight)
 
     async def _prune_when_due(self, next_prune: float) -> float:
         """Prune if it is time; when to prune next."""
