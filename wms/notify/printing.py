@@ -39,6 +39,7 @@ from devices.printers.spooler import JobStateChanged, PrinterStateChanged, Spool
 from devices.printers.status import PrinterState
 from labels.model import Address
 from wms.db import Database, utcnow
+from wms.identity.model import DeviceState
 from wms.identity.tables import Device
 from wms.inventory.tables import Warehouse
 from wms.notify import wake
@@ -79,11 +80,11 @@ def _job_state(state: str) -> JobState:
 NO_PRINTER = "no printer was named for this label: the station has no printer configured"
 
 # Device.state for each printer state, in the words the dashboard already shows for every device.
-DEVICE_STATE: dict[PrinterState, str] = {
-    "ready": "connected",
-    "busy": "connected",
-    "fault": "fault",
-    "offline": "disconnected",
+DEVICE_STATE: dict[PrinterState, DeviceState] = {
+    "ready": DeviceState.CONNECTED,
+    "busy": DeviceState.CONNECTED,
+    "fault": DeviceState.FAULT,
+    "offline": DeviceState.DISCONNECTED,
 }
 
 

@@ -1,4 +1,4 @@
-"""Exactly-once effects for retrying clients (ARCHITECTURE rule 4).
+"""Exactly-once effects for retrying clients (docs/architecture.md, Idempotency).
 
 A keyed request runs in one transaction that looks the key up, does the work and stores the
 response with it, so the effect and the record of it commit together — or neither does. A replay
