@@ -12,7 +12,7 @@ from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment import service as fulfilment
-from wms.fulfilment.model import check_carton_weight
+from wms.fulfilment.model import WeightCheck, check_carton_weight
 from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Shipment, Shopper, TrackingEvent
 from wms.identity.model import Principal
 from wms.inventory.tables import Item, Location, Quant, Warehouse
@@ -84,6 +84,26 @@ def _packed(session: Session, carton: Carton | None) -> _Packed:
     return packed
 
 
+def _weight_check(kaeru: Kaeru, carton: Carton | None, packed: _Packed) -> WeightCheck:
+    """The same weight rule the pack station closed the carton under."""
+    shipping = kaeru.site.shipping
+    return check_carton_weight(
+        item_weights_g=[packed.weights[sku] for sku, units in packed.units.items() for _ in range(units)],
+        tare_g=shipping.carton_tare_g,
+        measured_g=carton.weight_g or 0 if carton else 0,
+        tolerance_pct=shipping.weight_tolerance_pct,
+        tolerance_min_g=shipping.weight_tolerance_min_g,
+    )
+
+
+def _delivered_scan(session: Session, shipment: Shipment) -> TrackingEvent | None:
+    return session.exec(
+        select(TrackingEvent)
+        .where(TrackingEvent.shipment_id == shipment.id, TrackingEvent.kind == "delivered")
+        .order_by(col(TrackingEvent.at))
+    ).first()
+
+
 def gather_evidence(
     session: Session,
     kaeru: Kaeru,
@@ -95,22 +115,10 @@ def gather_evidence(
     value_minor: int,
 ) -> model.ClaimEvidence:
     """Everything Kaeru knows about the parcel and the shopper, without asking anyone."""
-    delivered = session.exec(
-        select(TrackingEvent)
-        .where(TrackingEvent.shipment_id == shipment.id, TrackingEvent.kind == "delivered")
-        .order_by(col(TrackingEvent.at))
-    ).first()
+    delivered = _delivered_scan(session, shipment)
     carton = session.get(Carton, shipment.carton_id)
     packed = _packed(session, carton)
-    shipping = kaeru.site.shipping
-    # The same weight rule the pack station closed the carton under.
-    check = check_carton_weight(
-        item_weights_g=[packed.weights[sku] for sku, units in packed.units.items() for _ in range(units)],
-        tare_g=shipping.carton_tare_g,
-        measured_g=carton.weight_g or 0 if carton else 0,
-        tolerance_pct=shipping.weight_tolerance_pct,
-        tolerance_min_g=shipping.weight_tolerance_min_g,
-    )
+    check = _weight_check(kaeru, carton, packed)
     earlier = session.exec(
         select(DeliveryClaim.resolution).where(DeliveryClaim.shopper_id == order.shopper_id)
     ).all()
