@@ -25,9 +25,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from wms.delivery.calendars import holiday_dates
+from wms.delivery.config import load_network
 from wms.delivery.dispatch import Backlog, plan_ship_date
 from wms.delivery.model import DELIVERED, EXCEPTION, IN_TRANSIT, OUT_FOR_DELIVERY, TrackingUpdate
-from wms.delivery.network import Destination, Network, load_network
+from wms.delivery.network import Destination, Network
 from wms.delivery.transit import DeliveryRecord
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "delivery.yaml"

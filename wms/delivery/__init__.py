@@ -43,6 +43,7 @@ can act on (unknown warehouse, service not serving a lane, naive datetime).
 """
 
 from wms.delivery.calendars import BusinessCalendar
+from wms.delivery.config import load_network
 from wms.delivery.dispatch import Backlog, plan_ship_date
 from wms.delivery.model import (
     AWAITING_PICKUP,
@@ -62,7 +63,7 @@ from wms.delivery.model import (
     outlook_for_shipment,
     published_estimate,
 )
-from wms.delivery.network import Destination, Network, load_network, network_from_mapping
+from wms.delivery.network import Destination, Network, network_from_mapping
 from wms.delivery.transit import DeliveryRecord, TransitFit, TransitModel, learn_transit
 
 __all__ = [

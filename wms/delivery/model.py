@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from wms.delivery.calendars import BusinessCalendar
@@ -18,12 +19,26 @@ from wms.delivery.dispatch import Backlog, plan_ship_date, require_aware
 from wms.delivery.network import Destination, Network, Warehouse
 from wms.delivery.transit import TransitFit, TransitModel
 
-ORDERED = "ordered"  # not yet handed to the carrier
-AWAITING_PICKUP = "awaiting_pickup"  # shipped in Kaeru, no carrier scan yet
-IN_TRANSIT = "in_transit"
-OUT_FOR_DELIVERY = "out_for_delivery"
-EXCEPTION = "exception"
-DELIVERED = "delivered"
+
+class ParcelState(StrEnum):
+    """Where a parcel is, as an outlook sees it; the carrier's event kinds are the last four."""
+
+    ORDERED = "ordered"  # not yet handed to the carrier
+    AWAITING_PICKUP = "awaiting_pickup"  # shipped in Kaeru, no carrier scan yet
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    EXCEPTION = "exception"
+    DELIVERED = "delivered"
+
+
+# An outlook's state is worked out afresh from the events each time (never stored and moved), so the
+# states need no Lifecycle; the names below are the ones callers already import.
+ORDERED = ParcelState.ORDERED
+AWAITING_PICKUP = ParcelState.AWAITING_PICKUP
+IN_TRANSIT = ParcelState.IN_TRANSIT
+OUT_FOR_DELIVERY = ParcelState.OUT_FOR_DELIVERY
+EXCEPTION = ParcelState.EXCEPTION
+DELIVERED = ParcelState.DELIVERED
 EVENT_KINDS = frozenset({IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, EXCEPTION})
 
 # Share of the remaining probability kept by each next delivery day once a parcel is older than any
@@ -55,7 +70,7 @@ class Outlook:
 
     carrier: str
     service: str
-    state: str
+    state: ParcelState
     anchor: date
     calendar: BusinessCalendar
     pmf: tuple[float, ...]
@@ -103,7 +118,7 @@ class Estimate:
     latest: date
     confidence: float
     ship_date: date | None
-    state: str
+    state: ParcelState
     basis: str
     observations: int
 
@@ -213,6 +228,66 @@ def outlook_for_order(
     )
 
 
+@dataclass(frozen=True)
+class _Shipped:
+    """What every outlook of one shipment shares: its service, its ship date and the day it is judged on."""
+
+    carrier: str
+    service: str
+    shipped_on: date
+    today: date
+
+    def outlook(
+        self,
+        state: ParcelState,
+        anchor: date,
+        calendar: BusinessCalendar,
+        pmf: tuple[float, ...],
+        *,
+        basis: str,
+        observations: int = 0,
+    ) -> Outlook:
+        return Outlook(
+            carrier=self.carrier,
+            service=self.service,
+            state=state,
+            anchor=anchor,
+            calendar=calendar,
+            pmf=pmf,
+            ship_date=self.shipped_on,
+            as_of=self.today,
+            basis=basis,
+            observations=observations,
+        )
+
+
+def _moving(
+    network: Network,
+    shipped: _Shipped,
+    calendar: BusinessCalendar,
+    fit: TransitFit,
+    last: TrackingUpdate,
+    zone: ZoneInfo,
+) -> Outlook:
+    """In transit since the carrier's last scan (delayed further after an exception)."""
+    last_day = last.at.astimezone(zone).date()
+    first = _first_index_on_or_after(calendar, shipped.shipped_on, max(shipped.today, last_day))
+    pmf = _condition(fit.pmf, first)
+    if last.kind != EXCEPTION:
+        return shipped.outlook(
+            IN_TRANSIT, shipped.shipped_on, calendar, pmf, basis=fit.basis, observations=fit.observations
+        )
+    delay = network.carriers[shipped.carrier].exception_delay_days
+    return shipped.outlook(
+        EXCEPTION,
+        shipped.shipped_on,
+        calendar,
+        (0.0,) * delay + pmf,
+        basis=f"{fit.basis}; carrier exception adds {delay} delivery days",
+        observations=fit.observations,
+    )
+
+
 def outlook_for_shipment(
     *,
     network: Network,
@@ -232,38 +307,17 @@ def outlook_for_shipment(
     calendar = network.delivery_calendar(carrier=carrier, service=service, country=destination.country)
     ordered = sorted(events, key=lambda event: event.at)
     delivered = next((e for e in ordered if e.kind == DELIVERED), None)
-
-    def made(*, state: str, anchor: date, calendar: BusinessCalendar, pmf: tuple[float, ...], basis: str,
-             observations: int) -> Outlook:  # fmt: skip
-        return Outlook(
-            carrier=carrier, service=service, state=state, anchor=anchor, calendar=calendar, pmf=pmf,
-            ship_date=shipped_on, as_of=today, basis=basis, observations=observations,
-        )  # fmt: skip
-
+    shipped = _Shipped(carrier, service, shipped_on, today)
     if delivered is not None:
-        day = delivered.at.astimezone(zone).date()
         # A delivered parcel arrived when it arrived, even on a day the carrier does not usually deliver.
         every_day = BusinessCalendar(
             country=destination.country, open_weekdays=_EVERY_DAY, observe_holidays=False
         )
-        return made(
-            state=DELIVERED,
-            anchor=day,
-            calendar=every_day,
-            pmf=(1.0,),
-            basis="delivered scan",
-            observations=0,
-        )
+        day = delivered.at.astimezone(zone).date()
+        return shipped.outlook(DELIVERED, day, every_day, (1.0,), basis="delivered scan")
     last = ordered[-1] if ordered else None
     if last is not None and last.kind == OUT_FOR_DELIVERY and last.at.astimezone(zone).date() == today:
-        return made(
-            state=OUT_FOR_DELIVERY,
-            anchor=today,
-            calendar=calendar,
-            pmf=(1.0,),
-            basis="out for delivery today",
-            observations=0,
-        )
+        return shipped.outlook(OUT_FOR_DELIVERY, today, calendar, (1.0,), basis="out for delivery today")
     fit = _fit_or_refuse(
         transit=transit,
         carrier=carrier,
@@ -272,34 +326,13 @@ def outlook_for_shipment(
         destination=destination,
         shipped_on=shipped_on,
     )
-    if last is None:
-        # No carrier scan yet: the parcel is still at the dock; transit starts at the next pick-up from today.
-        pickup = network.pickup_calendar(carrier=carrier, country=site.country)
-        return made(
-            state=AWAITING_PICKUP,
-            anchor=pickup.next_open(max(shipped_on, today)),
-            calendar=calendar,
-            pmf=fit.pmf,
-            basis=fit.basis,
-            observations=fit.observations,
-        )
-    last_day = last.at.astimezone(zone).date()
-    first = _first_index_on_or_after(calendar, shipped_on, max(today, last_day))
-    pmf = _condition(fit.pmf, first)
-    state = IN_TRANSIT
-    basis = fit.basis
-    if last.kind == EXCEPTION:
-        delay = network.carriers[carrier].exception_delay_days
-        pmf = (0.0,) * delay + pmf
-        state = EXCEPTION
-        basis = f"{basis}; carrier exception adds {delay} delivery days"
-    return made(
-        state=state,
-        anchor=shipped_on,
-        calendar=calendar,
-        pmf=pmf,
-        basis=basis,
-        observations=fit.observations,
+    if last is not None:
+        return _moving(network, shipped, calendar, fit, last, zone)
+    # No carrier scan yet: the parcel is still at the dock; transit starts at the next pick-up from today.
+    pickup = network.pickup_calendar(carrier=carrier, country=site.country)
+    anchor = pickup.next_open(max(shipped_on, today))
+    return shipped.outlook(
+        AWAITING_PICKUP, anchor, calendar, fit.pmf, basis=fit.basis, observations=fit.observations
     )
 
 

@@ -1,7 +1,7 @@
 """The delivery network as configured: countries, warehouses, carriers, services and their transit tables.
 
-Built from plain mappings (config/delivery.yaml parsed by the caller, or `load_network` for a path);
-every calendar a decision needs is built once here, so decisions only look values up.
+Built from plain mappings (config/delivery.yaml parsed by `wms.delivery.config.load_network`, which owns
+the file reading); every calendar a decision needs is built once here, so decisions only look values up.
 """
 
 from __future__ import annotations
@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from wms.delivery.calendars import BusinessCalendar, weekdays_from_names
 
@@ -210,9 +207,11 @@ def _holiday_rule(value: Any) -> tuple[bool, tuple[str, ...]]:
     raise ValueError(f"holidays must be 'all', 'none' or a non-empty list of holiday names, not {value!r}")
 
 
-def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
-    """Build the network from config/delivery.yaml's mapping, checking what a person could get wrong."""
-    countries = {
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _countries(data: Mapping[str, Any]) -> dict[str, Country]:
+    return {
         code: Country(
             code=code,
             timezone=str(spec["timezone"]),
@@ -221,100 +220,124 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
         )
         for code, spec in (data.get("countries") or {}).items()
     }
-    warehouses = {}
-    for code, spec in (data.get("warehouses") or {}).items():
-        region = str(spec["region"])
-        country_code = region.split("-")[0]
-        if country_code not in countries:
-            raise ValueError(f"warehouse {code}: country {country_code!r} is not listed under countries")
-        warehouses[code] = Warehouse(
-            code=code,
-            region=region,
-            timezone=str(spec.get("timezone", countries[country_code].timezone)),
-            cutoff=_time(spec["cutoff"]),
-            handling_days=int(spec.get("handling_days", 0)),
-            calendar=BusinessCalendar(
-                country=country_code,
-                subdivision=spec.get("subdivision"),
-                open_weekdays=weekdays_from_names(
-                    names=spec.get("working_days", ["mon", "tue", "wed", "thu", "fri"])
-                ),
-                categories=countries[country_code].holiday_categories,
-                closed_month_days=_month_days(spec.get("closed_days")),
-                name=f"warehouse {code}",
-            ),
-            shift_hours=float(spec.get("shift_hours", 8)),
-            lines_per_hour=float(spec.get("lines_per_hour", 100)),
-        )
 
-    carriers: dict[str, Carrier] = {}
-    delivery_calendars: dict[tuple[str, str, str], BusinessCalendar] = {}
-    pickup_calendars: dict[tuple[str, str], BusinessCalendar] = {}
-    for code, spec in (data.get("carriers") or {}).items():
-        observe, only = _holiday_rule(spec.get("holidays", "all"))
-        closed = _month_days(spec.get("closed_days"))
-        pickup = weekdays_from_names(names=spec.get("pickup_days", ["mon", "tue", "wed", "thu", "fri"]))
-        carrier_delivery = spec.get("delivery_days", ["mon", "tue", "wed", "thu", "fri"])
-        services = {}
-        for service_code, service_spec in (spec.get("services") or {}).items():
-            lanes = []
-            for lane in service_spec.get("lanes") or []:
-                days = lane["days"]
-                low, high = (int(days), int(days)) if isinstance(days, int) else (int(days[0]), int(days[1]))
-                if not 0 <= low <= high:
-                    raise ValueError(
-                        f"{code}/{service_code}: lane days must be [min, max] with 0 <= min <= max"
-                    )
-                lanes.append(
-                    LanePrior(
-                        origin=str(lane["from"]),
-                        destination=str(lane["to"]),
-                        postal_prefix=str(lane.get("postal", "")),
-                        days_min=low,
-                        days_max=high,
-                    )
-                )
-            services[service_code] = Service(
-                carrier=code,
-                code=service_code,
-                name=str(service_spec.get("name", service_code)),
-                delivery_weekdays=weekdays_from_names(
-                    names=service_spec.get("delivery_days", carrier_delivery)
-                ),
-                lanes=tuple(lanes),
-            )
-        carriers[code] = Carrier(
-            code=code,
-            name=str(spec.get("name", code)),
-            pickup_weekdays=pickup,
-            observe_holidays=observe,
-            only_holidays=only,
-            closed_month_days=closed,
-            exception_delay_days=int(spec.get("exception_delay_days", 2)),
-            services=services,
+
+def _warehouse(code: str, spec: Mapping[str, Any], countries: Mapping[str, Country]) -> Warehouse:
+    region = str(spec["region"])
+    country_code = region.split("-")[0]
+    if country_code not in countries:
+        raise ValueError(f"warehouse {code}: country {country_code!r} is not listed under countries")
+    return Warehouse(
+        code=code,
+        region=region,
+        timezone=str(spec.get("timezone", countries[country_code].timezone)),
+        cutoff=_time(spec["cutoff"]),
+        handling_days=int(spec.get("handling_days", 0)),
+        calendar=BusinessCalendar(
+            country=country_code,
+            subdivision=spec.get("subdivision"),
+            open_weekdays=weekdays_from_names(names=spec.get("working_days", _WEEKDAYS)),
+            categories=countries[country_code].holiday_categories,
+            closed_month_days=_month_days(spec.get("closed_days")),
+            name=f"warehouse {code}",
+        ),
+        shift_hours=float(spec.get("shift_hours", 8)),
+        lines_per_hour=float(spec.get("lines_per_hour", 100)),
+    )
+
+
+def _lane(carrier: str, service: str, lane: Mapping[str, Any]) -> LanePrior:
+    days = lane["days"]
+    low, high = (int(days), int(days)) if isinstance(days, int) else (int(days[0]), int(days[1]))
+    if not 0 <= low <= high:
+        raise ValueError(f"{carrier}/{service}: lane days must be [min, max] with 0 <= min <= max")
+    return LanePrior(
+        origin=str(lane["from"]),
+        destination=str(lane["to"]),
+        postal_prefix=str(lane.get("postal", "")),
+        days_min=low,
+        days_max=high,
+    )
+
+
+def _carrier(code: str, spec: Mapping[str, Any]) -> Carrier:
+    observe, only = _holiday_rule(spec.get("holidays", "all"))
+    delivery_days = spec.get("delivery_days", _WEEKDAYS)
+    services = {
+        service_code: Service(
+            carrier=code,
+            code=service_code,
+            name=str(service_spec.get("name", service_code)),
+            delivery_weekdays=weekdays_from_names(names=service_spec.get("delivery_days", delivery_days)),
+            lanes=tuple(_lane(code, service_code, lane) for lane in service_spec.get("lanes") or []),
         )
+        for service_code, service_spec in (spec.get("services") or {}).items()
+    }
+    return Carrier(
+        code=code,
+        name=str(spec.get("name", code)),
+        pickup_weekdays=weekdays_from_names(names=spec.get("pickup_days", _WEEKDAYS)),
+        observe_holidays=observe,
+        only_holidays=only,
+        closed_month_days=_month_days(spec.get("closed_days")),
+        exception_delay_days=int(spec.get("exception_delay_days", 2)),
+        services=services,
+    )
+
+
+def _carrier_calendar(
+    carrier: Carrier, place: Country, weekdays: frozenset[int], name: str
+) -> BusinessCalendar:
+    return BusinessCalendar(
+        country=place.code,
+        open_weekdays=weekdays,
+        observe_holidays=carrier.observe_holidays,
+        only_holidays=carrier.only_holidays,
+        categories=place.holiday_categories,
+        closed_month_days=carrier.closed_month_days,
+        name=name,
+    )
+
+
+def _calendars(
+    carriers: Mapping[str, Carrier], countries: Mapping[str, Country]
+) -> tuple[dict[tuple[str, str, str], BusinessCalendar], dict[tuple[str, str], BusinessCalendar]]:
+    """Every carrier's pick-up calendar per country, and its services' delivery calendars per country."""
+    delivery: dict[tuple[str, str, str], BusinessCalendar] = {}
+    pickup: dict[tuple[str, str], BusinessCalendar] = {}
+    for code, carrier in carriers.items():
         for place in countries.values():
-            pickup_calendars[(code, place.code)] = BusinessCalendar(
-                country=place.code,
-                open_weekdays=pickup,
-                observe_holidays=observe,
-                only_holidays=only,
-                categories=place.holiday_categories,
-                closed_month_days=closed,
-                name=f"{code} pick-up in {place.code}",
+            pickup[(code, place.code)] = _carrier_calendar(
+                carrier, place, carrier.pickup_weekdays, f"{code} pick-up in {place.code}"
             )
-            for service in services.values():
-                delivery_calendars[(code, service.code, place.code)] = BusinessCalendar(
-                    country=place.code,
-                    open_weekdays=service.delivery_weekdays,
-                    observe_holidays=observe,
-                    only_holidays=only,
-                    categories=place.holiday_categories,
-                    closed_month_days=closed,
-                    name=f"{code}/{service.code} delivery in {place.code}",
+            for service in carrier.services.values():
+                delivery[(code, service.code, place.code)] = _carrier_calendar(
+                    carrier,
+                    place,
+                    service.delivery_weekdays,
+                    f"{code}/{service.code} delivery in {place.code}",
                 )
+    return delivery, pickup
 
-    learning_spec = data.get("learning") or {}
+
+def _learning(data: Mapping[str, Any]) -> Learning:
+    spec = data.get("learning") or {}
+    return Learning(
+        prior_pseudo_counts=float(spec.get("prior_pseudo_counts", 8)),
+        backoff_pseudo_counts=float(spec.get("backoff_pseudo_counts", 12)),
+        min_observations=int(spec.get("min_observations", 5)),
+        max_transit_days=int(spec.get("max_transit_days", 30)),
+    )
+
+
+def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
+    """Build the network from config/delivery.yaml's mapping, checking what a person could get wrong."""
+    countries = _countries(data)
+    warehouses = {
+        code: _warehouse(code, spec, countries) for code, spec in (data.get("warehouses") or {}).items()
+    }
+    carriers = {code: _carrier(code, spec) for code, spec in (data.get("carriers") or {}).items()}
+    delivery_calendars, pickup_calendars = _calendars(carriers, countries)
     range_low, range_high = (float(x) for x in data.get("range", (0.1, 0.9)))
     confidence = float(data.get("confidence", 0.9))
     for label, value in (("confidence", confidence), ("range low", range_low), ("range high", range_high)):
@@ -329,18 +352,7 @@ def network_from_mapping(*, data: Mapping[str, Any]) -> Network:
         range_high=range_high,
         delay_notice_probability=float(data.get("delay_notice_probability", 0.5)),
         peak_months=frozenset(int(m) for m in data.get("peak_months", (11, 12))),
-        learning=Learning(
-            prior_pseudo_counts=float(learning_spec.get("prior_pseudo_counts", 8)),
-            backoff_pseudo_counts=float(learning_spec.get("backoff_pseudo_counts", 12)),
-            min_observations=int(learning_spec.get("min_observations", 5)),
-            max_transit_days=int(learning_spec.get("max_transit_days", 30)),
-        ),
+        learning=_learning(data),
         delivery_calendars=delivery_calendars,
         pickup_calendars=pickup_calendars,
     )
-
-
-def load_network(*, path: Path) -> Network:
-    """Read a delivery.yaml file and build the network from it."""
-    with path.open(encoding="utf-8") as handle:
-        return network_from_mapping(data=yaml.safe_load(handle) or {})

@@ -13,12 +13,11 @@ fewer than `min_observations` deliveries are not kept, so a thin lane answers fr
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from wms.delivery.network import Destination, LanePrior, Network
+from wms.delivery.network import Destination, LanePrior, Learning, Network
 
 LaneKey = tuple[str, ...]
 
@@ -137,24 +136,28 @@ class TransitModel:
         )
 
 
-def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> TransitModel:
-    """Learn transit distributions from delivered shipments (unknown services are counted, not used)."""
-    max_days = network.learning.max_transit_days
-    counts: dict[LaneKey, list[int]] = defaultdict(lambda: [0] * (max_days + 1))
-    priors: dict[LaneKey, LanePrior] = {}
-    used = ignored = 0
-    for record in records:
+@dataclass
+class _Tally:
+    """Transit days counted per lane key (and each lane's configured table), from delivered records."""
+
+    max_days: int
+    counts: dict[LaneKey, list[int]] = field(default_factory=dict)
+    priors: dict[LaneKey, LanePrior] = field(default_factory=dict)
+    used: int = 0
+    ignored: int = 0
+
+    def add(self, network: Network, record: DeliveryRecord) -> None:
         try:
             calendar = network.delivery_calendar(
                 carrier=record.carrier, service=record.service, country=record.destination.country
             )
         except KeyError:
-            ignored += 1
-            continue
+            self.ignored += 1
+            return
         if record.delivered_on < record.shipped_on:
-            ignored += 1
-            continue
-        days = min(calendar.open_days_between(record.shipped_on, record.delivered_on), max_days)
+            self.ignored += 1
+            return
+        days = min(calendar.open_days_between(record.shipped_on, record.delivered_on), self.max_days)
         lane, chain = _lane_chain(
             network=network,
             carrier=record.carrier,
@@ -164,34 +167,39 @@ def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> Tra
             season=network.season(day=record.shipped_on),
         )
         for key in chain:
-            counts[key][days] += 1
+            self.counts.setdefault(key, [0] * (self.max_days + 1))[days] += 1
         if lane is not None:
-            priors[chain[0]] = lane
-        used += 1
+            self.priors[chain[0]] = lane
+        self.used += 1
 
-    learning = network.learning
+
+def _fit(key: LaneKey, tally: _Tally, fits: Mapping[LaneKey, TransitFit], learning: Learning) -> TransitFit:
+    """A lane's distribution: its own counts, smoothed toward its nearest fitted ancestor or its table."""
+    observed = tally.counts[key]
+    n = sum(observed)
+    parent_fit = _nearest_ancestor(fits, key)
+    if parent_fit is not None:
+        parent, strength = parent_fit.pmf, learning.backoff_pseudo_counts
+    else:
+        prior_lane = tally.priors.get(key)
+        if prior_lane is None:
+            return TransitFit(pmf=tuple(c / n for c in observed), basis=_describe(key), observations=n)
+        parent = prior_pmf(lane=prior_lane, max_days=tally.max_days)
+        strength = learning.prior_pseudo_counts
+    return TransitFit(pmf=_smooth(observed, parent, strength), basis=_describe(key), observations=n)
+
+
+def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> TransitModel:
+    """Learn transit distributions from delivered shipments (unknown services are counted, not used)."""
+    tally = _Tally(network.learning.max_transit_days)
+    for record in records:
+        tally.add(network, record)
     fits: dict[LaneKey, TransitFit] = {}
     # Coarse keys are shorter, so sorting by length smooths every parent before its children.
-    for key in sorted(counts, key=len):
-        observed = counts[key]
-        n = sum(observed)
-        if n < learning.min_observations:
-            continue
-        parent_fit = _nearest_ancestor(fits, key)
-        if parent_fit is None:
-            prior_lane = priors.get(key)
-            if prior_lane is None:
-                fits[key] = TransitFit(
-                    pmf=tuple(c / n for c in observed), basis=_describe(key), observations=n
-                )
-                continue
-            parent = prior_pmf(lane=prior_lane, max_days=max_days)
-            strength = learning.prior_pseudo_counts
-        else:
-            parent = parent_fit.pmf
-            strength = learning.backoff_pseudo_counts
-        fits[key] = TransitFit(pmf=_smooth(observed, parent, strength), basis=_describe(key), observations=n)
-    return TransitModel(network=network, fits=fits, records_used=used, records_ignored=ignored)
+    for key in sorted(tally.counts, key=len):
+        if sum(tally.counts[key]) >= network.learning.min_observations:
+            fits[key] = _fit(key, tally, fits, network.learning)
+    return TransitModel(network=network, fits=fits, records_used=tally.used, records_ignored=tally.ignored)
 
 
 def _nearest_ancestor(fits: Mapping[LaneKey, TransitFit], key: LaneKey) -> TransitFit | None:

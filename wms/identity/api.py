@@ -1,163 +1,106 @@
-"""Signing in, the caller's identity, staff accounts and device tokens."""
+"""Signing in, the caller's identity, staff accounts, devices, stations and the audit trail."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from wms.auth import CurrentPrincipal, KaeruDep, require
-from wms.errors import NotFound
-from wms.identity import service
-from wms.identity.model import Principal
-from wms.identity.tables import Device, Station, User
-from wms.inventory.service import warehouse_by_code
-from wms.platform import audit
-from wms.platform.tables import AuditEntry
+from wms.identity import queries, schemas, service
+from wms.identity.model import PERMISSIONS, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
 DeviceManager = Annotated[Principal, Depends(require("devices.manage"))]
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
-
-
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
+StockReader = Annotated[Principal, Depends(require("inventory.read"))]
 
 
 @router.post("/auth/login", summary="Sign in; returns a bearer token for 12 hours")
-def login(body: LoginIn, kaeru: KaeruDep) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
+def login(body: schemas.LoginIn, kaeru: KaeruDep) -> schemas.LoginOut:
+    def work(session: Session) -> schemas.LoginOut:
         user, token = service.login(session, username=body.username, password=body.password)
-        return {
-            "token": token,
-            "user": {"username": user.username, "name": user.name, "role": user.role, "locale": user.locale},
-        }
+        signed_in = schemas.SignedInUser(
+            username=user.username, name=user.name, role=user.role, locale=user.locale
+        )
+        return schemas.LoginOut(token=token, user=signed_in)
 
     return kaeru.db.write(work)
 
 
 @router.get("/me", summary="Who the caller is")
-def me(principal: CurrentPrincipal) -> dict[str, Any]:
-    from wms.identity.model import PERMISSIONS
-
-    return {
-        "kind": principal.kind,
-        "role": principal.role,
-        "name": principal.name,
-        "locale": principal.locale,
-        "warehouse_id": principal.warehouse_id,
-        "permissions": sorted(p for p in PERMISSIONS if principal.can(p)),
-    }
-
-
-class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    password: str = Field(min_length=8, max_length=200)
-    role: str
-    warehouse: str | None = None
-    name: str = ""
-    locale: str = "en"
+def me(principal: CurrentPrincipal) -> schemas.Me:
+    return schemas.Me(
+        kind=principal.kind,
+        role=principal.role,
+        name=principal.name,
+        locale=principal.locale,
+        warehouse_id=principal.warehouse_id,
+        permissions=sorted(p for p in PERMISSIONS if principal.can(p)),
+    )
 
 
 @router.post("/users", status_code=201, summary="Add a staff account (admins)")
-def add_user(body: UserIn, kaeru: KaeruDep, principal: Admin) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
-        warehouse_id = warehouse_by_code(session, principal, body.warehouse).id if body.warehouse else None
-        user = service.add_user(
-            session,
-            username=body.username,
-            role=body.role,
-            password=body.password,
-            warehouse_id=warehouse_id,
-            name=body.name,
-            locale=body.locale,
-        )
-        audit.record(
-            session,
-            principal,
-            action="user.added",
-            object_type="user",
-            object_id=user.username,
-            role=user.role,
-        )
-        return {"username": user.username, "role": user.role}
+def add_user(body: schemas.UserIn, kaeru: KaeruDep, principal: Admin) -> schemas.UserAdded:
+    def work(session: Session) -> schemas.UserAdded:
+        user = service.register_user(session, principal, service.NewUser(**body.model_dump()))
+        return schemas.UserAdded(username=user.username, role=user.role)
 
     return kaeru.db.write(work)
 
 
 @router.get("/users", summary="Staff accounts (admins)")
-def list_users(kaeru: KaeruDep, principal: Admin) -> list[dict[str, Any]]:
+def list_users(kaeru: KaeruDep, principal: Admin) -> list[schemas.UserPublic]:
     with kaeru.db.read() as session:
-        return [u.model_dump(exclude={"password_hash"}) for u in session.exec(select(User))]
+        return [schemas.UserPublic.model_validate(u.model_dump()) for u in queries.users(session)]
 
 
 @router.get("/devices", summary="Devices and their health")
-def list_devices(
-    kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))]
-) -> list[dict[str, Any]]:
+def list_devices(kaeru: KaeruDep, principal: StockReader) -> list[schemas.DeviceListed]:
     with kaeru.db.read() as session:
-        statement = select(Device, Station).join(
-            Station, col(Station.id) == col(Device.station_id), isouter=True
-        )
-        if principal.warehouse_id is not None:
-            statement = statement.where(Device.warehouse_id == principal.warehouse_id)
         return [
-            {
-                "code": d.code,
-                "kind": d.kind,
-                "url": d.url,
-                "state": d.state,
-                "detail": d.state_detail,
-                "last_seen": d.last_seen,
-                "station": s.code if s else None,
-            }
-            for d, s in session.exec(statement.order_by(col(Device.code)))
+            schemas.DeviceListed(
+                code=d.code,
+                kind=d.kind,
+                url=d.url,
+                state=d.state,
+                detail=d.state_detail,
+                last_seen=d.last_seen,
+                station=s.code if s else None,
+            )
+            for d, s in queries.devices(session, principal)
         ]
 
 
 @router.post("/devices/{code}/tokens", status_code=201, summary="Issue a token for a device (managers)")
-def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
-        device = service.device_by_code(session, principal, code)
-        token = service.issue_device_token(session, device, label=f"issued by {principal.key}")
-        audit.record(
-            session,
-            principal,
-            action="device.token_issued",
-            object_type="device",
-            object_id=code,
-            warehouse_id=device.warehouse_id,
-        )
-        return {"device": device.code, "token": token}
+def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> schemas.DeviceTokenOut:
+    def work(session: Session) -> schemas.DeviceTokenOut:
+        device, token = service.issue_token_to_device(session, principal, code)
+        return schemas.DeviceTokenOut(device=device.code, token=token)
 
     return kaeru.db.write(work)
 
 
 @router.get("/stations/{code}", summary="A station, its devices and its scale's latest reading")
-def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> dict[str, Any]:
+def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> schemas.StationOut:
     with kaeru.db.read() as session:
-        station = session.exec(select(Station).where(Station.code == code)).first()
-        if station is None or not principal.sees_warehouse(station.warehouse_id):
-            raise NotFound(f"no station {code!r}")
-        devices = session.exec(select(Device).where(Device.station_id == station.id)).all()
-        return {
-            "code": station.code,
-            "kind": station.kind,
-            "name": station.name,
-            "weight": {
-                "grams": station.last_weight_g,
-                "stable": station.last_weight_stable,
-                "at": station.last_weight_at,
-            },
-            "devices": [
-                {"code": d.code, "kind": d.kind, "state": d.state, "detail": d.state_detail, "url": d.url}
+        station, devices = queries.station(session, principal, code)
+        return schemas.StationOut(
+            code=station.code,
+            kind=station.kind,
+            name=station.name,
+            weight=schemas.StationWeight(
+                grams=station.last_weight_g, stable=station.last_weight_stable, at=station.last_weight_at
+            ),
+            devices=[
+                schemas.StationDevice(
+                    code=d.code, kind=d.kind, state=d.state, detail=d.state_detail, url=d.url
+                )
                 for d in devices
             ],
-        }
+        )
 
 
 @router.get("/audit", summary="The audit trail, newest first (managers)")
@@ -167,13 +110,9 @@ def audit_trail(
     object_type: str | None = None,
     object_id: str | None = None,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[schemas.AuditEntryPublic]:
     with kaeru.db.read() as session:
-        statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(min(max(limit, 1), 1000))
-        if principal.warehouse_id is not None:
-            statement = statement.where(AuditEntry.warehouse_id == principal.warehouse_id)
-        if object_type:
-            statement = statement.where(AuditEntry.object_type == object_type)
-        if object_id:
-            statement = statement.where(AuditEntry.object_id == object_id)
-        return [e.model_dump(mode="json") for e in session.exec(statement)]
+        entries = queries.audit_entries(
+            session, principal, object_type=object_type, object_id=object_id, limit=limit
+        )
+        return [schemas.AuditEntryPublic.model_validate(e.model_dump()) for e in entries]

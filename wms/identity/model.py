@@ -6,10 +6,22 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 ROLES = ("associate", "packer", "picker", "receiver", "manager", "admin", "integrator")
 STAFF = frozenset({"associate", "packer", "picker", "receiver", "manager", "admin"})
 MANAGERS = frozenset({"manager", "admin"})
+
+
+class DeviceState(StrEnum):
+    """How a device last reported itself. It may go from any state to any other (a device reconnects, a
+    printer runs out of paper and is refilled), so there is no lifecycle to keep."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    FAULT = "fault"
+    UNKNOWN = "unknown"
+
 
 # Permission -> roles that hold it. Devices hold "scan" and "device.report" only.
 PERMISSIONS: dict[str, frozenset[str]] = {

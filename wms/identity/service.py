@@ -1,15 +1,19 @@
-"""Staff users, devices and their tokens."""
+"""Staff users, devices and their tokens: adding accounts, signing in, issuing and checking tokens."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from wms.db import utcnow
 from wms.errors import Conflict, Invalid, NotFound, Unauthorised
+from wms.identity.effects import EFFECTS
+from wms.identity.events import DeviceTokenIssued, UserAdded
 from wms.identity.model import ROLES, Principal, hash_password, new_token, token_hash, verify_password
 from wms.identity.tables import ApiToken, Device, User
+from wms.inventory.service import warehouse_by_code
 
 SESSION_LIFETIME = timedelta(hours=12)
 
@@ -100,3 +104,39 @@ def device_by_code(session: Session, principal: Principal, code: str) -> Device:
     if device is None or not principal.sees_warehouse(device.warehouse_id):
         raise NotFound(f"no device {code!r}")
     return device
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A staff account an admin asks for; `warehouse` is a code (None: every warehouse)."""
+
+    username: str
+    role: str
+    password: str
+    warehouse: str | None = None
+    name: str = ""
+    locale: str = "en"
+
+
+def register_user(session: Session, principal: Principal, new: NewUser) -> User:
+    """An admin adds a staff account; the audit trail keeps who did."""
+    warehouse_id = warehouse_by_code(session, principal, new.warehouse).id if new.warehouse else None
+    user = add_user(
+        session,
+        username=new.username,
+        role=new.role,
+        password=new.password,
+        warehouse_id=warehouse_id,
+        name=new.name,
+        locale=new.locale,
+    )
+    EFFECTS.record(session, principal, UserAdded(user.username, user.role))
+    return user
+
+
+def issue_token_to_device(session: Session, principal: Principal, code: str) -> tuple[Device, str]:
+    """A manager issues a bearer token for a device of their warehouse (shown once)."""
+    device = device_by_code(session, principal, code)
+    token = issue_device_token(session, device, label=f"issued by {principal.key}")
+    EFFECTS.record(session, principal, DeviceTokenIssued(code, device.warehouse_id))
+    return device, token

@@ -43,7 +43,7 @@ class Device(SQLModel, table=True):
     kind: str  # handheld | scanner | rfid | printer | scale | camera | agent
     station_id: int | None = Field(default=None, foreign_key="station.id")
     url: str = ""
-    state: str = "unknown"  # connected | disconnected | fault | unknown
+    state: str = "unknown"  # wms.identity.model.DeviceState
     state_detail: str = ""
     last_seen: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -7,14 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session, col, select
 
 from wms.auth import KaeruDep, require
-from wms.errors import NotFound
+from wms.context import Kaeru
 from wms.identity.model import Principal
-from wms.insight import service
-from wms.inventory.service import warehouse_by_code
-from wms.inventory.tables import Warehouse
+from wms.insight import queries, schemas
 
 router = APIRouter(prefix="/api/v1/insight/returns", tags=["insight"])
 Manager = Annotated[Principal, Depends(require("returns.insight"))]
@@ -22,33 +19,29 @@ Since = Annotated[datetime | None, Query(description="from this time (inclusive)
 Until = Annotated[datetime | None, Query(description="until this time (exclusive), ISO 8601")]
 WarehouseCode = Annotated[str | None, Query(description="warehouse code; a manager's own by default")]
 
-
-def _warehouse_id(session: Session, principal: Principal, code: str | None) -> int:
-    if code:
-        return warehouse_by_code(session, principal, code).id or 0
-    if principal.warehouse_id is not None:
-        return principal.warehouse_id
-    first = session.exec(select(Warehouse).order_by(col(Warehouse.id))).first()
-    if first is None:
-        raise NotFound("no warehouse is set up yet")
-    return first.id or 0
+FIGURES: dict[str, Callable[..., dict[str, Any]]] = {
+    "reasons": queries.reasons,
+    "grades": queries.grades,
+    "dispositions": queries.dispositions,
+    "recovery": queries.recovery,
+    "dock_to_stock": queries.dock_to_stock,
+}
 
 
 def _run(
-    kaeru: Any,
+    kaeru: Kaeru,
     principal: Principal,
     warehouse: str | None,
     since: datetime | None,
     until: datetime | None,
-    query: Callable[..., dict[str, Any]],
+    names: tuple[str, ...],
 ) -> dict[str, Any]:
+    """The named figures of the period; one name: its figures at the top level, beside the period."""
     with kaeru.db.read() as session:
-        warehouse_id = _warehouse_id(session, principal, warehouse)
-        return {
-            "since": since,
-            "until": until,
-            **query(session, warehouse_id=warehouse_id, since=since, until=until),
-        }
+        wid = queries.warehouse_id(session, principal, warehouse)
+        found = {name: FIGURES[name](session, warehouse_id=wid, since=since, until=until) for name in names}
+    figures = found[names[0]] if len(names) == 1 else found
+    return {"since": since, "until": until, **figures}
 
 
 @router.get("", summary="Every returns figure of a period at once")
@@ -58,19 +51,9 @@ def everything(
     warehouse: WarehouseCode = None,
     since: Since = None,
     until: Until = None,
-) -> dict[str, Any]:
-    with kaeru.db.read() as session:
-        wid = _warehouse_id(session, principal, warehouse)
-        return {"since": since, "until": until} | {
-            name: query(session, warehouse_id=wid, since=since, until=until)
-            for name, query in (
-                ("reasons", service.reasons),
-                ("grades", service.grades),
-                ("dispositions", service.dispositions),
-                ("recovery", service.recovery),
-                ("dock_to_stock", service.dock_to_stock),
-            )
-        }
+) -> schemas.Everything:
+    answer = _run(kaeru, principal, warehouse, since, until, tuple(FIGURES))
+    return schemas.Everything.model_validate(answer)
 
 
 @router.get("/reasons", summary="Return reasons overall, per SKU and per category")
@@ -80,8 +63,8 @@ def reasons(
     warehouse: WarehouseCode = None,
     since: Since = None,
     until: Until = None,
-) -> dict[str, Any]:
-    return _run(kaeru, principal, warehouse, since, until, service.reasons)
+) -> schemas.Reasons:
+    return schemas.Reasons.model_validate(_run(kaeru, principal, warehouse, since, until, ("reasons",)))
 
 
 @router.get("/grades", summary="Grade mix overall and per category")
@@ -91,8 +74,8 @@ def grades(
     warehouse: WarehouseCode = None,
     since: Since = None,
     until: Until = None,
-) -> dict[str, Any]:
-    return _run(kaeru, principal, warehouse, since, until, service.grades)
+) -> schemas.Grades:
+    return schemas.Grades.model_validate(_run(kaeru, principal, warehouse, since, until, ("grades",)))
 
 
 @router.get("/dispositions", summary="Where graded units went, overall and per grade")
@@ -102,8 +85,9 @@ def dispositions(
     warehouse: WarehouseCode = None,
     since: Since = None,
     until: Until = None,
-) -> dict[str, Any]:
-    return _run(kaeru, principal, warehouse, since, until, service.dispositions)
+) -> schemas.Dispositions:
+    answer = _run(kaeru, principal, warehouse, since, until, ("dispositions",))
+    return schemas.Dispositions.model_validate(answer)
 
 
 @router.get("/recovery", summary="Recovery value: what returned stock is worth after grading")
@@ -113,8 +97,8 @@ def recovery(
     warehouse: WarehouseCode = None,
     since: Since = None,
     until: Until = None,
-) -> dict[str, Any]:
-    return _run(kaeru, principal, warehouse, since, until, service.recovery)
+) -> schemas.Recovery:
+    return schemas.Recovery.model_validate(_run(kaeru, principal, warehouse, since, until, ("recovery",)))
 
 
 @router.get("/dock-to-stock", summary="Parcel scanned to unit put away: p50 and p90 in seconds")
@@ -124,5 +108,6 @@ def dock_to_stock(
     warehouse: WarehouseCode = None,
     since: Since = None,
     until: Until = None,
-) -> dict[str, Any]:
-    return _run(kaeru, principal, warehouse, since, until, service.dock_to_stock)
+) -> schemas.DockToStock:
+    answer = _run(kaeru, principal, warehouse, since, until, ("dock_to_stock",))
+    return schemas.DockToStock.model_validate(answer)

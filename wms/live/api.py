@@ -19,20 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
 from wms.context import Kaeru
 from wms.db import utcnow
 from wms.error_status import status_of
-from wms.errors import Forbidden, Invalid, KaeruError
-from wms.identity.model import Principal
-from wms.identity.service import principal_for_token
-from wms.inventory.service import warehouse_by_code
-from wms.inventory.tables import Warehouse
+from wms.errors import KaeruError
 from wms.live.bus import Bus, Event
 from wms.live.coalesce import Coalescer, send_delay
 from wms.live.publish import ALL_WAREHOUSES, warehouse_channel
+from wms.live.queries import authorise
 from wms.live.snapshot import snapshot
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -45,24 +41,6 @@ class LiveLimits:
     max_pending: int = 1000  # events waiting for one client before it is dropped
     send_timeout: float = 5.0  # seconds one message may take to go out before the client is dropped
     close_timeout: float = 10.0  # seconds a dropped client has to take in what is queued and the close
-
-
-def authorise(kaeru: Kaeru, token: str, warehouse_code: str | None) -> tuple[Principal, Warehouse]:
-    """The manager behind the token and the warehouse they watch (raises a KaeruError otherwise)."""
-    with kaeru.db.read() as session:
-        principal = principal_for_token(session, token)
-        if not principal.can("dashboard.view"):
-            raise Forbidden(f"your role ({principal.role}) may not watch the floor dashboard")
-        if warehouse_code:
-            return principal, warehouse_by_code(session, principal, warehouse_code)
-        if principal.warehouse_id is not None:
-            warehouse = session.get(Warehouse, principal.warehouse_id)
-            assert warehouse is not None
-            return principal, warehouse
-        warehouses = session.exec(select(Warehouse)).all()
-        if len(warehouses) != 1:
-            raise Invalid("name the warehouse to watch: ?warehouse=<code>")
-        return principal, warehouses[0]
 
 
 class DashboardClient:

@@ -103,34 +103,40 @@ class RedisBackend:
         if self._client is not None:
             await self._client.aclose()
 
+    def _subscriber(self) -> Any:
+        if self._pubsub is None:
+            raise RuntimeError("the Redis live bus is not connected")
+        return self._pubsub
+
+    def _redis(self) -> Any:
+        if self._client is None:
+            raise RuntimeError("the Redis live bus is not connected")
+        return self._client
+
     async def subscribe(self, channel: str) -> None:
-        assert self._pubsub is not None
-        await self._pubsub.subscribe(channel)
+        await self._subscriber().subscribe(channel)
         self._subscribed.set()
 
     async def unsubscribe(self, channel: str) -> None:
-        assert self._pubsub is not None
-        await self._pubsub.unsubscribe(channel)
+        await self._subscriber().unsubscribe(channel)
 
     async def publish(self, channel: str, message: str) -> None:
-        assert self._client is not None
-        await self._client.publish(channel, message)
+        await self._redis().publish(channel, message)
 
     async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
         """One round trip on one connection for a whole batch (not one pooled connection per event)."""
-        assert self._client is not None
-        async with self._client.pipeline(transaction=False) as pipe:
+        async with self._redis().pipeline(transaction=False) as pipe:
             for channel, message in items:
                 pipe.publish(channel, message)
             await pipe.execute()
 
     async def next_published(self) -> Event:
-        assert self._pubsub is not None
+        pubsub = self._subscriber()
         while True:
             await self._subscribed.wait()
             # Block without a read timeout: a timeout firing in the middle of a large message would leave
             # the connection's parser half-way through it.
-            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
             if message is not None and message.get("type") == "message":
                 channel, data = message["channel"], message["data"]
                 return Event(
@@ -168,12 +174,14 @@ class PostgresBackend:
 
     async def _read(self) -> None:
         # LISTEN/UNLISTEN are applied between short waits for notifications on the same connection.
-        assert self._listener is not None
+        listener = self._listener
+        if listener is None:
+            raise RuntimeError("the PostgreSQL live bus is not connected")
         while True:
             while not self._changes.empty():
                 verb, channel = self._changes.get_nowait()
-                await self._listener.execute(sql.SQL(verb + " {}").format(sql.Identifier(channel)))
-            async for notify in self._listener.notifies(timeout=0.2):
+                await listener.execute(sql.SQL(verb + " {}").format(sql.Identifier(channel)))
+            async for notify in listener.notifies(timeout=0.2):
                 self._received.put_nowait(Event(notify.channel, notify.payload))
 
     async def subscribe(self, channel: str) -> None:
@@ -182,16 +190,21 @@ class PostgresBackend:
     async def unsubscribe(self, channel: str) -> None:
         self._changes.put_nowait(("UNLISTEN", channel))
 
+    def _notifier(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+        if self._publisher is None:
+            raise RuntimeError("the PostgreSQL live bus is not connected")
+        return self._publisher
+
     async def publish(self, channel: str, message: str) -> None:
-        assert self._publisher is not None
+        publisher = self._notifier()
         async with self._publish_lock:
-            await self._publisher.execute("SELECT pg_notify(%s, %s)", (channel, message))
+            await publisher.execute("SELECT pg_notify(%s, %s)", (channel, message))
 
     async def publish_many(self, items: Sequence[tuple[str, str]]) -> None:
-        assert self._publisher is not None
-        async with self._publish_lock, self._publisher.transaction():
+        publisher = self._notifier()
+        async with self._publish_lock, publisher.transaction():
             for channel, message in items:
-                await self._publisher.execute("SELECT pg_notify(%s, %s)", (channel, message))
+                await publisher.execute("SELECT pg_notify(%s, %s)", (channel, message))
 
     async def next_published(self) -> Event:
         return await self._received.get()

@@ -168,6 +168,26 @@ def _resolve(value: str, environ: Mapping[str, str]) -> str | None:
     return environ.get(match.group(1)) or None
 
 
+def _endpoint(hook: WebhookSpec, settings: Settings, env: Mapping[str, str], source: str) -> Endpoint | None:
+    """One enabled webhook with its secrets read from the environment; None: left out (not in production)."""
+    if settings.environment != "development" and _ENV_REF.match(hook.secret.strip()) is None:
+        raise ConfigError(
+            f"{source}: webhooks.{hook.name}.secret: write it as ${{VARIABLE}}, "
+            "not as a literal, outside development"
+        )
+    url, secret = _resolve(hook.url, env), _resolve(hook.secret, env)
+    if url is None or secret is None:
+        missing = [v for v, r in ((hook.url, url), (hook.secret, secret)) if r is None]
+        message = f"{source}: webhooks.{hook.name}: environment variable(s) not set: {', '.join(missing)}"
+        if settings.environment == "production":
+            raise ConfigError(message)
+        log.warning("%s; the endpoint is left out", message)
+        return None
+    if not secret.startswith("whsec_"):
+        raise ConfigError(f"{source}: webhooks.{hook.name}.secret: expected 'whsec_<base64>'")
+    return Endpoint(hook.name, url, secret, tuple(hook.topics), hook.timeout_seconds)
+
+
 def resolve(
     spec: NotificationsFile,
     settings: Settings,
@@ -177,26 +197,8 @@ def resolve(
 ) -> NotifyConfig:
     """Turn the file's contents into what the relay uses, checking secrets against the environment."""
     env = os.environ if environ is None else environ
-    endpoints = []
-    for hook in spec.webhooks:
-        if not hook.enabled:
-            continue
-        if settings.environment != "development" and _ENV_REF.match(hook.secret.strip()) is None:
-            raise ConfigError(
-                f"{source}: webhooks.{hook.name}.secret: write it as ${{VARIABLE}}, "
-                "not as a literal, outside development"
-            )
-        url, secret = _resolve(hook.url, env), _resolve(hook.secret, env)
-        if url is None or secret is None:
-            missing = [v for v, r in ((hook.url, url), (hook.secret, secret)) if r is None]
-            message = f"{source}: webhooks.{hook.name}: environment variable(s) not set: {', '.join(missing)}"
-            if settings.environment == "production":
-                raise ConfigError(message)
-            log.warning("%s; the endpoint is left out", message)
-            continue
-        if not secret.startswith("whsec_"):
-            raise ConfigError(f"{source}: webhooks.{hook.name}.secret: expected 'whsec_<base64>'")
-        endpoints.append(Endpoint(hook.name, url, secret, tuple(hook.topics), hook.timeout_seconds))
+    found = (_endpoint(hook, settings, env, source) for hook in spec.webhooks if hook.enabled)
+    endpoints = [endpoint for endpoint in found if endpoint is not None]
     brand = spec.brand
     password = (_resolve(spec.smtp.password, env) or "") if spec.smtp.password else ""
     return NotifyConfig(

@@ -11,7 +11,9 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from enum import StrEnum
+
+from wms.lifecycle import Lifecycle
 
 DEFAULT_LOCALE = "en"
 LOCALES = ("en", "ja", "uk")
@@ -54,14 +56,46 @@ def backoff_delay(attempt: int, policy: RetryPolicy, draw: Callable[[], float] =
     return ceiling * draw()
 
 
-State = Literal["pending", "delivered", "dead"]
+class MessageState(StrEnum):
+    """An outbox message's state (the column `outbox_message.state`); print rows use `printing` too."""
+
+    PENDING = "pending"  # waiting for its next attempt (a print job: queued)
+    PRINTING = "printing"  # a print job handed to its printer, not yet confirmed
+    DELIVERED = "delivered"  # a print job: printed
+    DEAD = "dead"  # given up on: poison, or out of attempts (a print job: failed)
+    CANCELLED = "cancelled"
+
+
+# A failed attempt leaves a message pending (with a later next attempt); a print job in flight is sent
+# again by the process that takes its printer over, so printing may follow printing.
+MESSAGES = Lifecycle(
+    "outbox message",
+    MessageState,
+    {
+        MessageState.PENDING: [
+            MessageState.PENDING,
+            MessageState.PRINTING,
+            MessageState.DELIVERED,
+            MessageState.DEAD,
+            MessageState.CANCELLED,
+        ],
+        MessageState.PRINTING: [
+            MessageState.PRINTING,
+            MessageState.PENDING,
+            MessageState.DELIVERED,
+            MessageState.DEAD,
+            MessageState.CANCELLED,
+        ],
+    },
+)
+OPEN_STATES = (MessageState.PENDING, MessageState.PRINTING)
 
 
 @dataclass(frozen=True)
 class Settlement:
     """What to write on a message after one delivery attempt."""
 
-    state: State
+    state: MessageState  # pending (retry later), delivered or dead
     next_attempt_at: datetime | None
     last_error: str
 
@@ -76,14 +110,14 @@ def settle(
 ) -> Settlement:
     """Delivered, retried later with backoff, or dead after a poison or the last allowed attempt."""
     if failure is None:
-        return Settlement("delivered", None, "")
+        return Settlement(MessageState.DELIVERED, None, "")
     reason = failure.reason[:1000]
     if failure.permanent:
-        return Settlement("dead", None, f"poison: {reason}")
+        return Settlement(MessageState.DEAD, None, f"poison: {reason}")
     if attempts >= policy.max_attempts:
-        return Settlement("dead", None, f"gave up after {attempts} attempts: {reason}")
+        return Settlement(MessageState.DEAD, None, f"gave up after {attempts} attempts: {reason}")
     delay = backoff_delay(attempts, policy, draw)
-    return Settlement("pending", now + timedelta(seconds=delay), reason)
+    return Settlement(MessageState.PENDING, now + timedelta(seconds=delay), reason)
 
 
 def http_failure(status: int, detail: str = "") -> DeliveryFailed | None:

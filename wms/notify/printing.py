@@ -25,27 +25,27 @@ import os
 import socket
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-import labels
-from devices.printers.jobs import JobFormat, JobState, PrintJob
+from devices.printers.jobs import JobState, PrintJob
 from devices.printers.spooler import JobStateChanged, PrinterStateChanged, Spooler, SpoolEvent
 from devices.printers.status import PrinterState
-from labels.fonts import FontMissing
-from labels.model import Address, GradeTagData, ReturnLabelData, ShippingLabelData
+from labels.model import Address
 from wms.db import Database, utcnow
+from wms.identity.model import DeviceState
 from wms.identity.tables import Device
 from wms.inventory.tables import Warehouse
 from wms.notify import wake
 from wms.notify.config import PrintSpec
+from wms.notify.model import MESSAGES, OPEN_STATES, MessageState
+from wms.notify.print_labels import address_from, format_for, render_job
 from wms.notify.tables import PrinterLease
 from wms.platform.outbox import publish_live
 from wms.platform.tables import OutboxMessage
@@ -53,155 +53,39 @@ from wms.platform.tables import OutboxMessage
 log = logging.getLogger(__name__)
 
 CHANNEL = "print"
-OPEN_ROWS = ("pending", "printing")
-JOB_STATE: dict[str, JobState] = {
-    "pending": "queued",
-    "printing": "printing",
-    "delivered": "printed",
-    "dead": "failed",
-    "cancelled": "cancelled",
+OPEN_ROWS = OPEN_STATES
+# A print row's state as the spooler's job state, and back.
+JOB_STATE: dict[MessageState, JobState] = {
+    MessageState.PENDING: "queued",
+    MessageState.PRINTING: "printing",
+    MessageState.DELIVERED: "printed",
+    MessageState.DEAD: "failed",
+    MessageState.CANCELLED: "cancelled",
 }
-ROW_STATE: dict[str, str] = {"queued": "pending", "printed": "delivered", "failed": "dead"}
+ROW_STATE: dict[JobState, MessageState] = {
+    "queued": MessageState.PENDING,
+    "printed": MessageState.DELIVERED,
+    "failed": MessageState.DEAD,
+}
+
+
+def _job_state(state: str) -> JobState:
+    """The spooler's state for a row's; a state it does not know counts as failed."""
+    try:
+        return JOB_STATE[MessageState(state)]
+    except ValueError:
+        return "failed"
+
+
 NO_PRINTER = "no printer was named for this label: the station has no printer configured"
 
-# The language a printer speaks, by the scheme of its URL (devices.printers.driver picks the driver).
-FORMATS: dict[str, JobFormat] = {
-    "tcp": "zpl",
-    "zpl+tcp": "zpl",
-    "escpos+tcp": "escpos",
-    "escpos+serial": "escpos",
-    "escpos+usb": "escpos",
-    "cups": "pdf",
-}
-
 # Device.state for each printer state, in the words the dashboard already shows for every device.
-DEVICE_STATE: dict[PrinterState, str] = {
-    "ready": "connected",
-    "busy": "connected",
-    "fault": "fault",
-    "offline": "disconnected",
+DEVICE_STATE: dict[PrinterState, DeviceState] = {
+    "ready": DeviceState.CONNECTED,
+    "busy": DeviceState.CONNECTED,
+    "fault": DeviceState.FAULT,
+    "offline": DeviceState.DISCONNECTED,
 }
-
-
-# --- pure: what to print -------------------------------------------------------------------------
-
-
-def format_for(printer_url: str) -> JobFormat:
-    """The payload format a printer takes, from its URL's scheme; ValueError for one we do not know."""
-    scheme = urlsplit(printer_url).scheme.lower()
-    try:
-        return FORMATS[scheme]
-    except KeyError:
-        known = ", ".join(f"{s}://" for s in FORMATS)
-        raise ValueError(
-            f"no label format for printer {printer_url!r}; printer URLs start with {known}"
-        ) from None
-
-
-@dataclass(frozen=True)
-class LabelRequest:
-    """Arguments for `labels.render`: which label, its data, and the shopper's language."""
-
-    kind: str
-    data: object
-    locale: str = "en"
-    size: str | None = None
-
-
-def address_from(fields: Mapping[str, Any], *, name: str = "") -> Address:
-    """A label address from Kaeru's address dicts (orders' ship_to, warehouses, return_to)."""
-    lines = tuple(
-        str(fields[key]) for key in ("street", "street2", "street3") if str(fields.get(key) or "").strip()
-    )
-    return Address(
-        name=str(fields.get("name") or name),
-        lines=lines,
-        city=str(fields.get("city") or ""),
-        postal_code=str(fields.get("postal_code") or ""),
-        country=str(fields.get("country") or "").upper(),
-        region=str(fields.get("region") or ""),
-        company=str(fields.get("company") or ""),
-    )
-
-
-def _date(value: object, default: date) -> date:
-    return date.fromisoformat(str(value)) if value else default
-
-
-def _shipping(payload: Mapping[str, Any], warehouse: Address, today: date) -> LabelRequest:
-    data = ShippingLabelData(
-        ship_from=warehouse,
-        ship_to=address_from(payload["ship_to"]),
-        carrier=str(payload["carrier"]),
-        service=str(payload["service"]),
-        tracking_number=str(payload["tracking_number"]),
-        sscc=str(payload["sscc"]),
-        ship_date=today,
-        order_number=str(payload.get("order") or ""),
-    )
-    return LabelRequest("shipping", data)
-
-
-def _return(payload: Mapping[str, Any], warehouse: Address, today: date) -> LabelRequest:
-    # From a return authorisation: its number, token and address. From a closed carton (the label
-    # packed in returnable packaging): no RMA yet, so the order's own token and number stand in,
-    # which the returns station recognises as a pre-authorised return.
-    order = str(payload.get("order_number") or payload.get("order") or "")
-    number = str(payload.get("rma_number") or order).removeprefix("RMA-")
-    return_to = payload.get("return_to")
-    data = ReturnLabelData(
-        return_to=address_from(return_to) if return_to else warehouse,
-        rma_number=number,
-        rma_token=str(payload.get("rma_token") or payload.get("return_token") or ""),
-        order_number=order,
-        shopper_name=str(payload.get("shopper_name") or ""),
-        carrier=str(payload.get("carrier") or ""),
-        return_by=_date(payload["return_by"], today) if payload.get("return_by") else None,
-    )
-    return LabelRequest("return", data, locale=str(payload.get("locale") or "en"))
-
-
-def _grade(payload: Mapping[str, Any], warehouse: Address, today: date) -> LabelRequest:
-    data = GradeTagData(
-        lpn=str(payload["lpn"]),
-        sku=str(payload["sku"]),
-        grade=str(payload["grade"]),
-        disposition=str(payload["disposition"]),
-        graded_on=_date(payload.get("graded_on"), today),
-        description=str(payload.get("description") or ""),
-        gtin=str(payload.get("gtin") or ""),
-        serial=str(payload.get("serial") or ""),
-    )
-    return LabelRequest("grade", data, size=payload.get("size") or None)
-
-
-LABELS: dict[str, Callable[[Mapping[str, Any], Address, date], LabelRequest]] = {
-    "shipping_label": _shipping,
-    "return_label": _return,
-    "grade_tag": _grade,
-}
-
-
-def label_for(payload: Mapping[str, Any], *, warehouse: Address, today: date) -> LabelRequest:
-    """What to draw for a print job; ValueError naming the fault when it cannot be drawn."""
-    kind = str(payload.get("label") or "")
-    build = LABELS.get(kind)
-    if build is None:
-        raise ValueError(f"unknown label {kind!r}; Kaeru prints {', '.join(LABELS)}")
-    try:
-        return build(payload, warehouse, today)
-    except KeyError as missing:
-        raise ValueError(f"a {kind} print job needs {missing.args[0]!r}") from None
-
-
-def render_job(payload: Mapping[str, Any], printer_url: str, *, warehouse: Address, today: date) -> bytes:
-    """The bytes a printer prints for a job: the label drawn in the printer's language."""
-    request = label_for(payload, warehouse=warehouse, today=today)
-    fmt = format_for(printer_url)
-    try:
-        return labels.render(request.kind, request.data, fmt, locale=request.locale, size=request.size)
-    except FontMissing as error:
-        raise ValueError(str(error)) from error
 
 
 # --- the spooler's job store on the outbox ------------------------------------------------------
@@ -334,7 +218,7 @@ class OutboxPrintJobStore:
             payload=payload,
             created=row.created_at,
             attempts=row.attempts,
-            state=JOB_STATE.get(row.state, "failed"),
+            state=_job_state(row.state),
             last_error=row.last_error or None,
         )
 
@@ -367,7 +251,7 @@ class OutboxPrintJobStore:
             for message in session.exec(
                 select(OutboxMessage).where(*open_rows, or_(printer.is_(None), printer == ""))
             ):
-                self._finish(session, message, "dead", NO_PRINTER)
+                self._finish(session, message, MessageState.DEAD, NO_PRINTER)
             urls = session.exec(select(printer).where(*open_rows).distinct()).all()
             return [url for url in sorted(u for u in urls if u) if self._take_lease(session, url, now)]
 
@@ -399,12 +283,13 @@ class OutboxPrintJobStore:
         def work(session: Session) -> None:
             message = self._open_row(session, job_id)
             if message is not None:
-                self._finish(session, message, "dead", reason)
+                self._finish(session, message, MessageState.DEAD, reason)
 
         self.db.write(work)
 
-    def _finish(self, session: Session, message: OutboxMessage, state: str, reason: str) -> None:
-        message.state, message.last_error = state, reason
+    def _finish(self, session: Session, message: OutboxMessage, state: MessageState, reason: str) -> None:
+        message.state = MESSAGES.move(message.state, state, what=f"print job {message.message_id}")
+        message.last_error = reason
         session.add(message)
         publish_live(
             session,
@@ -437,7 +322,7 @@ class OutboxPrintJobStore:
             lease = session.get(PrinterLease, str((message.payload or {}).get("printer") or ""))
             if lease is None or lease.holder != self.holder or lease.expires_at <= self.clock():
                 return None  # another process drives this printer now
-            message.state = "printing"
+            message.state = MESSAGES.move(message.state, MessageState.PRINTING, what=f"print job {job_id}")
             message.attempts += 1
             session.add(message)
             session.flush()
@@ -454,7 +339,8 @@ class OutboxPrintJobStore:
             message = self._open_row(session, job_id)
             if message is None:
                 return None
-            message.state, message.last_error = ROW_STATE[state], error or ""
+            message.state = MESSAGES.move(message.state, ROW_STATE[state], what=f"print job {job_id}")
+            message.last_error = error or ""
             if state == "printed":
                 message.delivered_at = self.clock()
             session.add(message)

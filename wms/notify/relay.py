@@ -36,7 +36,7 @@ from wms.db import Database, Direct, utcnow
 from wms.notify import wake
 from wms.notify.channel import Channel, Outgoing
 from wms.notify.config import RelaySpec
-from wms.notify.model import DeliveryFailed, Retry, RetryPolicy, settle
+from wms.notify.model import DeliveryFailed, MessageState, Retry, RetryPolicy, settle
 from wms.platform.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _due(channels: list[str], *columns: Any) -> Any:
     return (
         sa_select(*columns)
         .where(
-            _o.c.state == "pending",
+            _o.c.state == MessageState.PENDING,
             or_(*(_o.c.channel == channel for channel in channels)),
             _o.c.next_attempt_at <= bindparam("now"),
         )
@@ -93,9 +93,11 @@ def _take_statement(channels: list[str]) -> Direct:
 # out is left to it. A held row is this transaction's (locked), found by its key alone — which also keeps
 # the planner on the primary key whatever the table's statistics say of pending rows.
 _IDS = _o.c.id.in_(bindparam("ids", expanding=True))
-_LEASED_NOW = (_IDS, _o.c.attempts == bindparam("attempt"), _o.c.state == "pending")
+_LEASED_NOW = (_IDS, _o.c.attempts == bindparam("attempt"), _o.c.state == MessageState.PENDING)
 _DELIVERED = {
-    held: update(_o).where(*where).values(state="delivered", last_error="", delivered_at=bindparam("now"))
+    held: update(_o)
+    .where(*where)
+    .values(state=MessageState.DELIVERED, last_error="", delivered_at=bindparam("now"))
     for held, where in ((False, _LEASED_NOW), (True, (_IDS,)))
 }
 # A relay that keeps no delivered rows (dashboard events) deletes them as it settles: one write per
@@ -169,7 +171,7 @@ class Relay:
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == message.id)
             .values(
-                state="delivered",
+                state=MessageState.DELIVERED,
                 delivered_at=now,
                 last_error="" if children else "no endpoint subscribed to this topic",
             )
@@ -192,7 +194,7 @@ class Relay:
             policy = self.policies.get(message.channel, self.policy)
             decision = settle(attempts=message.attempts, failure=failure, now=now, policy=policy)
             values: dict[str, object] = {"state": decision.state, "last_error": decision.last_error}
-            if decision.state == "delivered":
+            if decision.state == MessageState.DELIVERED:
                 values["delivered_at"] = now
             if decision.next_attempt_at is not None:
                 values["next_attempt_at"] = decision.next_attempt_at
@@ -201,7 +203,7 @@ class Relay:
                 values["attempts"] = message.attempts  # counted now: a held row was not leased
             else:
                 mine.append(col(OutboxMessage.attempts) == message.attempts)
-                mine.append(col(OutboxMessage.state) == "pending")
+                mine.append(col(OutboxMessage.state) == MessageState.PENDING)
             session.execute(update(OutboxMessage).where(*mine).values(**values))
             log.warning(
                 "outbox %s %s (attempt %d): %s -> %s",
@@ -224,7 +226,8 @@ class Relay:
     def _take_held(self, limit: int) -> tuple[Session, list[Outgoing]] | None:
         """Lock up to `limit` due messages in a transaction left open for their delivery; None (and
         nothing left open) when none is due."""
-        assert self._take is not None
+        if self._take is None:
+            raise RuntimeError("holding claims is for PostgreSQL relays of quick channels only")
         session = Session(self.db.engine, expire_on_commit=False)
         try:
             rows = self._take.rows(session.connection(), {"now": self.clock(), "limit": limit})
@@ -344,6 +347,85 @@ class Relay:
         if self._wake is not None:
             self._wake.set()
 
+    async def _paced(self, last_claim: float) -> float:
+        """Wait out the least gap between two claims; the time of this claim."""
+        loop, wake_event = self._running()
+        pause = last_claim + self.spec.min_claim_interval_seconds - loop.time()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        wake_event.clear()
+        return loop.time()
+
+    def _running(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Event]:
+        if self._loop is None or self._wake is None:
+            raise RuntimeError("the relay is not running")
+        return self._loop, self._wake
+
+    async def _held_round(self, limit: int) -> None:
+        """PostgreSQL, quick channels: deliver one batch inside the transaction that holds it."""
+        try:
+            handled = await self._run_held_once(limit)
+        except SQLAlchemyError as exc:
+            log.warning("outbox relay cannot deliver a batch (%s); trying again shortly", exc)
+            handled = 0
+            await asyncio.sleep(max(1.0, self.spec.poll_seconds))
+        if handled < limit:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._running()[1].wait(), self.spec.poll_seconds)
+
+    async def _claimed(self, limit: int) -> list[Outgoing]:
+        try:
+            return await asyncio.to_thread(self.claim, limit)
+        except SQLAlchemyError as exc:
+            log.warning("outbox relay cannot claim (%s); trying again shortly", exc)
+            await asyncio.sleep(max(1.0, self.spec.poll_seconds))
+            return []
+
+    async def _settle_finished(self, in_flight: dict[asyncio.Task[list[Result]], int]) -> None:
+        finished = [task for task in in_flight if task.done()]
+        if not finished:
+            return
+        for task in finished:
+            del in_flight[task]
+        outcomes = [result for task in finished for result in task.result()]
+        try:
+            await asyncio.to_thread(self.settle, outcomes)
+        except SQLAlchemyError as exc:
+            # Unrecorded outcomes stay leased and are sent again when the lease runs out.
+            log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
+
+    async def _leased_round(
+        self, in_flight: dict[asyncio.Task[list[Result]], int], last_claim: float
+    ) -> float:
+        """Claim as many messages as there are free slots, then wait for a send, a nudge or the poll."""
+        limit = min(self.spec.batch_size, self.spec.concurrency - sum(in_flight.values()))
+        claimed: list[Outgoing] = []
+        if limit > 0:
+            last_claim = await self._paced(last_claim)
+            claimed = await self._claimed(limit)
+            for send, count in self._sends(claimed):
+                in_flight[asyncio.create_task(send)] = count
+        more_due = limit > 0 and len(claimed) == limit
+        waiter = asyncio.create_task(self._running()[1].wait())
+        await asyncio.wait(
+            {*in_flight, waiter},
+            timeout=0 if more_due else self.spec.poll_seconds,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        waiter.cancel()
+        await self._settle_finished(in_flight)
+        return last_claim
+
+    async def _drain(self, in_flight: dict[asyncio.Task[list[Result]], int]) -> None:
+        """Let sends under way finish and be recorded; what does not finish is re-sent later."""
+        if not in_flight:
+            return
+        done, pending = await asyncio.wait(in_flight, timeout=5)
+        for task in pending:
+            task.cancel()
+        if done:
+            await asyncio.to_thread(self.settle, [r for task in done for r in task.result()])
+
     async def run(self) -> None:
         """Deliver until stopped: up to `concurrency` messages in flight, claiming as slots free up."""
         self._loop, self._wake, self._stopping = asyncio.get_running_loop(), asyncio.Event(), False
@@ -358,73 +440,22 @@ class Relay:
         next_prune = self._loop.time() + self.spec.prune_every_seconds
         try:
             while self.holds and not self._stopping:
-                pause = last_claim + self.spec.min_claim_interval_seconds - self._loop.time()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                last_claim = self._loop.time()
-                self._wake.clear()
-                limit = min(self.spec.batch_size, self.spec.concurrency)
-                try:
-                    handled = await self._run_held_once(limit)
-                except SQLAlchemyError as exc:
-                    log.warning("outbox relay cannot deliver a batch (%s); trying again shortly", exc)
-                    handled = 0
-                    await asyncio.sleep(max(1.0, self.spec.poll_seconds))
-                if handled < limit:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.spec.poll_seconds)
+                last_claim = await self._paced(last_claim)
+                await self._held_round(min(self.spec.batch_size, self.spec.concurrency))
                 next_prune = await self._prune_when_due(next_prune)
             while not self._stopping:
-                free = self.spec.concurrency - sum(in_flight.values())
-                limit = min(self.spec.batch_size, free)
-                claimed: list[Outgoing] = []
-                if limit > 0:
-                    pause = last_claim + self.spec.min_claim_interval_seconds - self._loop.time()
-                    if pause > 0:
-                        await asyncio.sleep(pause)
-                    last_claim = self._loop.time()
-                    self._wake.clear()
-                    try:
-                        claimed = await asyncio.to_thread(self.claim, limit)
-                    except SQLAlchemyError as exc:
-                        log.warning("outbox relay cannot claim (%s); trying again shortly", exc)
-                        await asyncio.sleep(max(1.0, self.spec.poll_seconds))
-                    for send, count in self._sends(claimed):
-                        in_flight[asyncio.create_task(send)] = count
-                more_due = limit > 0 and len(claimed) == limit
-                waiter = asyncio.create_task(self._wake.wait())
-                await asyncio.wait(
-                    {*in_flight, waiter},
-                    timeout=0 if more_due else self.spec.poll_seconds,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                waiter.cancel()
-                finished = [task for task in in_flight if task.done()]
-                if finished:
-                    for task in finished:
-                        del in_flight[task]
-                    outcomes = [result for task in finished for result in task.result()]
-                    try:
-                        await asyncio.to_thread(self.settle, outcomes)
-                    except SQLAlchemyError as exc:
-                        # Unrecorded outcomes stay leased and are sent again when the lease runs out.
-                        log.warning("outbox relay cannot record %d outcomes: %s", len(outcomes), exc)
+                last_claim = await self._leased_round(in_flight, last_claim)
                 next_prune = await self._prune_when_due(next_prune)
         finally:
             unregister()
             if listener is not None:
                 listener.cancel()
-            if in_flight:
-                # Let sends under way finish and be recorded; what does not finish is re-sent later.
-                done, pending = await asyncio.wait(in_flight, timeout=5)
-                for task in pending:
-                    task.cancel()
-                if done:
-                    await asyncio.to_thread(self.settle, [r for task in done for r in task.result()])
+            await self._drain(in_flight)
 
     async def _prune_when_due(self, next_prune: float) -> float:
         """Prune if it is time; when to prune next."""
-        assert self._loop is not None
+        if self._loop is None:
+            raise RuntimeError("the relay prunes only while it runs")
         if self._loop.time() < next_prune:
             return next_prune
         try:
@@ -442,14 +473,14 @@ class Relay:
         now = self.clock()
         kept = [
             and_(
-                col(OutboxMessage.state) == "delivered",
+                col(OutboxMessage.state) == MessageState.DELIVERED,
                 col(OutboxMessage.delivered_at) <= now - timedelta(hours=self.spec.keep_delivered_hours),
             )
         ]
         if self.spec.keep_dead_hours is not None:
             kept.append(
                 and_(
-                    col(OutboxMessage.state) == "dead",
+                    col(OutboxMessage.state) == MessageState.DEAD,
                     col(OutboxMessage.created_at) <= now - timedelta(hours=self.spec.keep_dead_hours),
                 )
             )

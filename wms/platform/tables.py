@@ -31,7 +31,7 @@ class OutboxMessage(SQLModel, table=True):
     channel: str = Field(max_length=16)  # email | webhook | print | live
     topic: str = Field(max_length=64)  # e.g. order.shipped, return.graded
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="pending")  # pending | delivered | dead | cancelled
+    state: str = Field(default="pending")  # wms.notify.model.MessageState (pending, printing, ...)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_error: str = ""

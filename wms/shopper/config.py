@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kaeru_config.site import ConfigError, SiteConfig, load_model
 
+if TYPE_CHECKING:
+    from wms.context import Kaeru
+
 CONFIG_FILE = "shopper.yaml"
+CONFIG_KEY = "shopper"
 
 
 class _Strict(BaseModel):
@@ -159,3 +164,13 @@ def load_shopper_config(config_dir: Path, site: SiteConfig) -> ShopperConfig:
                 "which the site does not offer"
             )
     return config
+
+
+def config_of(kaeru: Kaeru) -> ShopperConfig:
+    """The running server's shopper configuration (loaded at start-up by wms.shopper.plugin.configure)."""
+    config = kaeru.extras.get(CONFIG_KEY)
+    if config is None:
+        raise RuntimeError(
+            "the shopper configuration is not loaded: wms.shopper.plugin.configure was not run"
+        )
+    return config  # type: ignore[no-any-return]

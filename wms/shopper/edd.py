@@ -23,12 +23,12 @@ from wms import delivery
 from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Invalid, NotFound
-from wms.fulfilment.service import order_context, shipment_context
 from wms.fulfilment.tables import Order, OrderLine, Shipment, Shopper, TrackingEvent
 from wms.inventory.tables import Item, Warehouse
-from wms.platform.notify import notify_shopper
 from wms.platform.tables import OutboxMessage
 from wms.shopper.config import ShopperConfig
+from wms.shopper.effects import EFFECTS
+from wms.shopper.events import DelayForeseen
 
 log = logging.getLogger(__name__)
 EDD_KEY = "shopper.edd"
@@ -117,8 +117,8 @@ def delivery_records(
         country = str(order.ship_to.get("country", "")).upper()
         if site is None or mapped is None or country not in network.countries:
             continue
-        assert shipment.shipped_at is not None
-        assert shipment.delivered_at is not None
+        if shipment.shipped_at is None or shipment.delivered_at is None:  # the query's filter; for the types
+            continue
         records.append(
             delivery.DeliveryRecord(
                 carrier=mapped[0],
@@ -252,7 +252,8 @@ def _events(session: Session, shipment: Shipment) -> list[delivery.TrackingUpdat
 def order_outlook(session: Session, state: EddState, order: Order, *, now: datetime) -> delivery.Outlook:
     """The order's delivery outlook now: from its shipment's events once shipped, else from the floor."""
     warehouse = session.get(Warehouse, order.warehouse_id)
-    assert warehouse is not None
+    if warehouse is None:
+        raise NotFound(f"the warehouse of order {order.number} is gone")
     site = _site(state, warehouse)
     mapped = state.names.network_service(order.carrier, order.service)
     if mapped is None:
@@ -354,22 +355,16 @@ def recompute(session: Session, kaeru: Kaeru, shipment: Shipment, event: Trackin
     shopper = session.get(Shopper, order.shopper_id)
     if shopper is None:
         return
-    context = order_context(session, order) | {
-        "shipment": shipment_context(shipment),
-        "delay": {
-            "expected_on": verdict.expected_on.isoformat(),
-            "reason": verdict.reason,
-            "probability": round(verdict.probability, 3),
-        },
-    }
-    notify_shopper(
-        session,
-        topic="order.delayed",
-        shopper=shopper,
-        context=context,
-        warehouse_id=order.warehouse_id,
+    foreseen = DelayForeseen(
+        order,
+        shipment,
+        shopper,
+        expected_on=verdict.expected_on.isoformat(),
+        reason=verdict.reason,
+        probability=round(verdict.probability, 3),
         dedupe_key=key,
     )
+    EFFECTS.record(session, None, foreseen)
 
 
 def order_by_number_or_404(session: Session, warehouse_id: int, number: str) -> Order:

@@ -10,11 +10,63 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
+from wms.lifecycle import Lifecycle
+
 LOCALES = ("en", "ja", "uk")
-CLAIM_KINDS = ("not_received", "damaged_in_transit", "wrong_item", "missing_item")
-RESOLUTIONS = ("reship", "refund", "deny")
+
+
+class ClaimKind(StrEnum):
+    NOT_RECEIVED = "not_received"
+    DAMAGED_IN_TRANSIT = "damaged_in_transit"
+    WRONG_ITEM = "wrong_item"
+    MISSING_ITEM = "missing_item"
+
+
+class ClaimStatus(StrEnum):
+    OPEN = "open"  # filed, its evidence being weighed
+    REVIEW = "review"  # held for a manager
+    RESOLVED = "resolved"
+
+
+class Resolution(StrEnum):
+    RESHIP = "reship"
+    REFUND = "refund"
+    DENY = "deny"
+
+
+class MessageStatus(StrEnum):
+    """A scheduled after-delivery message (review request, replenishment reminder)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"  # the shopper unsubscribed, or the order or shopper is gone
+
+
+class MessageKind(StrEnum):
+    REVIEW = "review"
+    REPLENISHMENT = "replenishment"
+
+
+# A claim decided at once goes straight from open to resolved; one held for review waits for a manager.
+CLAIMS = Lifecycle(
+    "claim",
+    ClaimStatus,
+    {
+        ClaimStatus.OPEN: [ClaimStatus.REVIEW, ClaimStatus.RESOLVED],
+        ClaimStatus.REVIEW: [ClaimStatus.RESOLVED],
+    },
+)
+MESSAGES = Lifecycle(
+    "scheduled message",
+    MessageStatus,
+    {MessageStatus.PENDING: [MessageStatus.SENT, MessageStatus.SKIPPED]},
+)
+CLAIM_KINDS = tuple(ClaimKind)
+_ITEM_KINDS = (ClaimKind.MISSING_ITEM, ClaimKind.WRONG_ITEM)
+RESOLUTIONS = tuple(Resolution)
 # Timeline wording: each tracking kind (and the warehouse's own steps) has a phrase per locale.
 TIMELINE_KINDS = ("ordered", "packed", "shipped", "in_transit", "out_for_delivery", "delivered", "exception")
 
@@ -127,28 +179,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def map_shopify_order(
-    payload: Any, *, prefix: str, exponent_of: Mapping[str, int] | None = None
-) -> MappedOrder:
-    """Map a Shopify orders/create payload (line items, customer, shipping address) onto an order."""
-    if not isinstance(payload, dict):
-        raise MalformedOrder("the body must be a JSON object (a Shopify order)")
-    shop_id = payload.get("id")
-    if not isinstance(shop_id, int | str) or not _text(shop_id):
-        raise MalformedOrder("id: the shop's order id is missing")
-    number = _text(payload.get("name")).lstrip("#") or _text(payload.get("order_number"))
-    if not number:
-        raise MalformedOrder("name: the shop's order number is missing")
-    currency = _text(payload.get("currency")).upper() or "USD"
-    if len(currency) != 3 or not currency.isalpha():
-        raise MalformedOrder(f"currency: {currency!r} is not an ISO 4217 code")
-    exponent = (exponent_of or {}).get(currency, 2)
-    found = payload.get("customer")
-    customer: dict[str, Any] = found if isinstance(found, dict) else {}
-    email = _text(payload.get("email")) or _text(payload.get("contact_email")) or _text(customer.get("email"))
-    if "@" not in email:
-        raise MalformedOrder("email: the order has no customer email address")
-    name = " ".join(p for p in (_text(customer.get("first_name")), _text(customer.get("last_name"))) if p)
+def _ship_to(payload: dict[str, Any], name: str) -> dict[str, str]:
     address = payload.get("shipping_address")
     if not isinstance(address, dict):
         raise MalformedOrder("shipping_address: the order has no shipping address")
@@ -164,27 +195,63 @@ def map_shopify_order(
     }
     if len(ship_to["country"]) != 2:
         raise MalformedOrder("shipping_address.country_code: a two-letter country code is needed")
-    ship_to = {k: v for k, v in ship_to.items() if v}
+    return {k: v for k, v in ship_to.items() if v}
+
+
+def _line(index: int, item: Any, exponent: int) -> MappedLine:
+    where = f"line_items[{index}]"
+    if not isinstance(item, dict):
+        raise MalformedOrder(f"{where}: not an object")
+    sku = _text(item.get("sku"))
+    if not sku:
+        raise MalformedOrder(f"{where}.sku: the line has no SKU, so it cannot be picked")
+    quantity = item.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise MalformedOrder(f"{where}.quantity: {quantity!r} is not a positive whole number")
+    return MappedLine(sku, quantity, to_minor_units(item.get("price", "0"), exponent, what=f"{where}.price"))
+
+
+def _lines(payload: dict[str, Any], exponent: int) -> tuple[MappedLine, ...]:
     items = payload.get("line_items")
     if not isinstance(items, list) or not items:
         raise MalformedOrder("line_items: the order has no line items")
-    lines = []
-    for index, item in enumerate(items):
-        where = f"line_items[{index}]"
-        if not isinstance(item, dict):
-            raise MalformedOrder(f"{where}: not an object")
-        sku = _text(item.get("sku"))
-        if not sku:
-            raise MalformedOrder(f"{where}.sku: the line has no SKU, so it cannot be picked")
-        quantity = item.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-            raise MalformedOrder(f"{where}.quantity: {quantity!r} is not a positive whole number")
-        price = to_minor_units(item.get("price", "0"), exponent, what=f"{where}.price")
-        lines.append(MappedLine(sku, quantity, price))
+    return tuple(_line(index, item, exponent) for index, item in enumerate(items))
+
+
+def _shipping_code(payload: dict[str, Any]) -> str:
     shipping = payload.get("shipping_lines")
-    code = ""
     if isinstance(shipping, list) and shipping and isinstance(shipping[0], dict):
-        code = _text(shipping[0].get("code"))
+        return _text(shipping[0].get("code"))
+    return ""
+
+
+def _currency(payload: dict[str, Any]) -> str:
+    currency = _text(payload.get("currency")).upper() or "USD"
+    if len(currency) != 3 or not currency.isalpha():
+        raise MalformedOrder(f"currency: {currency!r} is not an ISO 4217 code")
+    return currency
+
+
+def map_shopify_order(
+    payload: Any, *, prefix: str, exponent_of: Mapping[str, int] | None = None
+) -> MappedOrder:
+    """Map a Shopify orders/create payload (line items, customer, shipping address) onto an order."""
+    if not isinstance(payload, dict):
+        raise MalformedOrder("the body must be a JSON object (a Shopify order)")
+    shop_id = payload.get("id")
+    if not isinstance(shop_id, int | str) or not _text(shop_id):
+        raise MalformedOrder("id: the shop's order id is missing")
+    number = _text(payload.get("name")).lstrip("#") or _text(payload.get("order_number"))
+    if not number:
+        raise MalformedOrder("name: the shop's order number is missing")
+    currency = _currency(payload)
+    found = payload.get("customer")
+    customer: dict[str, Any] = found if isinstance(found, dict) else {}
+    email = _text(payload.get("email")) or _text(payload.get("contact_email")) or _text(customer.get("email"))
+    if "@" not in email:
+        raise MalformedOrder("email: the order has no customer email address")
+    name = " ".join(p for p in (_text(customer.get("first_name")), _text(customer.get("last_name"))) if p)
+    ship_to = _ship_to(payload, name)
     return MappedOrder(
         number=f"{prefix}{number}",
         external_id=f"shopify:{_text(shop_id)}",
@@ -193,8 +260,8 @@ def map_shopify_order(
         locale=normalise_locale(_text(payload.get("customer_locale")) or _text(customer.get("locale"))),
         currency=currency,
         ship_to=ship_to,
-        lines=tuple(lines),
-        shipping_code=code,
+        lines=_lines(payload, (exponent_of or {}).get(currency, 2)),
+        shipping_code=_shipping_code(payload),
     )
 
 
@@ -261,8 +328,8 @@ class ClaimRulesValues:
 class ClaimDecision:
     """review: a manager decides; otherwise the claim is settled now with `resolution`."""
 
-    status: str  # resolved | review
-    resolution: str | None  # reship | refund | deny (None while under review)
+    status: ClaimStatus  # resolved | review
+    resolution: Resolution | None  # None while under review
     reason: str  # shopper-readable for a denial; a code-like phrase otherwise
     signals: tuple[str, ...] = field(default_factory=tuple)  # what a manager should look at
 
@@ -278,11 +345,14 @@ def claim_signals(evidence: ClaimEvidence, rules: ClaimRulesValues) -> tuple[str
         found.append("low_trust")
     if evidence.claim_value_minor > rules.max_auto_value_minor:
         found.append("high_value")
-    if evidence.kind == "not_received" and evidence.delivered_at is not None:
+    if evidence.kind == ClaimKind.NOT_RECEIVED and evidence.delivered_at is not None:
         found.append("delivered_scan")
-    if evidence.kind in ("missing_item", "wrong_item", "not_received") and evidence.weight_ok:
+    if (
+        evidence.kind in (ClaimKind.MISSING_ITEM, ClaimKind.WRONG_ITEM, ClaimKind.NOT_RECEIVED)
+        and evidence.weight_ok
+    ):
         found.append("packed_weight_correct")
-    if evidence.kind in ("missing_item", "wrong_item"):
+    if evidence.kind in _ITEM_KINDS:
         scanned = all(
             evidence.packed_units.get(sku, 0) >= units for sku, units in evidence.claimed_units.items()
         )
@@ -293,7 +363,7 @@ def claim_signals(evidence: ClaimEvidence, rules: ClaimRulesValues) -> tuple[str
 
 def _warehouse_fault(evidence: ClaimEvidence) -> bool:
     """Our own records show the shopper is right: the carton was light, or the item was never scanned in."""
-    if evidence.kind not in ("missing_item", "wrong_item"):
+    if evidence.kind not in _ITEM_KINDS:
         return False
     light = evidence.weight_ok is False and (evidence.packed_weight_g or 0) < evidence.expected_weight_g
     unscanned = any(
@@ -313,17 +383,17 @@ def decide_claim(evidence: ClaimEvidence, rules: ClaimRulesValues, *, in_stock: 
     if evidence.kind not in CLAIM_KINDS:
         raise ValueError(f"unknown claim kind {evidence.kind!r}: one of {', '.join(CLAIM_KINDS)}")
     signals = claim_signals(evidence, rules)
-    settle = "reship" if in_stock else "refund"
-    if evidence.kind == "not_received" and evidence.delivered_at is None:
+    settle = Resolution.RESHIP if in_stock else Resolution.REFUND
+    if evidence.kind == ClaimKind.NOT_RECEIVED and evidence.delivered_at is None:
         overdue = evidence.days_past_estimate
         if overdue is None or overdue < rules.lost_after_days:
-            return ClaimDecision("resolved", "deny", "not_yet_due", signals)
+            return ClaimDecision(ClaimStatus.RESOLVED, Resolution.DENY, "not_yet_due", signals)
     if _warehouse_fault(evidence) and evidence.claim_value_minor <= rules.max_auto_value_minor:
-        return ClaimDecision("resolved", settle, "warehouse_fault", signals)
+        return ClaimDecision(ClaimStatus.RESOLVED, settle, "warehouse_fault", signals)
     blocking = {"prior_claims", "prior_claims_denied", "low_trust", "high_value"}
     if blocking & set(signals):
-        return ClaimDecision("review", None, "held_for_review", signals)
-    return ClaimDecision("resolved", settle, "trusted_shopper", signals)
+        return ClaimDecision(ClaimStatus.REVIEW, None, "held_for_review", signals)
+    return ClaimDecision(ClaimStatus.RESOLVED, settle, "trusted_shopper", signals)
 
 
 # --- after delivery ------------------------------------------------------------------------------

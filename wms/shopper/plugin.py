@@ -18,8 +18,8 @@ from wms import delivery
 from wms.context import Kaeru
 from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Order, Shipment, TrackingEvent
-from wms.shopper import edd, service
-from wms.shopper.config import load_shopper_config
+from wms.shopper import after_delivery, edd
+from wms.shopper.config import CONFIG_KEY, config_of, load_shopper_config
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class _Hooks:
     def tracking(self, session: Session, shipment: Shipment, event: TrackingEvent) -> None:
         if self.kaeru is not None:
             edd.recompute(session, self.kaeru, shipment, event)
-            service.schedule_after_delivery(session, self.kaeru, shipment)
+            after_delivery.schedule_after_delivery(session, self.kaeru, shipment)
 
 
 HOOKS = _Hooks()
@@ -58,7 +58,7 @@ def configure(kaeru: Kaeru) -> None:
             raise ConfigError(
                 f"shopper.yaml: delivery.warehouses.{ours} is {theirs!r}, which delivery.yaml lacks"
             )
-    kaeru.extras[service.CONFIG_KEY] = config
+    kaeru.extras[CONFIG_KEY] = config
     # Until the worker has learned from delivered shipments, estimates rest on the configured tables.
     empty = delivery.learn_transit(network=network, records=[])
     kaeru.extras[edd.EDD_KEY] = edd.EddBrain(edd.EddState(network, empty, config.delivery, 0, edd.utcnow()))
@@ -72,14 +72,14 @@ def configure(kaeru: Kaeru) -> None:
 def relearn(kaeru: Kaeru) -> edd.EddState:
     """Learn transit times again from Kaeru's delivered shipments and swap the model in."""
     brain = edd.brain_of(kaeru)
-    state = edd.learn(kaeru, brain.state.network, service.config_of(kaeru))
+    state = edd.learn(kaeru, brain.state.network, config_of(kaeru))
     brain.swap(state)
     return state
 
 
 async def start(app: Any, kaeru: Kaeru) -> Callable[[], Awaitable[None]]:
     """Run the worker: relearn transit times now and then, send due after-delivery messages."""
-    config = service.config_of(kaeru)
+    config = config_of(kaeru)
     stopping = asyncio.Event()
 
     async def loop() -> None:
@@ -90,7 +90,7 @@ async def start(app: Any, kaeru: Kaeru) -> Callable[[], Awaitable[None]]:
                     state = await asyncio.to_thread(relearn, kaeru)
                     log.info("delivery estimates learned from %d delivered shipments", state.learned_from)
                     next_learning = time.monotonic() + config.delivery.relearn_minutes * 60
-                await asyncio.to_thread(service.send_due, kaeru)
+                await asyncio.to_thread(after_delivery.send_due, kaeru)
             except Exception:  # a worker must outlive a bad round; the next round retries
                 log.exception("shopper worker round failed")
             with contextlib.suppress(TimeoutError):

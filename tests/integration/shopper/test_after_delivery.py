@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from tests.floor import Floor
 from tests.integration.shopper.shop import outbox, ship, track
-from wms.shopper.service import send_due
+from wms.shopper.after_delivery import send_due
 from wms.shopper.tables import ScheduledMessage
 
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from labels.model import GradeTagData, ReturnLabelData, ShippingLabelData
-from wms.notify.printing import DEVICE_STATE, address_from, format_for, label_for, render_job
+from wms.notify.print_labels import address_from, format_for, label_for, render_job
+from wms.notify.printing import DEVICE_STATE
 
 WAREHOUSE = address_from(
     {

@@ -1,4 +1,5 @@
-"""Returns insight queries: load the rows of a period, summarise them with the pure functions."""
+"""Returns insight queries: load the rows of a period (one statement per figure, whatever its size),
+summarise them with the pure functions of wms.insight.model."""
 
 from __future__ import annotations
 
@@ -7,9 +8,24 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from wms.errors import NotFound
+from wms.identity.model import Principal
 from wms.insight import model
-from wms.inventory.tables import Item
+from wms.inventory.service import warehouse_by_code
+from wms.inventory.tables import Item, Warehouse
 from wms.returns.tables import ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
+
+
+def warehouse_id(session: Session, principal: Principal, code: str | None) -> int:
+    """The warehouse asked for, else the manager's own, else the first one set up."""
+    if code:
+        return warehouse_by_code(session, principal, code).id or 0
+    if principal.warehouse_id is not None:
+        return principal.warehouse_id
+    first = session.exec(select(Warehouse).order_by(col(Warehouse.id))).first()
+    if first is None:
+        raise NotFound("no warehouse is set up yet")
+    return first.id or 0
 
 
 def _period(statement: Any, column: Any, since: datetime | None, until: datetime | None) -> Any:

@@ -1,0 +1,111 @@
+"""What the identity endpoints take and answer: sign-in, the caller, staff accounts, devices, stations
+and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class SignedInUser(BaseModel):
+    username: str
+    name: str
+    role: str
+    locale: str
+
+
+class LoginOut(BaseModel):
+    token: str = Field(description="bearer token, valid for 12 hours")
+    user: SignedInUser
+
+
+class Me(BaseModel):
+    kind: str = Field(description="user | device")
+    role: str
+    name: str
+    locale: str
+    warehouse_id: int | None = Field(description="None: every warehouse")
+    permissions: list[str]
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    password: str = Field(min_length=8, max_length=200)
+    role: str
+    warehouse: str | None = None
+    name: str = ""
+    locale: str = "en"
+
+
+class UserAdded(BaseModel):
+    username: str
+    role: str
+
+
+class UserPublic(BaseModel):
+    """A staff account, without its password hash."""
+
+    id: int | None
+    username: str
+    name: str
+    role: str
+    warehouse_id: int | None
+    locale: str
+    active: bool
+    created_at: datetime
+
+
+class DeviceListed(BaseModel):
+    code: str
+    kind: str
+    url: str
+    state: str = Field(description="connected | disconnected | fault | unknown")
+    detail: str
+    last_seen: datetime | None
+    station: str | None
+
+
+class DeviceTokenOut(BaseModel):
+    device: str
+    token: str = Field(description="shown once; only its hash is kept")
+
+
+class StationWeight(BaseModel):
+    grams: int | None
+    stable: bool
+    at: datetime | None
+
+
+class StationDevice(BaseModel):
+    code: str
+    kind: str
+    state: str
+    detail: str
+    url: str
+
+
+class StationOut(BaseModel):
+    code: str
+    kind: str
+    name: str
+    weight: StationWeight
+    devices: list[StationDevice]
+
+
+class AuditEntryPublic(BaseModel):
+    id: int | None
+    at: datetime
+    actor: str = Field(description="user:<id>, device:<id>, shopper:..., or system")
+    device_id: int | None
+    warehouse_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    details: dict[str, Any]
