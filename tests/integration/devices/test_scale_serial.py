@@ -31,6 +31,10 @@ class Received:
     def weights(self) -> list[Weight]:
         return [e for e in self.events if isinstance(e, Weight)]
 
+    @property
+    def health(self) -> list[DeviceHealth]:
+        return [e for e in self.events if isinstance(e, DeviceHealth)]
+
     async def until(self, predicate: Any, within: float = 3.0) -> None:
         async with asyncio.timeout(within):
             while not predicate(self):
