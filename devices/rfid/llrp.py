@@ -25,7 +25,7 @@ import asyncio
 import importlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -156,6 +156,7 @@ class LlrpReader:
             report_present=bool(options.get("report_present", True)),
         )
         self._client: Any = None
+        self.reads_folded = 0  # raw reads (TagSeenCount) taken into the windows, for the bench
         self._last_heard = 0.0
         self._inventorying = False
 
@@ -233,7 +234,8 @@ class LlrpReader:
                     raise self._why_lost(client)
                 if isinstance(item, list):
                     for report in item:
-                        await self._observe(report, now, emit)
+                        for event in self._fold(report, now):
+                            await emit(event)
                 if self.settings.refresh_s and self._inventorying and resume_at is None and now >= refresh_at:
                     client.llrp.pause()  # DISABLE_ROSPEC: the field goes off, the tags' flags decay
                     resume_at = now + self.settings.refresh_off_s
@@ -260,25 +262,25 @@ class LlrpReader:
         """How long after a refresh every tag in the field has answered and been reported."""
         return self.settings.window_s + 2 * self.settings.report_ms / 1000
 
-    async def _observe(
-        self, report: Mapping[str, Any], now: float, emit: Callable[[TagRead], Awaitable[None]]
-    ) -> None:
+    def _fold(self, report: Mapping[str, Any], now: float) -> Sequence[TagRead]:
+        """One TagReportData entry into the windows: the TagReads it completes (often none)."""
         epc = _epc(report)
         if epc is None:
             log.warning("LLRP reader %s: tag report without an EPC: %r", self.device_id, report)
-            return
+            return ()
         rssi = report.get("PeakRSSI")
         count = report.get("TagSeenCount")
-        for event in self.windows.observe(
+        count = count if isinstance(count, int) and count > 0 else 1
+        self.reads_folded += count
+        return self.windows.observe(
             epc,
             now,
             antenna=report.get("AntennaID"),
             rssi=float(rssi) if isinstance(rssi, int) else None,
-            count=count if isinstance(count, int) and count > 0 else 1,
+            count=count,
             first_seen=_seconds(report.get("FirstSeenTimestampUTC")),
             last_seen=_seconds(report.get("LastSeenTimestampUTC")),
-        ):
-            await emit(event)
+        )
 
     def _why_lost(self, client: Any) -> DeviceError:
         where = f"{self.settings.host}:{self.settings.port}"
