@@ -24,6 +24,7 @@ import sys
 import time
 from multiprocessing.connection import Connection
 
+from devices.errors import DeviceDisconnected
 from devices.rfid.llrp import LlrpReader
 from devices.rfid.tags import TagRead
 from devices.rfid.windows import ReadWindows
@@ -124,11 +125,11 @@ async def bench_llrp(
         "raw_reads_per_driver_cpu_s": round(raw / cpu) if cpu else 0,
         "distinct_tags_arrived": len({e.epc for e in emitted if e.presence == "arrived"}),
     }
-    parent.send("stop")
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError, DeviceDisconnected):
         # sllurp's thread may still be decoding a backlog; do not wait on it for ever
         await asyncio.wait_for(asyncio.shield(task), 10)
+    parent.send("stop")
     process.join(5)
     return result
 
