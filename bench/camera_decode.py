@@ -124,6 +124,14 @@ def sample_set() -> dict[str, object]:
     return result
 
 
+def cpu_model() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.machine()
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+
+
 def main() -> None:
     scenes = {
         "code128_in_view": frames_with([Symbol("LPN-000123")]),
@@ -140,7 +148,7 @@ def main() -> None:
     result = {
         "machine": {
             "platform": platform.platform(),
-            "cpu": platform.processor() or platform.machine(),
+            "cpu": cpu_model(),
             "cpu_count": os.cpu_count(),
             "python": sys.version.split()[0],
             "zxing_cpp": zxingcpp.__version__ if hasattr(zxingcpp, "__version__") else "",
