@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -138,3 +138,97 @@ def encode_scan(text: str, framing: Framing) -> bytes:
         text = text.replace(GS, framing.gs_substitute)
     end = b"\r\n" if framing.terminator == "any" else TERMINATORS[framing.terminator]
     return framing.prefix + text.encode("utf-8") + framing.suffix + end
+
+
+LineEnd = Literal["cr", "lf", "crlf"]
+# How long a line that ends in another terminator than the configured one sits unanswered before
+# it is taken for a whole scan: a scanner sends one scan's bytes within a few milliseconds.
+MISMATCH_IDLE_S = 0.2
+
+
+@dataclass(frozen=True)
+class TerminatorMismatch:
+    """The scanner ends its scans with another terminator than the port is configured for."""
+
+    configured: Terminator
+    sent: LineEnd
+
+    @property
+    def advice(self) -> str:
+        return (
+            f"the scanner ends its scans with {self.sent.upper()} but this port expects "
+            f"{self.configured.upper()}: set terminator={self.sent} (or terminator=any) in its URL"
+        )
+
+
+_LINE_ENDS: dict[bytes, LineEnd] = {b"\r\n": "crlf", b"\r": "cr", b"\n": "lf"}
+
+
+def _line_end(data: bytes) -> LineEnd | None:
+    if data.endswith(b"\r\n"):
+        return "crlf"
+    if data.endswith(b"\r"):
+        return "cr"
+    if data.endswith(b"\n"):
+        return "lf"
+    return None
+
+
+class LineCutter:
+    """`split_frames` with memory of the stream: it notices a scanner whose terminator is not the
+    configured one, says so once (`TerminatorMismatch`), and from then on cuts at any line end so
+    the scans keep coming instead of piling up into one overlong frame.
+
+    Evidence is taken only where a scan's data cannot explain it: a frame that starts with LF right
+    after a CR cut or ends with CR before an LF cut (the scanner sends CRLF), or a line that ends in
+    a foreign line end and then nothing more arrives (see `idle`), or an overlong rest full of them.
+    """
+
+    def __init__(self, framing: Framing) -> None:
+        self.framing = framing
+        self.rest = b""
+        self.mismatch: TerminatorMismatch | None = None
+        self._cut = framing
+
+    @property
+    def waiting(self) -> bool:
+        """A foreign line end sits at the end of the rest: call `idle` if nothing follows soon."""
+        return self.mismatch is None and self._foreign_end() is not None
+
+    def feed(self, chunk: bytes) -> tuple[list[Frame], TerminatorMismatch | None]:
+        """Frames completed by `chunk`, and the mismatch if this chunk revealed it."""
+        buffer = self.rest + chunk
+        frames, self.rest = split_frames(buffer, replace(self._cut, max_frame=len(buffer)))
+        if self.mismatch is None:
+            configured = self.framing.terminator
+            if (
+                configured == "cr" and any(f.data.startswith(b"\n") for f in [*frames, Frame(self.rest)])
+            ) or (configured == "lf" and any(f.data.endswith(b"\r") for f in frames)):
+                return self._adopt(buffer, "crlf")
+            if len(self.rest) > self.framing.max_frame and configured != "any":
+                inside = _ANY_LINE_END.search(self.rest)  # the configured end would have cut here
+                if inside is not None:
+                    return self._adopt(buffer, _LINE_ENDS[inside.group()])
+        if len(self.rest) > self.framing.max_frame:
+            frames.append(Frame(self.rest, problem=f"no terminator after {len(self.rest)} bytes"))
+            self.rest = b""
+        return frames, None
+
+    def idle(self) -> tuple[list[Frame], TerminatorMismatch | None]:
+        """Nothing arrived for `MISMATCH_IDLE_S`: a rest ending in a foreign line end was a whole scan."""
+        sent = self._foreign_end() if self.mismatch is None else None
+        if sent is None:
+            return [], None
+        return self._adopt(self.rest, sent)
+
+    def _foreign_end(self) -> LineEnd | None:
+        sent = _line_end(self.rest)
+        if sent is None or self.framing.terminator == "any" or sent == self.framing.terminator:
+            return None
+        return sent
+
+    def _adopt(self, buffer: bytes, sent: LineEnd) -> tuple[list[Frame], TerminatorMismatch]:
+        self.mismatch = TerminatorMismatch(self.framing.terminator, sent)
+        self._cut = replace(self.framing, terminator="any")
+        frames, self.rest = split_frames(buffer, self._cut)
+        return frames, self.mismatch

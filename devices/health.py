@@ -18,4 +18,6 @@ class DeviceHealth:
     state: HealthState
     detail: str = ""
     last_seen: datetime | None = None  # when the device last sent a value (scan, weight, tag)
+    # The device works but something needs a person: `detail` says what (e.g. a setting to change).
+    warning: bool = False
     at: datetime = field(default_factory=lambda: datetime.now(UTC))

@@ -233,21 +233,19 @@ def open_input(path: str, *, grab: bool) -> int:
     return fd
 
 
-async def read_input_events(fd: int, path: str) -> AsyncGenerator[KeyEvent, None]:
-    """Key events from an open input device file (or anything carrying `struct input_event`s).
-
-    Ends with DeviceDisconnected when the device goes away (ENODEV on unplug, or end of file).
-    """
+async def read_device(fd: int, path: str, size: int) -> AsyncGenerator[bytes, None]:
+    """What an input device file (evdev, hidraw, or a pty standing in for one) delivers, read by
+    read by read. Ends with DeviceDisconnected when the device goes away (ENODEV or EIO on unplug,
+    or end of file)."""
     loop = asyncio.get_running_loop()
     readable = asyncio.Event()
     loop.add_reader(fd, readable.set)
     try:
-        pending = b""
         while True:
             await readable.wait()
             readable.clear()
             try:
-                data = os.read(fd, INPUT_EVENT.size * 64)
+                data = os.read(fd, size)
             except BlockingIOError:
                 continue
             except OSError as exc:
@@ -256,13 +254,24 @@ async def read_input_events(fd: int, path: str) -> AsyncGenerator[KeyEvent, None
                 raise
             if not data:
                 raise DeviceDisconnected(f"{path} went away: end of input")
+            yield data
+    finally:
+        loop.remove_reader(fd)
+
+
+async def read_input_events(fd: int, path: str) -> AsyncGenerator[KeyEvent, None]:
+    """Key events from an open input device file (or anything carrying `struct input_event`s)."""
+    pending = b""
+    chunks = read_device(fd, path, INPUT_EVENT.size * 64)
+    try:
+        async for data in chunks:
             pending += data
             whole = len(pending) - len(pending) % INPUT_EVENT.size
             for _sec, _usec, kind, code, value in INPUT_EVENT.iter_unpack(pending[:whole]):
                 yield kind, code, value
             pending = pending[whole:]
     finally:
-        loop.remove_reader(fd)
+        await chunks.aclose()
 
 
 _TERMINATOR_KEYS = {

@@ -26,6 +26,7 @@ SCHEMES: Mapping[str, str] = {
     "camera": "devices.camera.scanner:CameraScanner",
     "llrp": "devices.rfid.llrp:LlrpReader",
     "scale+serial": "devices.scale:SerialScale",
+    "scale+hid": "devices.hid_scale:HidScale",
 }
 
 

@@ -28,12 +28,26 @@ from devices.serial_port import ChunkStream, SerialPort, open_serial, split_devi
 
 @dataclass(frozen=True)
 class Weight:
-    """What is on the scale, in whole grams, and whether the reading has settled."""
+    """What is on the scale and whether the reading has settled.
+
+    `exact_grams` is the weight at the scale's own resolution (1234.5 g from a 0.1 g scale, 2.8 g
+    steps from a 0.1 oz postal scale); `grams` is it rounded to whole grams, the unit the server
+    stores today, so `exact_grams` is what to compare and show.
+    """
 
     grams: int
     stable: bool
     device: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    exact_grams: Decimal | None = None
+
+    @classmethod
+    def of(cls, grams: Decimal, stable: bool, device: str = "") -> Weight:
+        return cls(whole_grams(grams), stable, device, exact_grams=grams)
+
+    @property
+    def precise(self) -> Decimal:
+        return self.exact_grams if self.exact_grams is not None else Decimal(self.grams)
 
 
 # Grams per unit the scale may answer in.
@@ -50,7 +64,7 @@ Condition = Literal["overload", "underload", "busy", "syntax error", "transmissi
 
 @dataclass(frozen=True)
 class Weighed:
-    grams: int
+    grams: Decimal  # at the resolution the scale answered with
     stable: bool
 
 
@@ -75,11 +89,16 @@ class ProtocolError(ValueError):
     """A line that is not an MT-SICS weight answer."""
 
 
-def to_grams(value: Decimal, unit: str) -> int:
+def to_grams(value: Decimal, unit: str) -> Decimal:
+    """`value` in `unit` as grams, exactly (Decimal arithmetic: no binary rounding on the way)."""
     try:
-        return int((value * GRAMS_PER_UNIT[unit]).to_integral_value())
+        return value * GRAMS_PER_UNIT[unit]
     except KeyError:
         raise ProtocolError(f"unknown weight unit {unit!r}") from None
+
+
+def whole_grams(grams: Decimal) -> int:
+    return int(grams.to_integral_value())
 
 
 def parse_mt_sics(line: str) -> Reading:
@@ -103,7 +122,7 @@ def format_mt_sics(reading: Reading, *, decimals: int = 1) -> bytes:
     if isinstance(reading, ScaleCondition):
         code = next(code for code, name in _CONDITIONS.items() if name == reading.condition)
         return code.encode() + b"\r\n"
-    value = f"{reading.grams:.{decimals}f}"
+    value = f"{Decimal(reading.grams):.{decimals}f}"
     return f"S {'S' if reading.stable else 'D'} {value:>10} g\r\n".encode()
 
 
@@ -112,7 +131,7 @@ def is_news(previous: Weight | None, current: Weight) -> bool:
     different weight. A scale that keeps moving is reported once, not at every poll."""
     if previous is None or previous.stable != current.stable:
         return True
-    return current.stable and previous.grams != current.grams
+    return current.stable and previous.precise != current.precise
 
 
 @dataclass(frozen=True)
@@ -174,7 +193,7 @@ class SerialScale:
                     if fault is not None:
                         fault = None
                         await emit(self._health("connected", "weighing"))
-                    weight = Weight(reading.grams, reading.stable, self.device_id)
+                    weight = Weight.of(reading.grams, reading.stable, self.device_id)
                     if is_news(last, weight):
                         last = weight
                         await emit(weight)

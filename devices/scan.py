@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 import biip
+from biip.checksums import gs1_standard_check_digit
+from biip.gs1_element_strings import GS1ElementString
 
 GS = "\x1d"
 
@@ -39,6 +41,9 @@ ORDER_PREFIX = "ORD-"
 # AIM ids are `]` + symbology letter + modifier digit/letter.
 _AIM = re.compile(r"^\](?P<id>[A-Za-z][0-9A-Za-z])")
 _GS1_AIM = {"C1", "d2", "Q3", "e0", "E0", "E3", "E4", "J1"}
+_ITF_AIM = {"I0", "I1"}  # Interleaved 2 of 5: 14 digits on a carton is an ITF-14 GTIN
+_RETAIL_LENGTHS = {8, 12, 13}  # EAN-8, UPC-A, EAN-13 as a wedge or AIM-less serial scanner sends them
+_DIGITAL_LINK = re.compile(r"^https?://", re.IGNORECASE)
 _PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]+$")
 
 
@@ -128,46 +133,32 @@ def parse_scan(
     if own and (aim_id is None or aim_id not in _GS1_AIM or aim_id in {"C0", "Q1"}):
         return Scan(raw=raw, kind=own[0], symbology=symbology, device=device, at=when, code=own[1])
 
+    if aim_id is None and len(data) in _RETAIL_LENGTHS and data.isdigit() and _check_digit_ok(data):
+        # A retail symbol read without an AIM id. As an element string it would often parse too
+        # (978... as AI 97, 400... as AI 400), but a scanner sends a bare 8/12/13-digit string with a
+        # valid check digit for EAN/UPC; a GS1 element string of that length is rare by comparison.
+        return Scan(raw=raw, kind="gtin", symbology=None, device=device, at=when, gtin=data.zfill(14))
+    if aim_id in _ITF_AIM and len(data) == 14 and data.isdigit():
+        result = _gs1(raw)
+        if isinstance(result, str) or result.gtin is None:
+            reason = result if isinstance(result, str) else (result.gtin_error or "not an ITF-14 GTIN")
+            return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=reason)
+        return Scan(raw=raw, kind="gtin", symbology=symbology, device=device, at=when, gtin=result.gtin.value)
+    if _DIGITAL_LINK.match(data):
+        result = _gs1(data)
+        if not isinstance(result, str) and result.gs1_digital_link_uri is not None:
+            return _from_element_strings(
+                result.gs1_digital_link_uri.element_strings, raw, symbology, device, when
+            )
+        # any other URL is text (a carrier's tracking page, a shop's link)
+
     gs1_expected = aim_id in _GS1_AIM or (aim_id is None and (data.isdigit() or GS in data))
     if gs1_expected:
         result = _gs1(raw if aim_id else data)
         if isinstance(result, str):  # biip refused it: the reason
             return Scan(raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=result)
         if result.gs1_message is not None:
-            # biip keeps a wrong GTIN/SSCC/GLN check digit inside a message as a note on the element.
-            check_errors = [
-                e
-                for es in result.gs1_message.element_strings
-                for e in (es.gtin_error, es.sscc_error, es.gln_error)
-                if e
-            ]
-            if check_errors:
-                return Scan(
-                    raw=raw,
-                    kind="unknown",
-                    symbology=symbology,
-                    device=device,
-                    at=when,
-                    error=check_errors[0],
-                )
-            elements = {es.ai.ai: es.value for es in result.gs1_message.element_strings}
-            expiry = next((es.date for es in result.gs1_message.element_strings if es.ai.ai == "17"), None)
-            gtin = elements.get("01") or elements.get("02")
-            sscc = elements.get("00")
-            kind: ScanKind = "sscc" if sscc else ("gtin" if gtin else "gs1")
-            return Scan(
-                raw=raw,
-                kind=kind,
-                symbology=symbology,
-                device=device,
-                at=when,
-                gtin=gtin,
-                serial=elements.get("21"),
-                lot=elements.get("10"),
-                expiry=expiry,
-                sscc=sscc,
-                elements=elements,
-            )
+            return _from_element_strings(result.gs1_message.element_strings, raw, symbology, device, when)
         if result.gtin is not None:
             return Scan(
                 raw=raw,
@@ -203,3 +194,41 @@ def parse_scan(
             error="group separator outside GS1 data",
         )
     return Scan(raw=raw, kind="text", symbology=symbology, device=device, at=when, code=data)
+
+
+def _check_digit_ok(digits: str) -> bool:
+    return gs1_standard_check_digit(digits[:-1]) == int(digits[-1])
+
+
+def _from_element_strings(
+    element_strings: list[GS1ElementString],
+    raw: str,
+    symbology: str | None,
+    device: str,
+    when: datetime,
+) -> Scan:
+    """A Scan from GS1 element strings (a message or a Digital Link URI): strict on check digits."""
+    # biip keeps a wrong GTIN/SSCC/GLN check digit as a note on the element, not as a failure.
+    check_errors = [e for es in element_strings for e in (es.gtin_error, es.sscc_error, es.gln_error) if e]
+    if check_errors:
+        return Scan(
+            raw=raw, kind="unknown", symbology=symbology, device=device, at=when, error=check_errors[0]
+        )
+    elements = {es.ai.ai: es.value for es in element_strings}
+    expiry = next((es.date for es in element_strings if es.ai.ai == "17"), None)
+    gtin = elements.get("01") or elements.get("02")
+    sscc = elements.get("00")
+    kind: ScanKind = "sscc" if sscc else ("gtin" if gtin else "gs1")
+    return Scan(
+        raw=raw,
+        kind=kind,
+        symbology=symbology,
+        device=device,
+        at=when,
+        gtin=gtin,
+        serial=elements.get("21"),
+        lot=elements.get("10"),
+        expiry=expiry,
+        sscc=sscc,
+        elements=elements,
+    )

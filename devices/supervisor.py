@@ -50,10 +50,10 @@ class DeviceSpec:
 
 
 def health_changed(before: DeviceHealth | None, after: DeviceHealth) -> bool:
-    """Whether `after` is news: a new state, or a fault with a different reason."""
+    """Whether `after` is news: a new state, or a fault or warning with a different reason."""
     if before is None or before.state != after.state:
         return True
-    return after.state == "fault" and before.detail != after.detail
+    return (after.state == "fault" or after.warning) and before.detail != after.detail
 
 
 class Supervisor:
@@ -86,7 +86,9 @@ class Supervisor:
             for spec in self.devices:
                 group.create_task(self.supervise(spec), name=f"device {spec.device_id}")
 
-    async def _report(self, spec: DeviceSpec, state: HealthState, detail: str) -> None:
+    async def _report(
+        self, spec: DeviceSpec, state: HealthState, detail: str, *, warning: bool = False
+    ) -> None:
         now = datetime.now(UTC)
         health = DeviceHealth(
             device=spec.device_id,
@@ -95,6 +97,7 @@ class Supervisor:
             detail=detail,
             last_seen=self.last_seen.get(spec.device_id),
             at=now,
+            warning=warning,
         )
         before = self.health.get(spec.device_id)
         self.health[spec.device_id] = health
@@ -151,7 +154,7 @@ class Supervisor:
     def _forwarder(self, spec: DeviceSpec) -> Callable[[Any], Awaitable[None]]:
         async def forward(event: Any) -> None:
             if isinstance(event, DeviceHealth):
-                await self._report(spec, event.state, event.detail)
+                await self._report(spec, event.state, event.detail, warning=event.warning)
                 return
             self.last_seen[spec.device_id] = getattr(event, "at", None) or datetime.now(UTC)
             if self._state(spec) != "connected":

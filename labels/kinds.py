@@ -16,7 +16,6 @@ from labels.layout import (
     LABEL_2X1,
     LABEL_4X2,
     LABEL_4X6,
-    LINEAR,
     PAGE_SIZES,
     Barcode,
     Box,
@@ -54,10 +53,11 @@ _LABEL_SIZES: dict[str, Size] = {"2x1": LABEL_2X1, "4x2": LABEL_4X2, "4x6": LABE
 
 def fitted_module(symbology: Symbology, data: str, width: float, preferred: float) -> float:
     """The largest module up to `preferred` at which the symbol and its quiet zones fit `width`."""
-    cells = symbols.modules(symbology, data).shape[1] + 2 * symbols.QUIET_ZONE[symbology]
-    if symbology in LINEAR:
-        # Printers pick their own Code 128 subsets (Zebra's automatic mode can be a symbol
-        # character or two longer than zxing-cpp's optimal encoding): keep 10% spare.
+    cells = symbols.printed_width(symbology, data) + 2 * symbols.QUIET_ZONE[symbology]
+    if symbology == "gs1-128":
+        # GS1-128 goes out in Zebra's automatic subset mode, which can be a symbol character or two
+        # longer than zxing-cpp's optimal encoding: keep 10% spare. Plain Code 128 is printed all
+        # in code set B, so its width is known exactly (symbols.printed_width).
         cells = int(cells * 1.1)
     module = min(preferred, width / cells)
     if module < MIN_MODULE:

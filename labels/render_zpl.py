@@ -1,6 +1,6 @@
 """Layouts to ZPL II for Zebra-compatible thermal printers (203, 300 or 600 dpi).
 
-- Code 128 (`^BC`, automatic subsets), GS1-128 (`^BC` with FNC1 as `>8` at the start and after
+- Code 128 (`^BC`, all in code set B: `>:`), GS1-128 (`^BC` with FNC1 as `>8` at the start and after
   every variable-length field, the element string from biip), QR (`^BQ`, model 2, level M),
   GS1 DataMatrix (`^BX` quality 200 with `#1` as FNC1), EAN-13 (`^BE`).
 - Text in printable ASCII uses resident font 0 (`^A0`) in a field block (`^FB`) so the printer
@@ -89,7 +89,8 @@ def _barcode(b: Barcode, dots: _Dots) -> list[str]:
         height = max(10, dots(b.height))
         out.append(f"^BY{module}")
         if b.symbology == "code128":
-            out.append(f"^FO{x},{y}^BCN,{height},N,N,N,A^FD{_code128_data(b.data)}^FS")
+            # all in code set B (>:), no automatic mode: the width the layout planned for
+            out.append(f"^FO{x},{y}^BCN,{height},N,N,N,N^FD>:{_code128_data(b.data)}^FS")
         elif b.symbology == "gs1-128":
             payload = ">;>8" + _code128_data(element_string(b.data)).replace(GS, ">8")
             out.append(f"^FO{x},{y}^BCN,{height},N,N,N,A^FD{payload}^FS")

@@ -72,10 +72,23 @@ def modules(symbology: Symbology, data: str) -> np.ndarray:
     return cells
 
 
+def printed_width(symbology: Symbology, data: str) -> int:
+    """The symbol's width in modules as the printers draw it (quiet zones excluded).
+
+    Plain Code 128 is sent to printers all in code set B (ZPL `>:`, ESC/POS `{B`), so its width
+    is fixed by its length: start, one character each, check, stop (11 modules each, stop 13).
+    A printer that chose its own subsets could make it a character or two longer than planned.
+    """
+    if symbology == "code128":
+        check_data(symbology, data)
+        return 11 * (len(data) + 3) + 2
+    return int(modules(symbology, data).shape[1])
+
+
 def extent(barcode: Barcode) -> tuple[float, float]:
     """Width and height in points of the symbol (quiet zones and human-readable text excluded)."""
     cells = modules(barcode.symbology, barcode.data)
-    width = cells.shape[1] * barcode.module
+    width = printed_width(barcode.symbology, barcode.data) * barcode.module
     height = barcode.height if barcode.symbology in LINEAR else cells.shape[0] * barcode.module
     return width, height
 

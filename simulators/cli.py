@@ -14,6 +14,7 @@ import typer
 
 from devices.framing import Framing
 from simulators.floor import DEMO_PASSWORD
+from simulators.hid_scale import HidScaleSimulator
 from simulators.scale import ScaleSimulator
 from simulators.scanner import ScannerSimulator, parse_script
 
@@ -76,9 +77,18 @@ def scale(
     noise: Annotated[float, typer.Option(help="Grams of noise while settling.")] = 3.0,
     capacity: Annotated[int, typer.Option(help="Grams above which the scale reports overload.")] = 30_000,
     weight: Annotated[float, typer.Option(help="Grams on the platter at start.")] = 0.0,
+    usb_hid: Annotated[
+        bool, typer.Option("--usb-hid", help="A USB HID POS (postal) scale sending reports, not MT-SICS.")
+    ] = False,
+    unit: Annotated[str, typer.Option(help="With --usb-hid: the unit it reports in (g, oz, lb, kg).")] = "g",
 ) -> None:
-    """An MT-SICS serial scale on a pty at LINK. Type `place GRAMS` or `remove` on stdin."""
-    sim = ScaleSimulator(link, settle=settle, noise_grams=noise, capacity_grams=capacity)
+    """A scale on a pty at LINK (MT-SICS, or USB HID POS with --usb-hid). Type `place GRAMS` or
+    `remove` on stdin."""
+    sim = (
+        HidScaleSimulator(link, unit=unit, settle=settle, noise_grams=noise, capacity_grams=capacity)
+        if usb_hid
+        else ScaleSimulator(link, settle=settle, noise_grams=noise, capacity_grams=capacity)
+    )
     sim.place(weight)
 
     async def main() -> None:

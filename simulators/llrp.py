@@ -470,10 +470,13 @@ POWER_TABLE_DBM = [10.0 + 0.25 * i for i in range(91)]
 
 @dataclass(frozen=True, slots=True)
 class RawRead:
+    """A tag's answers in one round: `count` reads (S0 re-reads at each hop), the strongest `rssi`."""
+
     epc: str
     antenna: int
     rssi: int
     at_us: int
+    count: int = 1
 
 
 class TagField:
@@ -522,6 +525,7 @@ class Radio:
         reads: list[RawRead] = []
         power_drop = power_dbm - POWER_TABLE_DBM[-1]
         flags = self._flag_until
+        gauss = rng.gauss
         for epc, level in self.tags.on(antenna).items():
             mean = level + 2 * power_drop  # backscatter loses the forward-link drop twice
             if mean < s.sensitivity_dbm:
@@ -533,10 +537,9 @@ class Radio:
                 continue
             if rng.random() < s.miss_rate:
                 continue
-            times = 1 + (rng.randint(0, s.duplicates) if session == 0 else 0)
-            for _ in range(times):
-                rssi = round(mean + rng.gauss(0.0, s.rssi_spread))
-                reads.append(RawRead(epc, antenna, max(-128, min(127, rssi)), at_us))
+            times = 1 + (rng.randint(0, s.duplicates) if session == 0 and s.duplicates else 0)
+            spread = max(gauss(0.0, s.rssi_spread) for _ in range(times))
+            reads.append(RawRead(epc, antenna, max(-128, min(127, round(mean + spread))), at_us, times))
             if session != 0:
                 flags[epc] = now + s.persistence_s
         return reads
@@ -553,7 +556,7 @@ class _Entry:
         self.antenna = read.antenna
         self.first = self.last = read.at_us
         self.peak = read.rssi
-        self.count = 1
+        self.count = read.count
 
 
 def tag_report_data(epc: str, entry: _Entry, rospec_id: int, content: ContentSelector) -> bytes:
@@ -597,7 +600,7 @@ class ReportBuffer:
         if entry is None:
             self._entries[key] = _Entry(read)
             return
-        entry.count += 1
+        entry.count += read.count
         entry.last = read.at_us
         if read.rssi > entry.peak:
             entry.peak = read.rssi
@@ -1115,8 +1118,9 @@ class LlrpReaderSimulator:
                             reads = self.radio.round(
                                 antenna, self._session(ai, antenna), self._power_dbm(ai, antenna), time.time()
                             )
-                            self.stats.reads += len(reads)
-                            observed += len(reads)
+                            counted = sum(read.count for read in reads)
+                            self.stats.reads += counted
+                            observed += counted
                             for read in reads:
                                 buffer.add(read)
                                 if buffer.full:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from devices.scale import Reading, ScaleCondition, Weighed, format_mt_sics
@@ -31,6 +32,7 @@ class ScaleSimulator:
         underload_grams: int = 500,
         stable_wait: float = 2.0,
         serial_number: str = "KS00000001",
+        resolution_grams: Decimal | str = "0.1",
         rng: random.Random | None = None,
     ) -> None:
         self.port = PtyLink(link)
@@ -40,6 +42,7 @@ class ScaleSimulator:
         self.underload_grams = underload_grams
         self.stable_wait = stable_wait
         self.serial_number = serial_number
+        self.resolution = Decimal(resolution_grams)  # the display's step: 0.1 g on a bench scale
         self.rng = rng or random.Random()
         self.load = 0.0  # grams on the platter
         self.zero = 0.0  # what "zero" meant when the scale was last zeroed
@@ -89,14 +92,23 @@ class ScaleSimulator:
         net = gross - self.zero
         if net < -self.underload_grams:
             return ScaleCondition("underload")
-        return Weighed(grams=round(net), stable=self.settled())
+        return Weighed(grams=self.shown(net), stable=self.settled())
+
+    def shown(self, grams: float) -> Decimal:
+        """`grams` as the display shows it: rounded to the scale's resolution."""
+        return (Decimal(repr(grams)) / self.resolution).to_integral_value() * self.resolution
+
+    @property
+    def decimals(self) -> int:
+        exponent = self.resolution.normalize().as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 0
 
     async def answer(self, command: str) -> bytes:
         """The scale's answer to one command line."""
         self.requests.append(command)
         match command:
             case "SI":
-                return format_mt_sics(self.reading())
+                return format_mt_sics(self.reading(), decimals=self.decimals)
             case "S":
                 deadline = time.monotonic() + self.stable_wait
                 while not self.settled() and time.monotonic() < deadline:  # noqa: ASYNC110
@@ -104,7 +116,7 @@ class ScaleSimulator:
                 reading = self.reading()
                 if isinstance(reading, Weighed) and not reading.stable:
                     return format_mt_sics(ScaleCondition("busy"))
-                return format_mt_sics(reading)
+                return format_mt_sics(reading, decimals=self.decimals)
             case "Z":
                 if not self.settled():
                     return b"Z I\r\n"

@@ -3,10 +3,13 @@
     camera://0?width=1280&height=720          a capture device
     camera:///srv/recordings/pack-3.avi?fps=15  a video file (or a directory of frames, or one image)
 
-Frames are read and decoded in a worker thread (OpenCV and the decoders block). zxing-cpp decodes
-first and supplies the AIM symbology id; pyzbar is the fallback. A code held in view is one scan
-(see `CodesInView`; `leave_ms` sets how long it must be gone to count again, default 1000).
-`thorough=0` skips zxing-cpp's searches for inverted and 90°-rotated symbols (3-4x faster).
+Frames are read and decoded in a worker thread (OpenCV and the decoders block) by a
+`VideoDecoder` (devices.camera.video): a region around the last code and a downscaled frame every
+frame, zxing-cpp's full search only when those find nothing for a while, pyzbar only with
+`fallback=pyzbar`. Options: fast_width (640), slow_after_ms (200), slow_every_ms (500),
+`thorough=0` (the full search skips inverted and 90°-rotated symbols). zxing-cpp supplies the AIM
+symbology id. A code held in view is one scan (see `CodesInView`; `leave_ms` sets how long it must
+be gone to count again, default 1000).
 A recording is judged on its own timeline (frame number / fps) and played at `speed` (1 = real
 time, 0 = as fast as it decodes). A camera that stops delivering frames raises DeviceDisconnected.
 A file source that has played to its end (without `loop=1`) leaves the driver idle until it is
@@ -24,16 +27,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from devices.camera.decoders import (
-    DEFAULT_DECODERS,
-    Decoded,
-    Decoder,
-    PyzbarDecoder,
-    ZxingDecoder,
-    decode_frame,
-)
+from devices.camera.decoders import Decoded, Decoder, decode_frame, to_gray
 from devices.camera.in_view import CodesInView
 from devices.camera.sources import FrameSource, SourceUnavailable, open_source, parse_camera_url
+from devices.camera.video import VideoDecoder, VideoSettings
 from devices.errors import DeviceDisconnected
 from devices.scan import Scan, parse_scan
 
@@ -57,22 +54,21 @@ class CameraScanner:
         self.device_id = device_id
         self._clock = clock
         query = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
-        if decoders is None:
-            # thorough=0: no inverted / 90-degree searches (see bench/camera_decode.py)
-            thorough = query.get("thorough", "1") not in {"0", "false", "no"}
-            decoders = (
-                (ZxingDecoder(thorough=thorough), PyzbarDecoder()) if not thorough else DEFAULT_DECODERS
-            )
-        self._decoders = decoders
+        self._decoders = decoders  # given: each frame through these in turn (tests, special set-ups)
+        self.video = VideoDecoder(VideoSettings.from_query(query))
         self.in_view = CodesInView(leave_after_s=int(query.get("leave_ms", "1000")) / 1000)
         self._speed = float(query.get("speed", "1"))
         self._source: FrameSource | None = None
         self.frames = 0
         self.finished = asyncio.Event()
 
-    def _next(self, source: FrameSource) -> tuple[np.ndarray | None, list[Decoded]]:
+    def _next(self, source: FrameSource, now: float) -> tuple[np.ndarray | None, list[Decoded]]:
         frame = source.read()
-        return frame, ([] if frame is None else decode_frame(frame, self._decoders))
+        if frame is None:
+            return None, []
+        if self._decoders is not None:
+            return frame, decode_frame(frame, self._decoders)
+        return frame, self.video.decode(to_gray(frame), now)
 
     async def run(self, emit: Callable[[Scan], Awaitable[None]]) -> None:
         try:
@@ -88,7 +84,8 @@ class CameraScanner:
             while True:
                 started = self._clock()
                 try:
-                    frame, found = await asyncio.to_thread(self._next, source)
+                    at = (self.frames + 1) / media_fps if media_fps else self._clock()
+                    frame, found = await asyncio.to_thread(self._next, source, at)
                 except SourceUnavailable as exc:
                     raise DeviceDisconnected(f"camera {self.url}: {exc}") from exc
                 if frame is None:

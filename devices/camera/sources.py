@@ -54,10 +54,12 @@ def parse_camera_url(url: str) -> CameraUrl:
     if parts.scheme != "camera":
         raise ValueError(f"not a camera URL (camera://0 or camera:///path): {url!r}")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    unknown = sorted(set(query) - {"fps", "loop", "width", "height", "leave_ms", "speed", "thorough"})
+    known = {"fps", "loop", "width", "height", "leave_ms", "speed", "thorough"}
+    known |= {"fast_width", "slow_after_ms", "slow_every_ms", "fallback"}
+    unknown = sorted(set(query) - known)
     if unknown:
         raise ValueError(
-            f"unknown camera URL option(s) {', '.join(unknown)}; known: fps, loop, width, height, leave_ms"
+            f"unknown camera URL option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
     device = int(parts.netloc) if parts.netloc.isdigit() else None
     if device is None and (parts.netloc or not parts.path):

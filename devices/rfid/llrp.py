@@ -1,12 +1,17 @@
 """The `llrp://` driver: a fixed UHF RFID reader over LLRP, through sllurp, de-duplicated at the edge.
 
-    llrp://10.0.0.7:5084?antennas=1,2&power=30&session=2&mode=2&window_ms=1000&gone_ms=3000
+    llrp://10.0.0.7:5084?antennas=1,2&power=30&session=2&mode=2&window_ms=1000&refresh_ms=60000
 
 - antennas: antenna ports to inventory (default 1); power: transmit dBm (default: the reader's
   maximum); session: Gen2 session 0..3 (default 2: a tag answers once while it stays powered);
   mode: the reader's RF mode identifier (default: the reader's choice);
 - report_every / report_ms: the reader reports after that many tag reads or that many ms;
-- window_ms / gone_ms: read windows (see devices.rfid.windows) — one TagRead per tag per window.
+- window_ms / gone_ms: read windows (see devices.rfid.windows) — one TagRead per tag per window;
+  gone_ms defaults by session: 3000 in S0, 6000 in S1, none in S2/S3 (a powered tag keeps quiet);
+- refresh_ms / refresh_off_ms (S2/S3): every refresh_ms the inventory pauses for refresh_off_ms
+  (longer than the tags' S2/S3 flag persistence, 2 s and more) and starts again, so every tag still
+  in the field answers; those that do not have gone. Off (0) by default: the reader is blind for the
+  pause, a cost the site chooses.
 
 sllurp (GPL-3.0) is an optional extra: `pip install 'kaeru[rfid]'`. It runs the LLRP conversation in
 its own thread; reports cross into asyncio through a queue. The reader going away (socket closed,
@@ -20,7 +25,7 @@ import asyncio
 import importlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -49,8 +54,10 @@ class LlrpSettings:
     report_every: int = 100
     report_ms: int = 200
     window_s: float = 1.0
-    gone_after_s: float = 3.0
+    gone_after_s: float | None = None  # None: as the session implies (see devices.rfid.windows)
     keepalive_ms: int = 5000
+    refresh_s: float = 0.0
+    refresh_off_s: float = 3.0
 
 
 def parse_llrp_url(url: str) -> LlrpSettings:
@@ -69,6 +76,8 @@ def parse_llrp_url(url: str) -> LlrpSettings:
         "window_ms",
         "gone_ms",
         "keepalive_ms",
+        "refresh_ms",
+        "refresh_off_ms",
     }
     unknown = sorted(set(query) - known)
     if unknown:
@@ -88,8 +97,10 @@ def parse_llrp_url(url: str) -> LlrpSettings:
             report_every=int(query.get("report_every", "100")),
             report_ms=int(query.get("report_ms", "200")),
             window_s=int(query.get("window_ms", "1000")) / 1000,
-            gone_after_s=int(query.get("gone_ms", "3000")) / 1000,
+            gone_after_s=int(query["gone_ms"]) / 1000 if "gone_ms" in query else None,
             keepalive_ms=int(query.get("keepalive_ms", "5000")),
+            refresh_s=int(query.get("refresh_ms", "0")) / 1000,
+            refresh_off_s=int(query.get("refresh_off_ms", "3000")) / 1000,
         )
     except ValueError as exc:
         raise ValueError(f"bad LLRP URL option in {url!r}: {exc}") from exc
@@ -140,10 +151,12 @@ class LlrpReader:
         self.windows = ReadWindows(
             device=device_id,
             window_s=self.settings.window_s,
-            gone_after_s=self.settings.gone_after_s,
+            session=self.settings.session,
+            gone_after_s="session" if self.settings.gone_after_s is None else self.settings.gone_after_s,
             report_present=bool(options.get("report_present", True)),
         )
         self._client: Any = None
+        self.reads_folded = 0  # raw reads (TagSeenCount) taken into the windows, for the bench
         self._last_heard = 0.0
         self._inventorying = False
 
@@ -207,7 +220,9 @@ class LlrpReader:
             ) from exc
         self._last_heard = started = self._clock()
         silence_limit = 3 * self.settings.keepalive_ms / 1000
-        tick = min(self.settings.window_s, self.settings.gone_after_s) / 4
+        tick = min(self.settings.window_s, self.windows.gone_after_s or self.settings.window_s) / 4
+        refresh_at = started + self.settings.refresh_s
+        resume_at: float | None = None
         try:
             while True:
                 try:
@@ -219,7 +234,15 @@ class LlrpReader:
                     raise self._why_lost(client)
                 if isinstance(item, list):
                     for report in item:
-                        await self._observe(report, now, emit)
+                        for event in self._fold(report, now):
+                            await emit(event)
+                if self.settings.refresh_s and self._inventorying and resume_at is None and now >= refresh_at:
+                    client.llrp.pause()  # DISABLE_ROSPEC: the field goes off, the tags' flags decay
+                    resume_at = now + self.settings.refresh_off_s
+                elif resume_at is not None and now >= resume_at:
+                    client.llrp.resume()  # ENABLE_ROSPEC: every tag still there answers again
+                    self.windows.refresh(now, answer_within_s=self._answer_time())
+                    resume_at, refresh_at = None, now + self.settings.refresh_s
                 for event in self.windows.advance(now):
                     await emit(event)
                 if not self._inventorying and now - started > self._start_timeout_s:
@@ -227,7 +250,7 @@ class LlrpReader:
                         f"the LLRP reader at {self.settings.host}:{self.settings.port} accepted the "
                         f"connection but did not start inventory within {self._start_timeout_s:g} s"
                     )
-                if self._inventorying and now - self._last_heard > silence_limit:
+                if self._inventorying and resume_at is None and now - self._last_heard > silence_limit:
                     raise DeviceDisconnected(
                         f"the LLRP reader at {self.settings.host}:{self.settings.port} has been silent "
                         f"for {now - self._last_heard:.1f} s"
@@ -235,25 +258,29 @@ class LlrpReader:
         finally:
             await self._hang_up(client)
 
-    async def _observe(
-        self, report: Mapping[str, Any], now: float, emit: Callable[[TagRead], Awaitable[None]]
-    ) -> None:
+    def _answer_time(self) -> float:
+        """How long after a refresh every tag in the field has answered and been reported."""
+        return self.settings.window_s + 2 * self.settings.report_ms / 1000
+
+    def _fold(self, report: Mapping[str, Any], now: float) -> Sequence[TagRead]:
+        """One TagReportData entry into the windows: the TagReads it completes (often none)."""
         epc = _epc(report)
         if epc is None:
             log.warning("LLRP reader %s: tag report without an EPC: %r", self.device_id, report)
-            return
+            return ()
         rssi = report.get("PeakRSSI")
         count = report.get("TagSeenCount")
-        for event in self.windows.observe(
+        count = count if isinstance(count, int) and count > 0 else 1
+        self.reads_folded += count
+        return self.windows.observe(
             epc,
             now,
             antenna=report.get("AntennaID"),
             rssi=float(rssi) if isinstance(rssi, int) else None,
-            count=count if isinstance(count, int) and count > 0 else 1,
+            count=count,
             first_seen=_seconds(report.get("FirstSeenTimestampUTC")),
             last_seen=_seconds(report.get("LastSeenTimestampUTC")),
-        ):
-            await emit(event)
+        )
 
     def _why_lost(self, client: Any) -> DeviceError:
         where = f"{self.settings.host}:{self.settings.port}"

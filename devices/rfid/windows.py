@@ -10,18 +10,31 @@ on the read path: a dict lookup and a few attribute writes per raw read.
   window to close), and that report counts as the tag's report for that window;
 - present: once at the close of every later window in which the tag was read, with the window's
   read count, peak RSSI (and its antenna) and first/last seen;
-- gone: the tag was not read for `gone_after_s`; a later read makes it arrive again.
+- gone: the tag has left, as far as its Gen2 session lets the reader know; a later read makes it
+  arrive again.
+
+When a tag has gone depends on the session the reader inventories in (`session`):
+- S0 (and S1): a tag in the field is read again and again (S0 at every hop; S1 as soon as its flag
+  decays, within 0.5-5 s), so one not read for `gone_after_s` has left (defaults 3 s and 6 s);
+- S2/S3: a powered tag answers once and then keeps quiet while the reader's field powers it, so
+  silence says nothing. The tag stays present until a refresh (`refresh`: the reader's inventory
+  started afresh, e.g. after its field was off longer than the tags' flags persist, so every tag
+  still there answers again) finds it missing, or until an absence the site configures
+  (`gone_after_s`; none by default).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 from devices.epc import EpcMeaning, decode_epc
 from devices.rfid.tags import Presence, TagRead
 
 _NOTHING: tuple[TagRead, ...] = ()
+# Gen2 session -> seconds without a read after which a tag counts as gone (None: silence is no sign).
+GONE_AFTER_S: dict[int, float | None] = {0: 3.0, 1: 6.0, 2: None, 3: None}
 _DECODE_CACHE_LIMIT = 100_000
 
 
@@ -62,23 +75,30 @@ class ReadWindows:
         *,
         device: str,
         window_s: float = 1.0,
-        gone_after_s: float = 3.0,
+        session: int = 0,
+        gone_after_s: float | Literal["session"] | None = "session",
         report_present: bool = True,
         decode: Callable[[str], EpcMeaning] = decode_epc,
     ) -> None:
-        if window_s <= 0 or gone_after_s <= 0:
+        if session not in GONE_AFTER_S:
+            raise ValueError(f"session must be 0..3, got {session}")
+        gone = GONE_AFTER_S[session] if gone_after_s == "session" else gone_after_s
+        if window_s <= 0 or (gone is not None and gone <= 0):
             raise ValueError("window_s and gone_after_s must be positive")
         self.device = device
         self.window_s = window_s
-        self.gone_after_s = gone_after_s
+        self.session = session
+        self.gone_after_s: float | None = gone
         self.report_present = report_present
         self._decode = decode
         self._meanings: dict[str, EpcMeaning] = {}
         self._tags: dict[str, _Tag] = {}
         self._in_window: list[_Tag] = []
         self._window_end: float | None = None
-        self._gone_scan_every = min(window_s, gone_after_s) / 4
+        self._gone_scan_every = min(window_s, gone or window_s) / 4
         self._next_gone_scan = 0.0
+        self._refreshed_at: float | None = None  # a refresh waiting for its answers
+        self._refresh_due = 0.0
 
     @property
     def present(self) -> frozenset[str]:
@@ -138,14 +158,26 @@ class ReadWindows:
             # windows that passed with no call were empty: skip them in one step
             behind = int((now - self._window_end) // self.window_s) + 1
             self._window_end += behind * self.window_s
-        if now >= self._next_gone_scan:
+        since = self._refreshed_at
+        if since is not None and now >= self._refresh_due:
+            self._drop(lambda tag: tag.last_local < since, out)
+            self._refreshed_at = None
+        if self.gone_after_s is not None and now >= self._next_gone_scan:
             self._next_gone_scan = now + self._gone_scan_every
             limit = now - self.gone_after_s
-            gone = [tag for tag in self._tags.values() if tag.last_local <= limit]
-            for tag in gone:
-                del self._tags[tag.epc]
-                out.append(self._read(tag, "gone"))
+            self._drop(lambda tag: tag.last_local <= limit, out)
         return out
+
+    def refresh(self, now: float, *, answer_within_s: float | None = None) -> None:
+        """The reader's inventory starts afresh at `now`: every tag still in the field answers again
+        (S2/S3 flags reset). Tags not read by `answer_within_s` later (default one window) are gone."""
+        self._refreshed_at = now
+        self._refresh_due = now + (self.window_s if answer_within_s is None else answer_within_s)
+
+    def _drop(self, has_gone: Callable[[_Tag], bool], out: list[TagRead]) -> None:
+        for tag in [tag for tag in self._tags.values() if has_gone(tag)]:
+            del self._tags[tag.epc]
+            out.append(self._read(tag, "gone"))
 
     def _start_window(
         self, tag: _Tag, antenna: int | None, rssi: float | None, count: int, first: float, last: float

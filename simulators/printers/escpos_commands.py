@@ -66,6 +66,7 @@ class Barcode:
     module: int
     hri: int  # 0 none, 1 above, 2 below, 3 both
     align: Align
+    gs1: bool = False  # FNC1 in the first position: a GS1-128 symbol, which a scanner reads as ]C1
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,18 @@ def code_pages() -> dict[int, tuple[str, ...]]:
         except (LookupError, KeyError, ValueError):
             continue
     return pages
+
+
+def starts_with_fnc1(data: bytes) -> bool:
+    """Whether GS k CODE128 data puts FNC1 first (after any code-set selections): GS1-128."""
+    index = 0
+    while data[index : index + 1] == b"{" and index + 1 < len(data):
+        if data[index + 1 : index + 2] == b"1":
+            return True
+        if data[index + 1 : index + 2] not in (b"A", b"B", b"C"):
+            return False
+        index += 2
+    return False
 
 
 def decode_code128(data: bytes) -> str:
@@ -418,10 +431,12 @@ class EscposParser:
             length = self._take(position + 3, 1)[0]
             raw = self._take(position + 4, length)
             symbology, after = _FUNCTION_B.get(kind, f"type {kind}"), position + 4 + length
-        data = decode_code128(raw) if symbology in ("CODE128", "GS1-128") else raw.decode("latin-1")
+        code128 = symbology in ("CODE128", "GS1-128")
+        data = decode_code128(raw) if code128 else raw.decode("latin-1")
+        gs1 = symbology == "GS1-128" or (code128 and starts_with_fnc1(raw))
         self._end_line(operations, force=False)
         operations.append(
-            Barcode(symbology, data, state.barcode_height, state.barcode_module, state.hri, state.align)
+            Barcode(symbology, data, state.barcode_height, state.barcode_module, state.hri, state.align, gs1)
         )
         return after
 

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import biip
 import numpy as np
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -95,22 +96,35 @@ def _text_strip(line: TextLine) -> Image.Image:
     return strip
 
 
+def gs1_brackets(data: str) -> str:
+    """GS1 element strings (GS after variable-length fields) as `(AI)value...`, read by biip."""
+    try:
+        message = biip.parse("]C1" + data).gs1_message
+    except Exception as exc:  # biip raises ParseError on what is not GS1
+        raise ValueError(f"not GS1 element strings: {exc}") from exc
+    if message is None:
+        raise ValueError("not GS1 element strings")
+    return message.as_hri()
+
+
 def _barcode_strip(barcode: Barcode) -> Image.Image:
     symbol_format = _FORMATS.get(barcode.symbology)
     try:
         if symbol_format is None:
             raise ValueError(f"symbology {barcode.symbology} not drawn")
-        symbol = zxingcpp.create_barcode(barcode.data, symbol_format)
+        readable = gs1_brackets(barcode.data) if barcode.gs1 else barcode.data
+        # zxing-cpp (zint) writes FNC1 from GS1 element strings in bracketed form
+        symbol = zxingcpp.create_barcode(readable, symbol_format, **({"gs1": True} if barcode.gs1 else {}))
     except (ValueError, RuntimeError) as error:
         return _text_strip(
-            TextLine(runs=((f"[{barcode.symbology} {barcode.data}: {error}]", Style()),), align="left")
+            TextLine(runs=((f"[{barcode.symbology} {barcode.data!r}: {error}]", Style()),), align="left")
         )
     pixels = np.array(symbol.to_image(scale=1, add_quiet_zones=True))
     modules = pixels[pixels.shape[0] // 2]
     row = np.repeat(modules, barcode.module).astype(np.uint8)
     bars = Image.fromarray(np.tile(row, (barcode.height, 1)), mode="L")
     parts = [bars]
-    caption = _text_strip(TextLine(runs=((barcode.data, Style()),), align="center"))
+    caption = _text_strip(TextLine(runs=((readable, Style()),), align="center"))
     if barcode.hri in (1, 3):
         parts.insert(0, caption)
     if barcode.hri in (2, 3):

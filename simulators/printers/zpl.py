@@ -6,6 +6,12 @@ label to PNG with zplkit. Control commands are acted on as soon as they arrive, 
 `~HS` host status, `~JA` cancel all, `~PP` pause, `~PS` resume. While paper or ribbon is out or
 the head is open it stops printing and, like a Zebra, does not answer `~HS` (or answers with the
 fault flags set, if `silent_when_faulted` is off). Offline means connections are refused.
+
+Stored formats: a format with `^DF` is kept in the printer's memory under its name (drive R: and
+extension .ZPL unless given) and prints nothing; a format with `^XF` recalls it, its `^FN` fields
+filled from the recalling format, and prints (ZPL II Programming Guide, ^DF and ^XF).
+Aztec (`^B0`) takes all seven parameters; those the offline renderer does not draw (ECI, menu
+symbol, structured append) are drawn without and named in the label's render note.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ _CONTROL = re.compile(rb"~(HS|JA|PS|PP)", re.IGNORECASE)
 _FORMAT_END = re.compile(rb"\^XZ", re.IGNORECASE)
 _QUANTITY = re.compile(rb"\^PQ(\d+)", re.IGNORECASE)
 _UNSUPPORTED = re.compile(r"unsupported command")
+# ^DFd:o.x / ^XFd:o.x: drive, name, extension (ZPL II guide); both end at the next command or ^FS.
+_STORED = re.compile(rb"\^(DF|XF)\s*(?:([A-Za-z]):)?([^\^~.,]{1,16})(\.[A-Za-z]{3})?", re.IGNORECASE)
+_AZTEC = re.compile(rb"\^B0([^\^~]*)", re.IGNORECASE)
 RECEIVE_BUFFER_FORMATS = 64  # formats held before the "buffer full" flag goes up
 
 
@@ -44,6 +53,16 @@ class LabelFormat:
     """One complete `^XA`...`^XZ` format (with any control commands taken out)."""
 
     data: bytes
+
+    @property
+    def stored_as(self) -> str | None:
+        """The name a `^DF` format is stored under (e.g. "R:STOREFMT.ZPL"), or None."""
+        return _stored_name(self.data, b"DF")
+
+    @property
+    def recalls(self) -> str | None:
+        """The stored format a `^XF` format recalls, or None."""
+        return _stored_name(self.data, b"XF")
 
     @property
     def copies(self) -> int:
@@ -99,33 +118,76 @@ def _take_controls(body: bytes, items: list[ZplItem]) -> bytes:
     return _CONTROL.sub(take, body)
 
 
-def render_label(data: bytes, *, dpi: int = 203) -> tuple[bytes | None, str]:
+def _stored_name(data: bytes, command: bytes) -> str | None:
+    for found in _STORED.finditer(data):
+        if found.group(1).upper() == command:
+            drive = (found.group(2) or b"R").decode().upper()
+            extension = (found.group(4) or b".ZPL").decode().upper()
+            return f"{drive}:{found.group(3).decode('latin-1').strip().upper()}{extension}"
+    return None
+
+
+def aztec_for_renderer(data: bytes) -> tuple[bytes, list[str]]:
+    """`^B0` commands cut to the parameters the renderer draws, and what was left out.
+
+    ^B0a,b,c,d,e,f,g: orientation, magnification, ECIC (Y/N), error control / symbol size,
+    menu symbol (Y/N), number of symbols for structured append (1-26), structured append ID.
+    The ID means nothing for a single symbol (f = 1), so dropping it changes nothing drawn.
+    """
+    notes: list[str] = []
+
+    def cut(found: re.Match[bytes]) -> bytes:
+        params = found.group(1).split(b",")
+        params += [b""] * (7 - len(params))
+        if params[2].strip().upper() == b"Y":
+            notes.append("Aztec ECI indicator")
+            params[2] = b"N"
+        if params[4].strip().upper() == b"Y":
+            notes.append("Aztec menu symbol flag")
+            params[4] = b"N"
+        if params[5].strip() not in (b"", b"1"):
+            notes.append(f"Aztec structured append ({params[5].decode('latin-1')} symbols)")
+            params[5] = b"1"
+        kept = params[:6]
+        while kept and not kept[-1].strip():
+            kept.pop()
+        return b"^B0" + b",".join(kept)
+
+    return _AZTEC.sub(cut, data), notes
+
+
+def render_label(data: bytes, *, dpi: int = 203, stored: bytes = b"") -> tuple[bytes | None, str]:
     """The PNG of one format, and any rendering problem.
 
     Commands the offline renderer does not draw (`^PQ`, media and print-rate settings) are
     left out one by one, as they change nothing in the picture.
     """
-    source = data
+    source, left_out = aztec_for_renderer(data)
     skipped: list[str] = []
     for _ in range(32):
         try:
-            document = zplkit.render(source, zplkit.Options(dpi=dpi))
+            # a recalled format renders after the stored format it fills (zplkit: one request)
+            document = zplkit.render(stored + source, zplkit.Options(dpi=dpi))
         except RenderError as error:
             if not _UNSUPPORTED.search(error.message):
                 return None, f"cannot render: {error.message}"
+            if error.offset < len(stored):
+                return None, f"cannot render the stored format: {error.message}"
+            error_offset = error.offset - len(stored)
             elements = parse_zpl(source).elements
-            culprit = next((item for item in elements if item.offset == error.offset), None)
+            culprit = next((item for item in elements if item.offset == error_offset), None)
             if culprit is None:
                 culprit = max(
-                    (item for item in elements if item.offset <= error.offset), key=lambda e: e.offset
+                    (item for item in elements if item.offset <= error_offset), key=lambda e: e.offset
                 )
             skipped.append(bytes(culprit)[:3].decode("ascii", "replace"))
             source = b"".join(bytes(item) for item in elements if item.offset != culprit.offset)
             continue
         if not document.labels:
             return None, "format draws no label"
+        skipped += left_out
         note = f"not drawn: {', '.join(skipped)}" if skipped else ""
-        return document.labels[0].png(), note
+        return document.labels[-1].png(), note
     return None, "too many commands the renderer does not support"
 
 
@@ -136,6 +198,7 @@ class _Queued:
     png: bytes | None = None
     note: str = ""
     rendered: bool = False
+    stored: bytes = b""  # the ^DF format a ^XF format recalls
 
 
 @dataclass(eq=False)
@@ -171,6 +234,7 @@ class ZplPrinterSimulator:
         self._printer_task: asyncio.Task[None] | None = None
         self.status_queries_answered = 0
         self.status_queries_ignored = 0
+        self.stored_formats: dict[str, bytes] = {}  # ^DF formats by name, e.g. "R:STOREFMT.ZPL"
 
     @property
     def url(self) -> str:
@@ -249,8 +313,15 @@ class ZplPrinterSimulator:
                 for item in framed.items:
                     if isinstance(item, ControlCommand):
                         await self._control(item.name, writer)
+                    elif (name := item.stored_as) is not None:
+                        self.stored_formats[name] = item.data  # kept in memory, nothing printed
                     else:
-                        self._queue.append(_Queued(label=item, copies_left=item.copies))
+                        recalled = item.recalls
+                        stored = self.stored_formats.get(recalled, b"") if recalled else b""
+                        queued = _Queued(label=item, copies_left=item.copies, stored=stored)
+                        if recalled and not stored:
+                            queued.rendered, queued.note = True, f"stored format {recalled} not found"
+                        self._queue.append(queued)
                         self._wake.set()
         except (ConnectionError, asyncio.CancelledError):
             pass
@@ -285,7 +356,7 @@ class ZplPrinterSimulator:
                 if not item.rendered:
                     if self.render:
                         item.png, item.note = await asyncio.to_thread(
-                            render_label, item.label.data, dpi=self.dpi
+                            render_label, item.label.data, dpi=self.dpi, stored=item.stored
                         )
                     item.rendered = True
                 await self.shelf.put(

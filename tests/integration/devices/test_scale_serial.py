@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ class Received:
     @property
     def weights(self) -> list[Weight]:
         return [e for e in self.events if isinstance(e, Weight)]
+
+    @property
+    def health(self) -> list[DeviceHealth]:
+        return [e for e in self.events if isinstance(e, DeviceHealth)]
 
     async def until(self, predicate: Any, within: float = 3.0) -> None:
         async with asyncio.timeout(within):
@@ -66,7 +71,8 @@ async def weighing(scale: ScaleSimulator) -> AsyncIterator[tuple[Received, async
 async def test_an_empty_scale_reads_a_stable_zero(scale: ScaleSimulator) -> None:
     async with weighing(scale) as (received, _):
         await received.until(lambda r: r.weights)
-    assert received.weights[0] == Weight(0, True, "scale-1", received.weights[0].at)
+    first = received.weights[0]
+    assert (first.grams, first.exact_grams, first.stable, first.device) == (0, Decimal(0), True, "scale-1")
 
 
 async def test_a_placed_parcel_is_first_unstable_then_stable_at_its_weight(scale: ScaleSimulator) -> None:
@@ -120,3 +126,11 @@ async def test_the_simulator_answers_s_with_the_stable_weight_once_settled(scale
 
 async def test_the_simulator_answers_an_unknown_command_with_a_syntax_error(scale: ScaleSimulator) -> None:
     assert await asyncio.to_thread(ask, scale.link, b"XYZ\r\n") == b"ES\r\n"
+
+
+async def test_a_tenth_of_a_gram_reaches_the_driver_from_the_simulated_scale(scale: ScaleSimulator) -> None:
+    # Before: the simulator answered whole grams and the driver rounded (1234.5 g -> 1234.0 g).
+    async with weighing(scale) as (received, _task):
+        scale.place(1234.5)
+        await received.until(lambda r: r.weights and r.weights[-1].stable and r.weights[-1].grams != 0)
+    assert (received.weights[-1].exact_grams, received.weights[-1].grams) == (Decimal("1234.5"), 1234)

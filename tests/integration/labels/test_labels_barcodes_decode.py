@@ -24,6 +24,7 @@ CASES = {
     "grade-4x2": ("grade", samples.GRADE, {"size": "4x2"}),
     "location-4x2": ("location", samples.LOCATION, {"size": "4x2"}),
     "location-2x1": ("location", labels.LocationLabelData("B0712", "Bin"), {"size": "2x1"}),
+    "location-2x1-sample": ("location", samples.LOCATION, {"size": "2x1"}),
     "lpn-4x2": ("lpn", samples.LPN, {"size": "4x2"}),
     "lpn-2x1": ("lpn", samples.LPN, {"size": "2x1"}),
     "packing-slip-a4-ja": ("packing-slip", samples.packing_slip("ja"), {"page": "A4", "locale": "ja"}),

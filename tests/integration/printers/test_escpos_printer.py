@@ -17,6 +17,7 @@ from devices.errors import DeviceFault
 from devices.printers.driver import Sent, open_printer
 from devices.printers.escpos import EscposPrinter
 from devices.printers.status import HEAD_OPEN, PAPER_OUT
+from devices.scan import parse_scan
 from simulators.printers.escpos import EscposPrinterSimulator
 
 logging.getLogger("escpos").setLevel(logging.ERROR)
@@ -136,3 +137,30 @@ async def test_the_driver_prints_over_a_serial_line(receipt_printer: EscposPrint
         await printer.close()
     [receipt] = await receipt_printer.shelf.wait_for(1, within=5)
     assert receipt.text == "SERIAL RECEIPT"
+
+
+def print_sscc_with_python_escpos(host: str, port: int) -> None:
+    printer = Network(host, port=port, timeout=2)
+    printer.open()
+    # GS1-128 as ESC/POS sends it: code set B, FNC1 ({1) first. SSCC from GS1's General Specifications.
+    printer.barcode("{B{100106141412345678908", "CODE128", function_type="B", check=False)
+    printer.barcode("{B{110LOT1{117261231", "CODE128", function_type="B", check=False)  # FNC1 as GS too
+    printer.cut()
+    printer.close()
+
+
+async def test_a_gs1_128_printed_with_fnc1_first_scans_as_gs1_128_from_the_simulated_receipt(
+    receipt_printer: EscposPrinterSimulator,
+) -> None:
+    # Before: the simulator redrew the Code 128 without its FNC1, so it decoded as ]C0 text.
+    await asyncio.to_thread(print_sscc_with_python_escpos, receipt_printer.host, receipt_printer.port)
+    [receipt] = await receipt_printer.shelf.wait_for(1, within=5)
+    assert receipt.png is not None
+    image = np.array(Image.open(io.BytesIO(receipt.png)).convert("L"))
+    found = {
+        b.symbology_identifier + b.text
+        for b in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain)
+    }
+    assert found == {"]C100106141412345678908", "]C110LOT1\x1d17261231"}
+    scans = sorted((parse_scan(text).kind, parse_scan(text).sscc or parse_scan(text).lot) for text in found)
+    assert scans == [("gs1", "LOT1"), ("sscc", "106141412345678908")]

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.framing import Frame, Framing, encode_scan, partial_scan, scan_from_frame, split_frames
+from devices.framing import (
+    Frame,
+    Framing,
+    LineCutter,
+    TerminatorMismatch,
+    encode_scan,
+    partial_scan,
+    scan_from_frame,
+    split_frames,
+)
 from devices.scan import GS
 
 DATAMATRIX = "]d2010950600013435210LOT1" + GS + "17261231"
@@ -150,3 +159,56 @@ def test_scans_survive_any_split_of_the_stream_into_reads(
         got += [f.data for f in frames]
         start = max(start, cut)
     assert (got, rest) == ([t.encode() for t in texts], b"")
+
+
+def cut(cutter: LineCutter, *chunks: bytes) -> tuple[list[bytes], list[TerminatorMismatch]]:
+    frames: list[bytes] = []
+    found: list[TerminatorMismatch] = []
+    for chunk in chunks:
+        got, mismatch = cutter.feed(chunk)
+        frames += [f.data for f in got]
+        found += [mismatch] if mismatch else []
+    return frames, found
+
+
+def test_a_cr_at_the_end_of_a_crlf_port_waits_for_the_lf_then_is_taken_for_the_scanners_terminator() -> None:
+    cutter = LineCutter(Framing(terminator="crlf"))
+    assert cut(cutter, b"]E05901234123457\r") == ([], [])
+    assert cutter.waiting
+    frames, mismatch = cutter.idle()
+    assert ([f.data for f in frames], mismatch) == (
+        [b"]E05901234123457"],
+        TerminatorMismatch(configured="crlf", sent="cr"),
+    )
+    assert cut(cutter, b"A1\rB2\r") == ([b"A1", b"B2"], [])  # keeps cutting, says it once
+
+
+def test_an_lf_after_the_cr_of_a_crlf_port_is_no_mismatch() -> None:
+    cutter = LineCutter(Framing(terminator="crlf"))
+    assert cut(cutter, b"A1\r", b"\nB2\r\n") == ([b"A1", b"B2"], [])
+    assert (cutter.waiting, cutter.idle()) == (False, ([], None))
+
+
+def test_a_crlf_scanner_on_a_cr_port_is_noticed_at_once_and_its_lf_is_not_glued_to_the_next_scan() -> None:
+    cutter = LineCutter(Framing(terminator="cr"))
+    assert cut(cutter, b"A1\r\nB2\r\n") == ([b"A1", b"B2"], [TerminatorMismatch("cr", "crlf")])
+
+
+def test_a_crlf_scanner_on_an_lf_port_leaves_no_cr_on_the_scan() -> None:
+    cutter = LineCutter(Framing(terminator="lf"))
+    assert cut(cutter, b"A1\r\n") == ([b"A1"], [TerminatorMismatch("lf", "crlf")])
+
+
+def test_a_line_feed_inside_a_qr_code_on_a_crlf_port_is_data_not_a_mismatch() -> None:
+    cutter = LineCutter(Framing(terminator="crlf"))
+    assert cut(cutter, b"BEGIN:VCARD\nN:Doe\n", b"END:VCARD\r\n") == ([b"BEGIN:VCARD\nN:Doe\nEND:VCARD"], [])
+
+
+def test_a_burst_of_foreign_terminated_scans_is_cut_when_it_would_overflow() -> None:
+    cutter = LineCutter(Framing(terminator="crlf", max_frame=16))
+    frames, found = cut(cutter, b"A1\rB2\rC3\rD4\rE5\rF6\r")
+    assert (frames, found) == ([b"A1", b"B2", b"C3", b"D4", b"E5", b"F6"], [TerminatorMismatch("crlf", "cr")])
+
+
+def test_the_advice_names_the_setting_to_change() -> None:
+    assert "set terminator=cr" in TerminatorMismatch("crlf", "cr").advice

@@ -20,23 +20,23 @@ from devices.scale import (
 
 
 def test_a_stable_answer_is_a_stable_weight_in_grams() -> None:
-    assert parse_mt_sics("S S     123.45 g") == Weighed(grams=123, stable=True)
+    assert parse_mt_sics("S S     123.45 g") == Weighed(grams=Decimal("123.45"), stable=True)
 
 
 def test_a_dynamic_answer_is_an_unstable_weight() -> None:
-    assert parse_mt_sics("S D     100.6 g\r\n") == Weighed(grams=101, stable=False)
+    assert parse_mt_sics("S D     100.6 g\r\n") == Weighed(grams=Decimal("100.6"), stable=False)
 
 
-def test_kilograms_are_converted_to_grams() -> None:
-    assert parse_mt_sics("S S      1.2345 kg") == Weighed(grams=1234, stable=True)
+def test_kilograms_are_converted_to_grams_keeping_the_scales_resolution() -> None:
+    assert parse_mt_sics("S S      1.2345 kg") == Weighed(grams=Decimal("1234.5"), stable=True)
 
 
 def test_pounds_are_converted_to_grams() -> None:
-    assert to_grams(Decimal(1), "lb") == 454
+    assert to_grams(Decimal(1), "lb") == Decimal("453.59237")  # the international pound
 
 
 def test_a_negative_weight_is_read() -> None:
-    assert parse_mt_sics("S S     -12.0 g") == Weighed(grams=-12, stable=True)
+    assert parse_mt_sics("S S     -12.0 g") == Weighed(grams=Decimal(-12), stable=True)
 
 
 @pytest.mark.parametrize(
@@ -61,8 +61,23 @@ def test_a_line_that_is_not_a_weight_answer_is_a_protocol_error(line: str) -> No
 
 
 def test_the_scale_side_formats_weights_as_mt_sics_lines() -> None:
-    assert format_mt_sics(Weighed(1250, True)) == b"S S     1250.0 g\r\n"
-    assert format_mt_sics(Weighed(7, False)) == b"S D        7.0 g\r\n"
+    assert format_mt_sics(Weighed(Decimal(1250), True)) == b"S S     1250.0 g\r\n"
+    assert format_mt_sics(Weighed(Decimal(7), False)) == b"S D        7.0 g\r\n"
+
+
+def test_a_tenth_of_a_gram_survives_the_round_trip_through_mt_sics() -> None:
+    # Before: the simulator and the driver kept whole grams (1234.5 g -> 1234 g).
+    line = format_mt_sics(Weighed(Decimal("1234.5"), True), decimals=1).decode()
+    assert parse_mt_sics(line) == Weighed(Decimal("1234.5"), True)
+
+
+def test_a_weight_keeps_the_exact_grams_and_rounds_the_whole_grams() -> None:
+    weight = Weight.of(Decimal("1234.5"), True, "s")
+    assert (weight.exact_grams, weight.grams) == (Decimal("1234.5"), 1234)
+
+
+def test_a_change_below_a_gram_is_news_on_a_fine_scale() -> None:
+    assert is_news(Weight.of(Decimal("12.3"), True), Weight.of(Decimal("12.4"), True))
 
 
 def test_formatted_conditions_read_back_as_themselves() -> None:

@@ -134,3 +134,20 @@ def _tiny_png() -> bytes:
     buffer = io.BytesIO()
     PILImage.new("L", (40, 10), 0).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_the_sample_location_label_fits_the_2x1_stock_its_kind_offers_quiet_zones_included():
+    # Before: ValueError "'LOC-A-01-02-3' is too long for a code128 barcode 2.00 in wide".
+    layout = labels.layout("location", samples.LOCATION, size="2x1")[0]
+    (barcode,) = layout.barcodes()
+    width, _ = symbols.extent(barcode)
+    quiet = symbols.quiet_zone(barcode)
+    assert barcode.data == "LOC-A-01-02-3"
+    assert barcode.x - quiet >= -1e-9
+    assert barcode.x + width + quiet <= layout.size.width + 1e-9
+    assert barcode.module * 203 / 72 >= 2  # two printer dots at the least
+
+
+def test_plain_code_128_goes_to_zebra_all_in_code_set_b_so_its_width_is_the_planned_one():
+    zpl = labels.render("location", samples.LOCATION, "zpl", size="2x1").decode()
+    assert "^BCN,113,N,N,N,N^FD>:LOC-A-01-02-3^FS" in zpl

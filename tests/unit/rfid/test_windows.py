@@ -108,3 +108,36 @@ def test_present_reports_can_be_switched_off() -> None:
     w.observe(EPC_A, 100.0)
     w.observe(EPC_A, 101.5)
     assert list(w.advance(102.1)) == []
+
+
+def test_in_session_2_a_tag_read_once_stays_present_however_long_it_keeps_quiet() -> None:
+    w = ReadWindows(device="d", session=2)
+    w.observe(EPC_A, 100.0)
+    assert (w.advance(160.0), w.present) == ([], frozenset({EPC_A}))
+
+
+def test_in_session_0_silence_means_gone_after_three_seconds_by_default() -> None:
+    w = ReadWindows(device="d", session=0)
+    w.observe(EPC_A, 100.0)
+    assert [e.presence for e in w.advance(102.9)] == []
+    assert [e.presence for e in w.advance(103.5)] == ["gone"]
+
+
+def test_in_session_1_the_default_outlasts_the_longest_flag_persistence() -> None:
+    assert ReadWindows(device="d", session=1).gone_after_s == 6.0
+
+
+def test_a_refresh_reports_gone_the_tags_that_did_not_answer_again() -> None:
+    w = ReadWindows(device="d", session=2, window_s=1.0)
+    w.observe(EPC_A, 100.0)
+    w.observe(EPC_B, 100.0)
+    w.refresh(130.0)
+    w.observe(EPC_A, 130.4)  # A answers after the refresh; B has left
+    assert [(e.epc, e.presence) for e in w.advance(131.1) if e.presence == "gone"] == [(EPC_B, "gone")]
+    assert w.present == frozenset({EPC_A})
+
+
+def test_a_configured_absence_still_applies_in_session_2() -> None:
+    w = ReadWindows(device="d", session=2, gone_after_s=30.0)
+    w.observe(EPC_A, 100.0)
+    assert [e.presence for e in w.advance(131.0)] == ["gone"]
