@@ -115,7 +115,7 @@ class KeystrokeDecoder:
     caps_lock: bool = False
     line: TypedLine = field(default_factory=TypedLine)
 
-    def feed(self, event: KeyEvent) -> TypedLine | None:
+    def feed(self, event: KeyEvent) -> TypedLine | None:  # noqa: C901 - predates the complexity limit
         """Take one event; returns the finished line when it was a terminator."""
         kind, code, value = event
         if kind != ecodes.EV_KEY or value == 2:  # sync/scan-code events, auto-repeat

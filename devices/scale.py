@@ -167,7 +167,7 @@ class SerialScale:
         self.silent_polls = int(query.get("retries", 3))  # unanswered polls before giving up
         self._stream: ChunkStream | None = None
 
-    async def run(self, emit: Callable[[Any], Awaitable[None]]) -> None:
+    async def run(self, emit: Callable[[Any], Awaitable[None]]) -> None:  # noqa: C901 - predates the complexity limit
         self._stream = stream = await open_serial(self.port)
         await emit(self._health("connected", f"{self.port.path}, MT-SICS"))
         buffer = b""

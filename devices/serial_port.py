@@ -68,7 +68,8 @@ class ChunkStream(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        if not isinstance(transport, asyncio.Transport):  # pyserial-asyncio always hands a Transport
+            raise TypeError(f"a serial port needs a stream transport, not {type(transport).__name__}")
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:

@@ -145,27 +145,31 @@ class ImageFiles:
         self._files = []
 
 
+def _path(spec: CameraUrl) -> Path:
+    if spec.path is None:  # the URL's parser sets it for file, directory and video sources
+        raise SourceUnavailable(f"camera URL {spec!r} names no file or directory")
+    return spec.path
+
+
 def _device(spec: CameraUrl) -> FrameSource:
-    assert spec.device is not None
+    if spec.device is None:
+        raise SourceUnavailable(f"camera URL {spec!r} names no device")
     return CaptureSource(
         spec.device, live=True, fps=spec.fps, loop=False, width=spec.width, height=spec.height
     )
 
 
 def _directory(spec: CameraUrl) -> FrameSource:
-    assert spec.path is not None
-    files = sorted(p for p in spec.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = sorted(p for p in _path(spec).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     return ImageFiles(files, fps=spec.fps, loop=spec.loop)
 
 
 def _image(spec: CameraUrl) -> FrameSource:
-    assert spec.path is not None
-    return ImageFiles([spec.path], fps=spec.fps, loop=spec.loop)
+    return ImageFiles([_path(spec)], fps=spec.fps, loop=spec.loop)
 
 
 def _video(spec: CameraUrl) -> FrameSource:
-    assert spec.path is not None
-    return CaptureSource(str(spec.path), live=False, fps=spec.fps, loop=spec.loop)
+    return CaptureSource(str(_path(spec)), live=False, fps=spec.fps, loop=spec.loop)
 
 
 # First matching kind wins.

@@ -140,7 +140,8 @@ class SqlitePrintJobStore:
             (new_id, printer_url, job_format, payload, now, now),
         )
         job = await self.get(new_id)
-        assert job is not None
+        if job is None:  # inserted (or already there) just above, and jobs are never deleted here
+            raise LookupError(f"print job {new_id} vanished right after it was queued")
         return job
 
     async def printers(self) -> list[str]:

@@ -190,7 +190,7 @@ class LlrpReader:
             config["mode_identifier"] = s.mode
         return llrp.LLRPReaderConfig(config)
 
-    async def run(self, emit: Callable[[TagRead], Awaitable[None]]) -> None:
+    async def run(self, emit: Callable[[TagRead], Awaitable[None]]) -> None:  # noqa: C901 - predates the complexity limit
         """Connect, configure, inventory and emit TagReads until cancelled or the reader goes away."""
         llrp = _sllurp()
         loop = asyncio.get_running_loop()

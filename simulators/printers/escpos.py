@@ -165,8 +165,8 @@ class EscposPrinterSimulator:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
+        if task is not None:  # asyncio.start_server runs each connection in a task of its own
+            self._tasks.add(task)
         self._writers.add(writer)
         session = _Session()
         try:

@@ -62,7 +62,7 @@ body { font-family: sans-serif; margin: 1.5rem; background: #f4f4f4; }
 )
 
 
-def create_app(shelf: Shelf, printers: list[Switchable]) -> FastAPI:
+def create_app(shelf: Shelf, printers: list[Switchable]) -> FastAPI:  # noqa: C901 - predates the complexity limit
     app = FastAPI(title="Kaeru simulated printers")
     by_name = {printer.name: printer for printer in printers}
 
@@ -130,21 +130,20 @@ class WebPage:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
-    def bind(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def bind(self, host: str = "127.0.0.1", port: int = 0) -> socket.socket:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         self.host, self.port = host, listener.getsockname()[1]
         self._socket = listener
+        return listener
 
     async def serve(self) -> None:
         """Serve until cancelled (call `bind` first to know the port before serving)."""
-        if self._socket is None:
-            self.bind()
-        assert self._socket is not None
+        sock = self._socket if self._socket is not None else self.bind()
         config = uvicorn.Config(self.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
-        await self._server.serve(sockets=[self._socket])
+        await self._server.serve(sockets=[sock])
 
     def stop(self) -> None:
         """Ask the server to finish; `serve()` returns shortly after."""

@@ -77,3 +77,24 @@ def test_the_contracts_fail_on_each_dependency_that_once_made_a_cycle_or_an_impu
     report = " ".join(result.stdout.split())
     for path, (_, expected) in PLANTED.items():
         assert " ".join(expected.split()) in report, f"{path}: {expected!r} not reported\n{result.stdout}"
+
+
+def test_no_server_module_outside_the_migrations_is_longer_than_600_lines():
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in (ROOT / "wms").rglob("*.py")
+        if "migrations" not in path.parts and (lines := len(path.read_text().splitlines())) > 600
+    }
+    assert long == {}
+
+
+def test_production_code_has_no_assert_statements():
+    """`python -O` strips asserts: a runtime check must raise on its own (ruff's S101 outside tests)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.lstrip().startswith("assert ")
+    ]
+    assert offenders == []

@@ -14,7 +14,8 @@ target_metadata = SQLModel.metadata
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
-    assert url, "the database URL is passed in by `kaeru db upgrade`"
+    if not url:
+        raise RuntimeError("no database URL: migrations are run by `kaeru db upgrade`, which passes it in")
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
