@@ -10,7 +10,7 @@ from sqlmodel import Session
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Invalid
 from wms.fulfilment import orders, packing, picking, queries, shipping
-from wms.fulfilment.plugin import start_packing
+from wms.fulfilment.scans import start_packing
 from wms.fulfilment.schemas import (
     CartonPublic,
     CloseIn,
@@ -32,7 +32,7 @@ from wms.fulfilment.schemas import (
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inventory.catalogue import warehouse_by_code
-from wms.scanning.service import assign
+from wms.scanning.assignment import assign
 
 router = APIRouter(prefix="/api/v1", tags=["fulfilment"])
 OrderReader = Annotated[Principal, Depends(require("orders.read"))]

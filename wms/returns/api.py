@@ -58,7 +58,7 @@ from wms.returns.schemas import (
 )
 from wms.returns.stations import station_for, station_printer
 from wms.returns.units import UnitScan
-from wms.scanning.service import assign
+from wms.scanning.assignment import assign
 
 router = APIRouter(prefix="/api/v1", tags=["returns"])
 Authoriser = Annotated[Principal, Depends(require("returns.authorise"))]

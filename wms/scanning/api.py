@@ -13,7 +13,7 @@ from wms.errors import Invalid
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.platform.idempotency import run_batch, run_once
-from wms.scanning import queries, service
+from wms.scanning import assignment, queries, service
 from wms.scanning.schemas import (
     AssignmentIn,
     AssignmentPublic,
@@ -127,7 +127,7 @@ def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: Ide
 )
 def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request) -> Any:
     def work(session: Session) -> dict[str, Any]:
-        a = service.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
+        a = assignment.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
         return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id}
 
     return kaeru.db.write(work)

@@ -1,4 +1,6 @@
-"""Pick and pack scans: the scan-ingest handlers for devices working on a pick task or a carton."""
+"""Pick and pack scans: what a device working on a pick task or a carton does with each scan.
+
+Routed here by wms/scanning/routes.py."""
 
 from __future__ import annotations
 
@@ -15,12 +17,11 @@ from wms.fulfilment.tables import Carton
 from wms.identity.model import Principal
 from wms.inventory.tables import Warehouse
 from wms.platform.tables import DeviceAssignment
-from wms.scanning.service import assign, handles, warehouse_of
+from wms.scanning.assignment import assign, warehouse_of
 
 __all__ = ["carton_by_sscc", "pack", "pick", "start_packing"]
 
 
-@handles("pick")
 def pick(
     session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
 ) -> StepResult:
@@ -42,7 +43,6 @@ def pick(
     return result
 
 
-@handles("pack")
 def pack(
     session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
 ) -> StepResult:

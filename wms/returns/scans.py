@@ -1,0 +1,157 @@
+"""A returns station's scans: routed here by wms/scanning/routes.py for devices in "returns" mode.
+
+The first scan of a parcel (RMA QR, return label, tracking number, order number or carton SSCC)
+opens the parcel; item scans (GTIN, GS1 with serial, a plain serial, an RFID EPC) are matched
+against what was shipped; a grade tag (LPN-...) followed by a location (LOC-...) puts the graded
+unit away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from devices.scan import Scan
+from wms.context import Kaeru
+from wms.errors import Conflict, Invalid, NotFound
+from wms.fulfilment.service import StepResult
+from wms.identity.model import Principal
+from wms.identity.tables import Station
+from wms.platform.tables import DeviceAssignment
+from wms.returns import intake, putaway, queries, units, views
+from wms.returns.intake import ArrivedParcel
+from wms.returns.model import ParcelStatus, RmaKind, UnitStatus
+from wms.returns.queries import config_of
+from wms.returns.stations import station_for
+from wms.returns.tables import ReturnParcel
+from wms.returns.units import UnitScan
+from wms.scanning.assignment import warehouse_of
+
+PARCEL_KINDS = ("rma", "order", "sscc")
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One scan at a returns station: who scanned, in which warehouse, and the station's saved state."""
+
+    session: Session
+    kaeru: Kaeru
+    principal: Principal
+    assignment: DeviceAssignment
+    warehouse_id: int
+
+    def save(self, **changes: Any) -> None:
+        self.assignment.state = {**self.assignment.state, **changes}
+        self.session.add(self.assignment)
+
+    def station(self) -> Station | None:
+        return station_for(self.session, self.principal, self.assignment.state.get("station"))
+
+    def open_parcel(self) -> ReturnParcel | None:
+        """The parcel being emptied at this station, if it is still open."""
+        parcel_id = self.assignment.state.get("parcel")
+        parcel = self.session.get(ReturnParcel, parcel_id) if parcel_id else None
+        return parcel if parcel is not None and parcel.status == ParcelStatus.OPEN else None
+
+
+def _parcel_step(desk: Desk, current: ReturnParcel | None, code: str) -> StepResult:
+    """A parcel's label: close the parcel before it, open this one."""
+    station = desk.station()
+    if current is not None:
+        intake.close_parcel(desk.session, principal=desk.principal, parcel=current)
+    parcel = _open(desk, code, station)
+    view = views.parcel_view(desk.session, parcel, locale=desk.principal.locale)
+    message = (
+        f"parcel for {view['rma']}: scan the items"
+        if view["rma_kind"] != RmaKind.UNEXPECTED
+        else f"unexpected return: case {view['rma']} opened; scan the items"
+    )
+    return StepResult("accepted", message, {"parcel": view})
+
+
+def _open(desk: Desk, code: str, station: Station | None) -> ReturnParcel:
+    arrived = ArrivedParcel(desk.warehouse_id, code, station)
+    parcel = intake.open_parcel(desk.session, kaeru=desk.kaeru, principal=desk.principal, arrived=arrived)
+    desk.save(parcel=parcel.id)
+    return parcel
+
+
+def _grade_tag(desk: Desk, scan: Scan) -> StepResult:
+    """A graded unit's tag: remember it until its destination is scanned."""
+    unit = queries.unit_by_lpn(desk.session, desk.principal, scan.code or "")
+    if unit.status != UnitStatus.GRADED:
+        raise Conflict(f"unit {unit.lpn} is {unit.status}: nothing to put away")
+    desk.save(put_away_unit=unit.id)
+    view = views.unit_view(desk.session, unit)
+    return StepResult(
+        "accepted", f"{view['sku']}: take it to {view['location']} and scan the location", {"unit": view}
+    )
+
+
+def _destination(desk: Desk, scan: Scan) -> StepResult:
+    """A location after a grade tag: put the unit away there."""
+    unit_id = desk.assignment.state.get("put_away_unit")
+    if not unit_id:
+        raise Invalid("scan the unit's grade tag (LPN-...) first, then the location")
+    unit = queries.get_unit(desk.session, desk.principal, int(unit_id))
+    result = putaway.put_away(
+        desk.session, kaeru=desk.kaeru, principal=desk.principal, unit=unit, location_code=scan.code or ""
+    )
+    desk.save(put_away_unit=None)
+    return StepResult("accepted", result["message"], result)
+
+
+def _names_a_parcel(desk: Desk, scan: Scan) -> bool:
+    """Is this text, unknown as an item, the tracking number (or order) of a parcel?"""
+    if scan.kind != "text":
+        return False
+    found = intake.find_by_code(desk.session, desk.principal, desk.warehouse_id, scan.raw)
+    return found.rma is not None or found.order is not None
+
+
+def _item(desk: Desk, parcel: ReturnParcel | None, scan: Scan) -> StepResult:
+    """An item out of the parcel (an item with no parcel scanned first opens an unexpected-return case)."""
+    if parcel is None:
+        parcel = _open(desk, "", desk.station())
+    try:
+        received = units.receive_unit(
+            desk.session,
+            kaeru=desk.kaeru,
+            principal=desk.principal,
+            parcel=parcel,
+            scan=UnitScan(raw=scan.raw),
+        )
+    except NotFound:
+        if not _names_a_parcel(desk, scan):
+            raise
+        # Not an item of this parcel but the tracking number of another one: the next parcel.
+        return _parcel_step(desk, parcel, scan.raw)
+    first = received[0]
+    view = views.unit_view(desk.session, first)
+    data: dict[str, Any] = {
+        "units": [views.unit_view(desk.session, u) for u in received],
+        "parcel": views.parcel_view(desk.session, parcel, locale=desk.principal.locale),
+    }
+    if first.item_id is not None:
+        data["rubric"] = views.rubric_view(config_of(desk.kaeru), first.category, desk.principal.locale)
+    return StepResult("accepted", f"{view['sku'] or 'not ours'}: {first.match_message}", data)
+
+
+def returns_scan(
+    session: Session, kaeru: Kaeru, principal: Principal, assignment: DeviceAssignment, scan: Scan
+) -> StepResult:
+    desk = Desk(session, kaeru, principal, assignment, warehouse_of(principal, session))
+    parcel = desk.open_parcel()
+    if scan.kind == "lpn":
+        return _grade_tag(desk, scan)
+    if scan.kind == "location":
+        return _destination(desk, scan)
+    if scan.kind in PARCEL_KINDS or (scan.kind == "text" and parcel is None):
+        return _parcel_step(desk, parcel, scan.raw)
+    if scan.kind not in ("gtin", "text"):
+        raise Invalid(
+            f"a {scan.kind} code means nothing at a returns station: scan a parcel label or an item"
+        )
+    return _item(desk, parcel, scan)
