@@ -1,6 +1,7 @@
 """Layouts to ZPL II for Zebra-compatible thermal printers (203, 300 or 600 dpi).
 
-- Code 128 (`^BC`, all in code set B: `>:`), GS1-128 (`^BC` with FNC1 as `>8` at the start and after
+- Code 128 (`^BC` with its code sets spelled out, as `symbols.code128_symbols` encodes them),
+  GS1-128 (`^BC` with FNC1 as `>8` at the start and after
   every variable-length field, the element string from biip), QR (`^BQ`, model 2, level M),
   GS1 DataMatrix (`^BX` quality 200 with `#1` as FNC1), EAN-13 (`^BE`).
 - Text in printable ASCII uses resident font 0 (`^A0`) in a field block (`^FB`) so the printer
@@ -81,6 +82,33 @@ def _code128_data(data: str) -> str:
     return data.replace(">", "><")  # '>' starts an invocation code in ^BC data
 
 
+# ZPL II ^BC invocation codes (manual subset mode): start in a code set, switch to one.
+_ZPL_START = {103: ">9", 104: ">:", 105: ">;"}
+_ZPL_SWITCH = {"A": {99: ">5", 100: ">6"}, "B": {99: ">5", 101: ">7"}, "C": {100: ">6", 101: ">7"}}
+_SWITCHED_TO = {">5": "C", ">6": "B", ">7": "A", ">9": "A", ">:": "B", ">;": "C"}
+
+
+def _code128_subsets(data: str) -> str:
+    """^BC field data that spells out the code sets of `symbols.code128_symbols(data)`, so the
+    printer draws the very symbol the layout measured (the printer adds the check symbol)."""
+    out: list[str] = []
+    start, *values, _check = symbols.code128_symbols(data)
+    code = _SWITCHED_TO[_ZPL_START[start]]
+    out.append(_ZPL_START[start])
+    for value in values:
+        switch = _ZPL_SWITCH[code].get(value)
+        if switch is not None:
+            out.append(switch)
+            code = _SWITCHED_TO[switch]
+        elif code == "C":
+            out.append(f"{value:02d}")
+        elif code == "A" and value >= 64:
+            out.append(chr(value - 64))  # control characters (never on Kaeru's labels)
+        else:
+            out.append(_code128_data(chr(value + 32)))
+    return "".join(out)
+
+
 def _barcode(b: Barcode, dots: _Dots) -> list[str]:
     x, y = dots(b.x), dots(b.y)
     out: list[str] = []
@@ -89,8 +117,8 @@ def _barcode(b: Barcode, dots: _Dots) -> list[str]:
         height = max(10, dots(b.height))
         out.append(f"^BY{module}")
         if b.symbology == "code128":
-            # all in code set B (>:), no automatic mode: the width the layout planned for
-            out.append(f"^FO{x},{y}^BCN,{height},N,N,N,N^FD>:{_code128_data(b.data)}^FS")
+            # code sets spelled out (mode N, no automatic mode): the width the layout planned for
+            out.append(f"^FO{x},{y}^BCN,{height},N,N,N,N^FD{_code128_subsets(b.data)}^FS")
         elif b.symbology == "gs1-128":
             payload = ">;>8" + _code128_data(element_string(b.data)).replace(GS, ">8")
             out.append(f"^FO{x},{y}^BCN,{height},N,N,N,A^FD{payload}^FS")

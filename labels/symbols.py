@@ -13,6 +13,7 @@ import numpy as np
 import zxingcpp
 from biip import ParseError
 from biip.gtin import Gtin
+from reportlab.graphics.barcode.code128 import Code128
 
 from labels.gs1 import element_string
 from labels.layout import LINEAR, Barcode, Symbology
@@ -72,16 +73,25 @@ def modules(symbology: Symbology, data: str) -> np.ndarray:
     return cells
 
 
+def code128_symbols(data: str) -> list[int]:
+    """Code 128 symbol values for `data` — start, characters with their code-set switches (digit runs
+    in code set C), check — as reportlab encodes it; the stop symbol is left out."""
+    check_data("code128", data)
+    symbol = Code128(data)
+    symbol.validate()
+    symbol.encode()
+    return list(symbol.encoded[:-1])
+
+
 def printed_width(symbology: Symbology, data: str) -> int:
     """The symbol's width in modules as the printers draw it (quiet zones excluded).
 
-    Plain Code 128 is sent to printers all in code set B (ZPL `>:`, ESC/POS `{B`), so its width
-    is fixed by its length: start, one character each, check, stop (11 modules each, stop 13).
-    A printer that chose its own subsets could make it a character or two longer than planned.
+    Plain Code 128 is sent to Zebra printers with its code sets chosen explicitly
+    (`code128_symbols`, ZPL's manual subset mode), so its width is known exactly: 11 modules a
+    symbol, 13 for the stop. (Zebra's automatic mode can be a symbol or two longer than planned.)
     """
     if symbology == "code128":
-        check_data(symbology, data)
-        return 11 * (len(data) + 3) + 2
+        return 11 * len(code128_symbols(data)) + 13
     return int(modules(symbology, data).shape[1])
 
 

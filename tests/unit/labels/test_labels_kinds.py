@@ -151,3 +151,30 @@ def test_the_sample_location_label_fits_the_2x1_stock_its_kind_offers_quiet_zone
 def test_plain_code_128_goes_to_zebra_all_in_code_set_b_so_its_width_is_the_planned_one():
     zpl = labels.render("location", samples.LOCATION, "zpl", size="2x1").decode()
     assert "^BCN,113,N,N,N,N^FD>:LOC-A-01-02-3^FS" in zpl
+
+
+@pytest.mark.parametrize(
+    ("data", "zpl"),
+    [
+        ("LPN-RU00000007", ">:LPN-RU>500000007"),  # a digit run goes to code set C
+        ("LOC-A-01-2", ">:LOC-A-01-2"),
+        ("12345678", ">;12345678"),
+        ("A>B", ">:A><B"),  # '>' is escaped in ^BC data
+    ],
+)
+def test_zpl_code128_spells_out_its_code_sets_and_is_as_wide_as_the_layout_measured(data: str, zpl: str):
+    from labels.render_zpl import _code128_subsets
+
+    assert _code128_subsets(data) == zpl
+    # the same width as zxing-cpp's own optimal encoding of the data
+    assert symbols.printed_width("code128", data) == symbols.modules("code128", data).shape[1]
+
+
+def test_a_grade_tag_with_a_ten_digit_license_plate_fits_its_2x1_stock():
+    """Returns stations print tags such as LPN-RU00000007 on 2x1 stock (in code set B alone it would
+    need 2.06 in of a 2 in label)."""
+    layout = kinds.grade_tag(dataclasses.replace(samples.GRADE, lpn="RU00000007"), "2x1")
+    (barcode,) = [e for e in layout.elements if isinstance(e, Barcode)]
+    assert barcode.data == "LPN-RU00000007"
+    width, _ = symbols.extent(barcode)
+    assert width + 2 * symbols.quiet_zone(barcode) <= layout.size.width
