@@ -66,7 +66,8 @@ def main(lock: str) -> int:
     skipped = [d for d in data.get("dependencies", []) if "skip_reason" in d]
     for dependency in data.get("dependencies", []):
         for vuln in dependency.get("vulns", []):
-            fixes = [v for v in vuln.get("fix_versions", []) if version_key(v) > version_key(dependency["version"])]
+            locked = version_key(dependency["version"])
+            fixes = [v for v in vuln.get("fix_versions", []) if version_key(v) > locked]
             line = (
                 f"{dependency['name']} {dependency['version']}: {vuln['id']}"
                 f" ({', '.join(vuln.get('aliases', []))}) fixed in {', '.join(fixes) or 'no release yet'}"

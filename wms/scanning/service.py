@@ -24,6 +24,7 @@ from wms.identity.model import Principal
 from wms.identity.tables import Device
 from wms.inventory.service import item_by_gtin
 from wms.inventory.tables import Item, Location, Quant
+from wms.observability.metrics import count_scan
 from wms.platform.idempotency import Ahead
 from wms.platform.outbox import publish_live
 from wms.platform.tables import DeviceAssignment, ScanRecord
@@ -288,6 +289,7 @@ def ingest(
             "expiry": scan.expiry.isoformat() if scan.expiry else None,
         },
     }
+    count_scan(outcome, mode)
     return status, response
 
 
