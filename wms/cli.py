@@ -81,6 +81,9 @@ def seed(
     )
 
 
+WORKER_START_TIMEOUT_S = 60
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the HTTP/WebSocket server (--workers N: N processes; they need a shared live bus)."""
@@ -93,8 +96,17 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     check_workers(settings, workers)
     if workers > 1:  # the workers' metrics are added up at scrape time (prometheus-client multiprocess mode)
         prepare_multiprocess_dir()
-    logging = log_config(settings)
-    uvicorn.run("wms.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=logging)
+    # uvicorn restarts a worker not serving within `timeout_worker_healthcheck` (5 s by default); loading
+    # the app takes longer than that on a busy two-core machine, and the workers were restarted forever.
+    uvicorn.run(
+        "wms.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(settings),
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+    )
 
 
 @app.command()

@@ -27,6 +27,7 @@ class Readiness(BaseModel):
     status: str  # ready | unready
     checks: dict[str, str]  # database, migrations, bus: "ok", or why not
 
+
 CHECK_TIMEOUT_S = 3.0
 HEALTH_CHANNEL = "kaeru_readyz"  # published to, subscribed by nobody
 

@@ -96,7 +96,8 @@ def test_devices_and_printers_are_reported_by_their_last_known_state(floor: Floo
         floor.kaeru.db.write(work)
 
     mark("connected")
-    assert value(scrape(floor), "kaeru_printer_up", warehouse="WH1", printer=printer.code, state="connected") == 1
+    up = value(scrape(floor), "kaeru_printer_up", warehouse="WH1", printer=printer.code, state="connected")
+    assert up == 1
     mark("fault")
     faulty = scrape(floor)
     assert value(faulty, "kaeru_printer_up", warehouse="WH1", printer=printer.code, state="fault") == 0
