@@ -61,14 +61,19 @@ lint: deps
 	$(VENV)/bin/mypy $(PACKAGES)
 	$(VENV)/bin/lint-imports --no-logo
 
-# Refresh the lock after changing dependencies in pyproject.toml (or to take newer releases): every
-# package at its newest release allowed by pyproject.toml, for the interpreter and platform CI and the
-# image use. Commit the result; `make deps` installs exactly that.
+# Refresh the lock after changing dependencies in pyproject.toml: new packages at their newest release,
+# the rest as locked (`make lock LOCK_FLAGS=--upgrade` takes every newest release allowed by
+# pyproject.toml; `LOCK_FLAGS='--upgrade-package NAME'` one). For the interpreter and platform CI and the
+# image use. deploy/runtime.lock is the image's subset (no dev tools), at the same versions. Commit both;
+# `make deps` and the image install exactly those.
 lock: $(PY)
 	@$(VENV)/bin/uv --version >/dev/null 2>&1 || $(PIP) install -q uv
 	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra dev --extra rfid \
 	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  --index-url https://pypi.org/simple --emit-index-url --no-header $(LOCK_FLAGS) -o $(LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra rfid -c $(LOCK) \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --index-url https://pypi.org/simple --emit-index-url --no-header -o deploy/runtime.lock
 
 # Known vulnerabilities in the locked set (pip-audit against PyPI's advisory data); see deploy/audit.py
 # for what fails the build and what is only reported.
