@@ -57,7 +57,7 @@ def db_check() -> None:
 
     problems, (ledger, quants) = stock_problems(_kaeru().db)
     for problem in problems:
-        console.print(f"[red]{problem}[/red]")
+        console.print(f"[red]{problem}[/red]", soft_wrap=True)  # one line each, for grep
     console.print(f"{ledger} ledger rows, {quants} quants: {'FAILED' if problems else 'invariants hold'}")
     if problems:
         raise typer.Exit(1)
