@@ -31,6 +31,9 @@ DB_RETRIES = Counter(
     " (reservations racing for the same stock show up here).",
     ["reason"],
 )
+RETRY_REASONS = ("serialization_failure", "deadlock", "sqlite_busy", "connection_lost")
+for _reason in RETRY_REASONS:  # reported as 0 from the start: rate() and alerts need a first sample
+    DB_RETRIES.labels(_reason)
 POOL_IN_USE = Gauge(
     "kaeru_db_pool_in_use", "Pooled database connections checked out, summed over live processes.",
     multiprocess_mode="livesum",

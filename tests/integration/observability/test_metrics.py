@@ -102,3 +102,24 @@ def test_devices_and_printers_are_reported_by_their_last_known_state(floor: Floo
     faulty = scrape(floor)
     assert value(faulty, "kaeru_printer_up", warehouse="WH1", printer=printer.code, state="fault") == 0
     assert value(faulty, "kaeru_devices", warehouse="WH1", kind="printer", state="fault") >= 1
+
+
+def test_the_grafana_dashboard_draws_only_metrics_the_server_reports(floor: Floor) -> None:
+    import json
+    import re
+
+    from kaeru_config.settings import ROOT
+
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    drawn = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bkaeru_\w+", target["expr"])
+    }
+    floor.scan("LOC-A-01-1")  # so that the scan counter has a sample
+    reported = {
+        line.split("{")[0].split(" ")[0] for line in scrape(floor).splitlines() if line.startswith("kaeru_")
+    }
+    assert len(drawn) >= 10
+    assert drawn - reported == set()
