@@ -35,7 +35,7 @@ from wms.observability.propagation import span_context_of, without_trace
 
 EXCLUDED_URLS = "/metrics,/healthz,/readyz"
 _tracer: trace.Tracer | None = None  # the tracer of the wrapped functions below (one per process)
-_wrapped: set[str] = set()
+_wrapped: dict[str, Any] = {}  # what was wrapped, with the original
 
 
 def otlp_endpoint(settings: Settings) -> str | None:
@@ -93,16 +93,33 @@ def instrument_process(provider: TracerProvider) -> None:
     from wms.notify.relay import Relay
 
     if "direct" not in _wrapped:
+        _wrapped["direct"] = wms.db._execute
         wms.db._execute = _traced_execute(wms.db._execute)
-        _wrapped.add("direct")
     if "relay" not in _wrapped:
+        _wrapped["relay"] = Relay.deliver
         Relay.deliver = _traced_deliver(Relay.deliver)  # type: ignore[method-assign]
-        _wrapped.add("relay")
     if "httpx" not in _wrapped:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
         HTTPXClientInstrumentor().instrument(tracer_provider=provider)
-        _wrapped.add("httpx")
+        _wrapped["httpx"] = None
+
+
+def uninstrument_process() -> None:
+    """Put back what `instrument_process` wrapped (a test that traced leaves the next one untraced)."""
+    global _tracer
+    import wms.db
+    from wms.notify.relay import Relay
+
+    if "direct" in _wrapped:
+        wms.db._execute = _wrapped.pop("direct")
+    if "relay" in _wrapped:
+        Relay.deliver = _wrapped.pop("relay")  # type: ignore[method-assign]
+    if _wrapped.pop("httpx", False) is None:
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor().uninstrument()
+    _tracer = None
 
 
 def configure_process(settings: Settings) -> TracerProvider | None:

@@ -24,6 +24,7 @@ from wms.notify.model import RetryPolicy
 from wms.notify.relay import Relay
 from wms.observability.logging import TraceContext, log_config
 from wms.observability.propagation import TRACE_KEY
+from wms.observability.tracing import uninstrument_process
 from wms.observability.wiring import SPAN_EXPORTER
 
 
@@ -34,6 +35,7 @@ def traced(kaeru: Kaeru) -> Iterator[tuple[Floor, InMemorySpanExporter]]:
     floor = Floor(kaeru)
     yield floor, exporter
     floor.close()
+    uninstrument_process()
 
 
 def deliver_live(kaeru: Kaeru) -> list[dict]:
