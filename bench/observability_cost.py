@@ -1,16 +1,18 @@
-"""What metrics and tracing cost the scan path: the same Kaeru server with both off and with both on,
-in the same run, taking turns.
+"""What metrics and tracing cost the scan path: the same Kaeru server with both off, with metrics only,
+with metrics and every request traced, and with metrics and a sampled share of requests traced — in
+the same run, taking turns.
 
-"on" is /metrics with request timing and every counter, and tracing of every request (sampler always
-on, the worst case) exported over OTLP/HTTP to a collector stand-in on 127.0.0.1 that takes each batch
-and answers 200, as a collector would. "off" is KAERU_METRICS_ENABLED=false and no OTLP endpoint. Each
-server runs in its own uvicorn process on its own database, with its outbox relay, as `kaeru serve` does.
+Metrics are /metrics with request timing and every counter. Traces go over OTLP/HTTP to a collector
+stand-in on 127.0.0.1 that takes each batch and answers 200, as a collector would. "off" is
+KAERU_METRICS_ENABLED=false and no OTLP endpoint. Each server runs in its own uvicorn process on its own
+database, with its outbox relay, as `kaeru serve` does.
 
     .venv/bin/python bench/observability_cost.py [--seconds 6] [--rounds 4] [--handhelds 16]
         [--backend postgresql]
 
-The two take turns for --rounds rounds (order swapped every round: the machine is shared and noisy);
-the figure is the median over rounds of on/off throughput (closed loop) and of on/off median latency.
+The configurations take turns for --rounds rounds (order reversed every other round: the machine is
+shared and noisy); each figure is the median over rounds of its throughput (closed loop) and median
+latency over those of "off" in the same round.
 """
 
 from __future__ import annotations
@@ -76,6 +78,28 @@ def otlp_sink() -> Iterator[str]:
         httpd.shutdown()
 
 
+def server_pid(base: str) -> int:
+    """The uvicorn process serving `base` (found by its --port argument)."""
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"uvicorn" in b" ".join(args) and port.encode() in args:
+            return int(proc.name)
+    raise RuntimeError(f"no server process for {base}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used: what a request costs, whatever else
+    the machine is doing (throughput on a shared two-core machine swings with the neighbours' load)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def kaeru(backend: str, handhelds: int, env: dict[str, str]) -> Iterator[tuple[str, list[str], list[str]]]:
     with contextlib.ExitStack() as stack:
@@ -101,6 +125,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--handhelds", type=int, default=16)
     parser.add_argument("--backend", default="postgresql", choices=["postgresql", "sqlite"])
+    parser.add_argument("--ratio", type=float, default=0.1, help="the sampled configuration's trace ratio")
     args = parser.parse_args()
     results: dict[str, Any] = {
         "machine": {
@@ -113,50 +138,57 @@ def main() -> None:
         "handhelds": args.handhelds,
         "seconds": args.seconds,
         "rounds": args.rounds,
-        "on": "metrics + tracing of every request, exported over OTLP/HTTP to a local sink",
         "off": "KAERU_METRICS_ENABLED=false, no OTLP endpoint",
+        "traces": "exported over OTLP/HTTP to a sink on 127.0.0.1 that answers 200 as a collector does",
     }
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(otlp_sink())
+        traced = {"KAERU_METRICS_ENABLED": "true", "KAERU_OTLP_ENDPOINT": sink}
+        configurations = {
+            "off": {"KAERU_METRICS_ENABLED": "false"},
+            "metrics": {"KAERU_METRICS_ENABLED": "true"},
+            "metrics_and_every_trace": {**traced, "OTEL_TRACES_SAMPLER": "always_on"},
+            f"metrics_and_{args.ratio:g}_of_traces": {
+                **traced,
+                "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG": str(args.ratio),
+            },
+        }
         targets = {
-            "off": stack.enter_context(
-                kaeru(args.backend, args.handhelds, {"KAERU_METRICS_ENABLED": "false"})
-            ),
-            "on": stack.enter_context(
-                kaeru(
-                    args.backend,
-                    args.handhelds,
-                    {
-                        "KAERU_METRICS_ENABLED": "true",
-                        "KAERU_OTLP_ENDPOINT": sink,
-                        "OTEL_BSP_SCHEDULE_DELAY": "1000",
-                    },
-                )
-            ),
+            name: stack.enter_context(kaeru(args.backend, args.handhelds, env))
+            for name, env in configurations.items()
         }
-        rounds: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+        order = list(targets)
         for n in range(args.rounds):
-            for name in ("off", "on") if n % 2 == 0 else ("on", "off"):
+            for name in order if n % 2 == 0 else reversed(order):
                 base, tokens, codes = targets[name]
+                pid = server_pid(base)
+                used = cpu_seconds(pid)
                 with load_generator_without_gc():
-                    rounds[name].append(asyncio.run(closed_loop(base, tokens, codes, args.seconds)))
-        scraped = httpx.get(targets["on"][0] + "/metrics", timeout=10).text
-    throughput = [
-        on["per_second"] / off["per_second"] for on, off in zip(rounds["on"], rounds["off"], strict=True)
-    ]
-    latency = [on["p50_ms"] / off["p50_ms"] for on, off in zip(rounds["on"], rounds["off"], strict=True)]
-    results.update(
-        {
-            "throughput_on_over_off_per_round": [round(x, 3) for x in throughput],
-            "throughput_on_over_off_median": round(statistics.median(throughput), 3),
-            "p50_latency_on_over_off_median": round(statistics.median(latency), 3),
+                    run = asyncio.run(closed_loop(base, tokens, codes, args.seconds))
+                run["server_cpu_ms_per_scan"] = round((cpu_seconds(pid) - used) * 1000 / run["requests"], 3)
+                rounds[name].append(run)
+        scraped = httpx.get(targets["metrics"][0] + "/metrics", timeout=10).text
+    for name, runs in rounds.items():
+        if name == "off":
+            continue
+        pairs = list(zip(runs, rounds["off"], strict=True))
+        throughput = [on["per_second"] / off["per_second"] for on, off in pairs]
+        latency = [on["p50_ms"] / off["p50_ms"] for on, off in pairs]
+        cpu = [on["server_cpu_ms_per_scan"] / off["server_cpu_ms_per_scan"] for on, off in pairs]
+        results[name] = {
+            "server_cpu_per_scan_over_off_per_round": [round(x, 3) for x in cpu],
+            "server_cpu_per_scan_over_off_median": round(statistics.median(cpu), 3),
+            "throughput_over_off_per_round": [round(x, 3) for x in throughput],
+            "throughput_over_off_median": round(statistics.median(throughput), 3),
             "cost_percent_median": round((1 - statistics.median(throughput)) * 100, 1),
-            "otlp_batches_received": _Collector.batches,
-            "otlp_bytes_received": _Collector.spans_bytes,
-            "metrics_scans_counted": "kaeru_scans_total" in scraped,
-            "rounds_detail": rounds,
+            "p50_latency_over_off_median": round(statistics.median(latency), 3),
         }
-    )
+    results["otlp_batches_received"] = _Collector.batches
+    results["otlp_bytes_received"] = _Collector.spans_bytes
+    results["metrics_scans_counted"] = "kaeru_scans_total" in scraped
+    results["rounds_detail"] = rounds
     results["machine"]["load_avg_at_end"] = os.getloadavg()
     print(json.dumps(results, indent=2))
 
