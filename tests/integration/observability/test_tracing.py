@@ -84,6 +84,35 @@ def test_a_scan_is_traced_from_the_request_through_its_sql_to_the_relays_deliver
     assert {c.span_id for c in linked} <= {s.context.span_id for s in in_request}
 
 
+def test_requests_left_out_by_sampling_record_nothing_unless_their_caller_sampled_them(
+    kaeru: Kaeru, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0")
+    exporter = InMemorySpanExporter()
+    kaeru.extras[SPAN_EXPORTER] = exporter
+    floor = Floor(kaeru)
+    try:
+        exporter.clear()
+        floor.scan("LOC-A-01-1")
+        assert exporter.get_finished_spans() == ()  # no request span, no SQL span
+        trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        floor.client.post(
+            "/api/v1/scans",
+            json={"raw": "LOC-A-01-1"},
+            headers={
+                **floor.headers("picker", "sampled-by-caller"),
+                "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
+            },
+        )
+        spans = exporter.get_finished_spans()
+        assert {format(s.context.trace_id, "032x") for s in spans} == {trace_id}
+        assert any(s.attributes.get("db.statement") for s in spans)
+    finally:
+        floor.close()
+        uninstrument_process()
+
+
 def test_json_log_lines_carry_the_trace_id_of_the_request_they_were_written_in(traced) -> None:  # type: ignore[no-untyped-def]
     floor, exporter = traced
     stream = io.StringIO()
