@@ -56,7 +56,11 @@ def main(lock: str) -> int:
         ]  # fmt: skip
         for vuln in skip:
             command += ["--ignore-vuln", vuln]
-        run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        except subprocess.TimeoutExpired:
+            print("audit: pip-audit took over 10 minutes (advisory service slow); not failing the build")
+            return 0
         if not report.exists():
             print(f"audit: pip-audit could not run (exit {run.returncode}); not failing the build:")
             print(run.stderr.strip()[-2000:])
