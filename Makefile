@@ -9,7 +9,7 @@ STAMP := $(VENV)/.stamp-deps
 DEBIAN_PACKAGES := libzbar0 chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic poppler-utils
 export KAERU_DATABASE_URL ?= sqlite:///$(CURDIR)/var/kaeru.db
 
-.PHONY: run test lint bench system-deps deps services clean
+.PHONY: run test lint bench system-deps deps services clean lock audit
 
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -22,10 +22,19 @@ system-deps:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PIP) install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	$(PIP) install -q -e '.[dev,rfid]' 2>&1 | grep -v '^WARNING: Location' || true
-	$(PY) -c "import wms, devices, labels, fastapi, sqlmodel, zxingcpp, playwright" 
+# The locked set (deploy/requirements.lock: every package pinned with its hashes, for Python 3.11 on
+# Linux x86_64), then Kaeru itself on top without resolving anything. A package pyproject.toml names
+# that the lock lacks (added since the last `make lock`) is installed unpinned with a warning, so a
+# stale lock never stops the suite; `make lock` pins it.
+LOCK := deploy/requirements.lock
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PIP) install -q --require-hashes -r $(LOCK) 2>&1 | grep -v '^WARNING: Location' || true
+	$(PIP) install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -m pip check >/dev/null 2>&1 || { \
+	  echo "WARNING: $(LOCK) lacks what pyproject.toml asks for; installing it unpinned (run make lock):"; \
+	  $(PY) -m pip check || true; \
+	  $(PIP) install -q --no-build-isolation -e '.[dev,rfid]' 2>&1 | grep -v '^WARNING: Location' || true; }
+	$(PY) -c "import wms, devices, labels, fastapi, sqlmodel, zxingcpp, playwright, prometheus_client, opentelemetry.sdk"
 	touch $(STAMP)
 
 deps: system-deps $(STAMP)
@@ -51,6 +60,25 @@ lint: deps
 	$(VENV)/bin/ruff check $(PACKAGES) tests bench
 	$(VENV)/bin/mypy $(PACKAGES)
 	$(VENV)/bin/lint-imports --no-logo
+
+# Refresh the lock after changing dependencies in pyproject.toml: new packages at their newest release,
+# the rest as locked (`make lock LOCK_FLAGS=--upgrade` takes every newest release allowed by
+# pyproject.toml; `LOCK_FLAGS='--upgrade-package NAME'` one). For the interpreter and platform CI and the
+# image use. deploy/runtime.lock is the image's subset (no dev tools), at the same versions. Commit both;
+# `make deps` and the image install exactly those.
+lock: $(PY)
+	@$(VENV)/bin/uv --version >/dev/null 2>&1 || $(PIP) install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra dev --extra rfid \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --index-url https://pypi.org/simple --emit-index-url --no-header $(LOCK_FLAGS) -o $(LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra rfid -c $(LOCK) \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --index-url https://pypi.org/simple --emit-index-url --no-header -o deploy/runtime.lock
+
+# Known vulnerabilities in the locked set (pip-audit against PyPI's advisory data); see deploy/audit.py
+# for what fails the build and what is only reported.
+audit: deps
+	$(PY) deploy/audit.py $(LOCK)
 
 bench: deps services
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     # the cores and PostgreSQL busy; more only queue inside the database (measured: 20 instead of 6 on
     # two cores cost ~20% of scan throughput and tripled PostgreSQL's CPU per scan).
     db_pool_size: int = Field(default_factory=lambda: default_pool_size(os.cpu_count()), ge=1)
+    # Operating it (wms/observability, docs/operations.md): /metrics (a bearer token if set), traces
+    # exported to this OTLP/HTTP endpoint when set (else OTEL_EXPORTER_OTLP_ENDPOINT), log lines as
+    # text or JSON.
+    metrics_enabled: bool = True
+    metrics_token: str = ""
+    otlp_endpoint: str = ""
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -50,6 +50,19 @@ def db_upgrade(revision: str = "head") -> None:
     console.print(f"database at {revision}; site configuration applied: {created}")
 
 
+@db_app.command("check")
+def db_check() -> None:
+    """Check the stock invariants (on-hand equals the ledger, ...); exit 1 if any fails."""
+    from wms.observability.invariants import stock_problems
+
+    problems, (ledger, quants) = stock_problems(_kaeru().db)
+    for problem in problems:
+        console.print(f"[red]{problem}[/red]", soft_wrap=True)  # one line each, for grep
+    console.print(f"{ledger} ledger rows, {quants} quants: {'FAILED' if problems else 'invariants hold'}")
+    if problems:
+        raise typer.Exit(1)
+
+
 @app.command()
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="a believable demo site")] = False, orders: int = 40
@@ -68,13 +81,51 @@ def seed(
     )
 
 
+WORKER_START_TIMEOUT_S = 60
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the HTTP/WebSocket server (--workers N: N processes; they need a shared live bus)."""
     import uvicorn
 
-    check_workers(get_settings(), workers)
-    uvicorn.run("wms.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    from wms.observability.exposition import prepare_multiprocess_dir
+    from wms.observability.logging import log_config
+
+    settings = get_settings()
+    check_workers(settings, workers)
+    if workers > 1:  # the workers' metrics are added up at scrape time (prometheus-client multiprocess mode)
+        prepare_multiprocess_dir()
+    # uvicorn restarts a worker not serving within `timeout_worker_healthcheck` (5 s by default); loading
+    # the app takes longer than that on a busy two-core machine, and the workers were restarted forever.
+    uvicorn.run(
+        "wms.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(settings),
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+    )
+
+
+@app.command()
+def relay() -> None:
+    """Run the outbox relay and print spooler alone (run the API with KAERU_RUN_RELAY=false)."""
+    import asyncio
+
+    from wms.notify.__main__ import main
+    from wms.observability.logging import configure_logging
+    from wms.observability.tracing import configure_process
+
+    settings = get_settings()
+    configure_logging(settings)
+    provider = configure_process(settings)
+    try:
+        asyncio.run(main())
+    finally:
+        if provider is not None:
+            provider.shutdown()
 
 
 def check_workers(settings: Settings, workers: int) -> None:

@@ -24,6 +24,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
+from wms.observability.metrics import count_retry
+
 T = TypeVar("T")
 RETRY_ATTEMPTS = 8
 
@@ -188,6 +190,7 @@ class Database:
                 except Exception as exc:
                     session.rollback()
                     if attempt + 1 < attempts and is_retryable(exc):
+                        count_retry(exc)
                         time.sleep(random.uniform(0, 0.01 * 2**attempt))  # full jitter
                         continue
                     raise

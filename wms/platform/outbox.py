@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from wms.db import Direct, utcnow
+from wms.observability.propagation import carry_trace
 from wms.platform.tables import OutboxMessage
 
 CHANNELS = ("email", "webhook", "print", "live")
@@ -54,7 +55,7 @@ def enqueue(
             "message_id": message_id,
             "channel": channel,
             "topic": topic,
-            "payload": payload,
+            "payload": carry_trace(payload),  # the request's trace, for the relay's delivery span
             "state": "pending",
             "attempts": 0,
             "next_attempt_at": now,

@@ -21,6 +21,7 @@ from wms.error_status import status_of
 from wms.errors import Invalid, KaeruError, NotFound
 from wms.identity.model import Principal
 from wms.identity.tables import Device
+from wms.observability.metrics import count_scan
 from wms.platform.idempotency import Ahead
 from wms.platform.outbox import publish_live
 from wms.platform.tables import DeviceAssignment, ScanRecord
@@ -149,6 +150,7 @@ def ingest(
             "expiry": scan.expiry.isoformat() if scan.expiry else None,
         },
     }
+    count_scan(outcome, mode)
     return status, response
 
 
