@@ -7,6 +7,7 @@ travels").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import BigInteger, bindparam, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
-from devices.scan import parse_scan
+from devices.scan import Scan, parse_scan
 from wms.context import Kaeru
 from wms.db import Direct, utcnow
 from wms.error_status import status_of
@@ -68,6 +69,16 @@ def _mode_and_scan_id(
     return known[0] or "idle", int(known[1])
 
 
+@dataclass
+class Answer:
+    """What a scan came to: its HTTP status, outcome, the sentence for the screen, and the step's data."""
+
+    status: int
+    outcome: str
+    message: str
+    data: dict[str, Any]
+
+
 def ingest(
     session: Session,
     kaeru: Kaeru,
@@ -78,7 +89,7 @@ def ingest(
     idempotency_key: str | None = None,
     ahead: Ahead | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Record one scan, route it, and return (HTTP status, body). Refusals are 422 and still recorded.
+    """Record one scan, route it, and return (HTTP status, body). Refusals are 4xx and still recorded.
 
     `ahead`: the `look_ahead` that was sent with the key's look-up, if any (its answer is used)."""
     when = scanned_at or utcnow()
@@ -86,25 +97,57 @@ def ingest(
     warehouse_id = warehouse_of(principal, session)
     # What the device was doing when it scanned (a step may move it on).
     mode, scan_id = _mode_and_scan_id(session, principal, ahead.row if ahead is not None else None)
-    outcome, message = "recorded", ""
-    status, body = 200, {}
-    if scan.kind == "unknown":
-        status, outcome = 422, "rejected"
-        message = f"could not read this scan ({scan.error}); scan it again or key it in"
-    else:
-        handler = routes.CHANGING.get(mode)
-        try:
-            if handler is None:
-                result = routes.ANSWERING.get(mode, look_up)(session, kaeru, principal, scan)
-            else:
-                assignment = assignment_for(session, principal)
-                with session.begin_nested():  # a refused step undoes its effects; the scan stays recorded
-                    result = handler(session, kaeru, principal, assignment, scan)
-            outcome, message, body = result.outcome, result.message, result.data
-        except KaeruError as exc:
-            status, outcome, message = status_of(exc), "rejected", exc.message
-            body = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
+    answer = _route(session, kaeru, principal, scan, mode)
     session.flush()
+    scan_id = _record(session, principal, scan_id, warehouse_id, when, raw, scan, mode, answer)
+    publish_live(
+        session,
+        topic="scan",
+        warehouse_id=warehouse_id,
+        payload={
+            "scan_id": scan_id,
+            "device": principal.name,
+            "mode": mode,
+            "outcome": answer.outcome,
+            "kind": scan.kind,
+        },
+    )
+    count_scan(answer.outcome, mode)
+    return answer.status, _response(scan_id, scan, mode, answer)
+
+
+def _route(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan, mode: str) -> Answer:
+    """The scan through the handler of the device's mode (wms/scanning/routes.py)."""
+    if scan.kind == "unknown":
+        return Answer(
+            422, "rejected", f"could not read this scan ({scan.error}); scan it again or key it in", {}
+        )
+    handler = routes.CHANGING.get(mode)
+    try:
+        if handler is None:
+            result = routes.ANSWERING.get(mode, look_up)(session, kaeru, principal, scan)
+        else:
+            assignment = assignment_for(session, principal)
+            with session.begin_nested():  # a refused step undoes its effects; the scan stays recorded
+                result = handler(session, kaeru, principal, assignment, scan)
+    except KaeruError as exc:
+        refusal = {"error": exc.code, **({"details": exc.details} if exc.details else {})}
+        return Answer(status_of(exc), "rejected", exc.message, refusal)
+    return Answer(200, result.outcome, result.message, result.data)
+
+
+def _record(
+    session: Session,
+    principal: Principal,
+    scan_id: int | None,
+    warehouse_id: int,
+    when: datetime,
+    raw: str,
+    scan: Scan,
+    mode: str,
+    answer: Answer,
+) -> int:
+    """Append the scan's record (with the id taken ahead on PostgreSQL, sent with the other appends)."""
     record = {
         "warehouse_id": warehouse_id,
         "device_id": principal.device_id,
@@ -114,32 +157,23 @@ def ingest(
         "raw": raw,
         "kind": scan.kind,
         "mode": mode,
-        "outcome": outcome,
-        "message": message,
+        "outcome": answer.outcome,
+        "message": answer.message,
     }
     if scan_id is None:
-        scan_id = _RECORD.scalar(session.connection(), record)
-    else:
-        _RECORD_AS.defer(session.connection(), {"id": scan_id, **record})
-    publish_live(
-        session,
-        topic="scan",
-        warehouse_id=warehouse_id,
-        payload={
-            "scan_id": scan_id,
-            "device": principal.name,
-            "mode": mode,
-            "outcome": outcome,
-            "kind": scan.kind,
-        },
-    )
-    response = {
+        return int(_RECORD.scalar(session.connection(), record))
+    _RECORD_AS.defer(session.connection(), {"id": scan_id, **record})
+    return scan_id
+
+
+def _response(scan_id: int, scan: Scan, mode: str, answer: Answer) -> dict[str, Any]:
+    return {
         "scan_id": scan_id,
-        "outcome": outcome,
+        "outcome": answer.outcome,
         "kind": scan.kind,
         "mode": mode,
-        "message": message,
-        "data": body,
+        "message": answer.message,
+        "data": answer.data,
         "parsed": {
             "gtin": scan.gtin,
             "serial": scan.serial,
@@ -150,8 +184,6 @@ def ingest(
             "expiry": scan.expiry.isoformat() if scan.expiry else None,
         },
     }
-    count_scan(outcome, mode)
-    return status, response
 
 
 def report_weight(
