@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.site import PASSWORD, Site
@@ -23,18 +23,17 @@ SOCK = "09506000134352"
 
 
 @pytest.fixture
-def lan_page(site: Site) -> Iterator[Page]:
-    # A browser of its own: the host mapping is a launch argument.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_HOST} 127.0.0.1"]
-        )
-        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        count_answers(page)
-        yield page
-        browser.close()
+def lan_page(site: Site, browser: Browser) -> Iterator[Page]:
+    # A Chromium of its own (the host mapping is a launch argument), from the session's Playwright.
+    lan_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_HOST} 127.0.0.1"]
+    )
+    context = lan_browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    count_answers(page)
+    yield page
+    lan_browser.close()
 
 
 def lan_url(site: Site) -> str:
