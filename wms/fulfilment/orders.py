@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from kaeru_config.site import SiteConfig
-from wms.errors import Conflict, Invalid, NotFound
+from wms.errors import Conflict, Invalid
 from wms.fulfilment import model
 from wms.fulfilment.effects import EFFECTS
 from wms.fulfilment.events import OrderCancelled, OrderCreated
@@ -24,6 +24,7 @@ from wms.identity.model import Principal
 from wms.inventory.catalogue import item_by_sku
 from wms.inventory.model import require_positive
 from wms.inventory.tables import Warehouse
+from wms.scoping import visible
 
 # Order lifecycle hooks (e.g. a promised delivery date computed when an order is created).
 ORDER_CREATED_LISTENERS: list[Callable[[Session, Order], None]] = []
@@ -56,16 +57,12 @@ def order_by_number(session: Session, principal: Principal | None, warehouse_id:
     order = session.exec(
         select(Order).where(Order.warehouse_id == warehouse_id, Order.number == number)
     ).first()
-    if order is None or (principal is not None and not principal.sees_warehouse(order.warehouse_id)):
-        raise NotFound(f"no order {number!r}")
-    return order
+    return visible(order, principal, f"no order {number!r}")
 
 
 def get_order(session: Session, principal: Principal, order_id: int) -> Order:
     order = session.get(Order, order_id)
-    if order is None or not principal.sees_warehouse(order.warehouse_id):
-        raise NotFound(f"no order {order_id}")
-    return order
+    return visible(order, principal, f"no order {order_id}")
 
 
 def refresh_order_status(session: Session, order: Order) -> str:

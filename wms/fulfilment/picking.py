@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from wms.db import utcnow
-from wms.errors import Conflict, Invalid, NotFound
+from wms.errors import Conflict, Invalid
 from wms.fulfilment.effects import EFFECTS
 from wms.fulfilment.events import PickProgressed, PickReportedShort, PicksReleased
 from wms.fulfilment.loading import existing
@@ -31,6 +31,7 @@ from wms.identity.model import Principal
 from wms.inventory.ledger import Actor, Movement, Reference, StockKey, lock_quant, move
 from wms.inventory.model import ALLOCATABLE_KINDS, Tracking, require_positive
 from wms.inventory.tables import Item, Location, Quant, Warehouse
+from wms.scoping import visible
 
 
 def pack_area(session: Session, warehouse_id: int) -> Location:
@@ -126,9 +127,7 @@ def _pick_lines(session: Session, task: PickTask, line: OrderLine) -> list[tuple
 
 def get_task(session: Session, principal: Principal, task_id: int) -> PickTask:
     task = session.get(PickTask, task_id)
-    if task is None or not principal.sees_warehouse(task.warehouse_id):
-        raise NotFound(f"no pick task {task_id}")
-    return task
+    return visible(task, principal, f"no pick task {task_id}")
 
 
 def take_next_task(session: Session, principal: Principal) -> PickTask | None:

@@ -8,12 +8,13 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from wms.db import utcnow
-from wms.errors import Conflict, Invalid, NotFound, Unauthorised
+from wms.errors import Conflict, Invalid, Unauthorised
 from wms.identity.effects import EFFECTS
 from wms.identity.events import DeviceTokenIssued, UserAdded
 from wms.identity.model import ROLES, Principal, hash_password, new_token, token_hash, verify_password
 from wms.identity.tables import ApiToken, Device, User
 from wms.inventory.service import warehouse_by_code
+from wms.scoping import visible
 
 SESSION_LIFETIME = timedelta(hours=12)
 
@@ -101,9 +102,7 @@ def principal_for_token(session: Session, token: str) -> Principal:
 
 def device_by_code(session: Session, principal: Principal, code: str) -> Device:
     device = session.exec(select(Device).where(Device.code == code)).first()
-    if device is None or not principal.sees_warehouse(device.warehouse_id):
-        raise NotFound(f"no device {code!r}")
-    return device
+    return visible(device, principal, f"no device {code!r}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from wms.returns.tables import (
     ReturnPhoto,
     ReturnUnit,
 )
+from wms.scoping import visible
 
 CONFIG_KEY = "returns"
 Row = TypeVar("Row", bound=SQLModel)
@@ -96,30 +97,22 @@ def rma_of(session: Session, row: ReturnParcel | ReturnUnit | ReturnHold) -> Ret
 
 def get_unit(session: Session, principal: Principal, unit_id: int) -> ReturnUnit:
     unit = session.get(ReturnUnit, unit_id)
-    if unit is None or not principal.sees_warehouse(unit.warehouse_id):
-        raise NotFound(f"no returned unit {unit_id}")
-    return unit
+    return visible(unit, principal, f"no returned unit {unit_id}")
 
 
 def unit_by_lpn(session: Session, principal: Principal, code: str) -> ReturnUnit:
     unit = session.exec(select(ReturnUnit).where(ReturnUnit.lpn == code.removeprefix("LPN-"))).first()
-    if unit is None or not principal.sees_warehouse(unit.warehouse_id):
-        raise NotFound(f"no graded unit with tag {code}")
-    return unit
+    return visible(unit, principal, f"no graded unit with tag {code}")
 
 
 def get_parcel(session: Session, principal: Principal, parcel_id: int) -> ReturnParcel:
     parcel = session.get(ReturnParcel, parcel_id)
-    if parcel is None or not principal.sees_warehouse(parcel.warehouse_id):
-        raise NotFound(f"no return parcel {parcel_id}")
-    return parcel
+    return visible(parcel, principal, f"no return parcel {parcel_id}")
 
 
 def get_hold(session: Session, principal: Principal, hold_id: int) -> ReturnHold:
     hold = session.get(ReturnHold, hold_id)
-    if hold is None or not principal.sees_warehouse(hold.warehouse_id):
-        raise NotFound(f"no hold {hold_id}")
-    return hold
+    return visible(hold, principal, f"no hold {hold_id}")
 
 
 def get_photo(session: Session, principal: Principal, photo_id: int) -> ReturnPhoto:

@@ -16,6 +16,7 @@ from wms.identity.model import Principal
 from wms.inventory.tables import Item, Warehouse
 from wms.returns import service as returns
 from wms.returns.tables import ReturnAuthorisation
+from wms.scoping import visible
 from wms.shopper.tables import DeliveryClaim
 
 
@@ -81,9 +82,7 @@ def claim_by_number(session: Session, principal: Principal, number: str) -> Deli
     claim = session.exec(
         select(DeliveryClaim).where(DeliveryClaim.number == number.removeprefix("CLM-"))
     ).first()
-    if claim is None or not principal.sees_warehouse(claim.warehouse_id):
-        raise NotFound(f"no claim {number}")
-    return claim
+    return visible(claim, principal, f"no claim {number}")
 
 
 def claim_of_order(session: Session, order: Order, number: str) -> DeliveryClaim | None:
