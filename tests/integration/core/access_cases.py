@@ -29,7 +29,7 @@ from tests.integration.returns.returns_floor import (
 from wms.fulfilment.tables import Order
 from wms.identity.service import issue_device_token
 from wms.identity.tables import Device, Station
-from wms.inventory.tables import Location, Warehouse
+from wms.inventory.tables import Warehouse
 from wms.returns.tables import ReturnAuthorisation, ReturnHold
 from wms.shopper.after_delivery import subscription_of
 
@@ -145,10 +145,7 @@ def seed(floor: Floor) -> Site:
         cancel = session.exec(select(Order).where(Order.number == "M-3")).one()
         station = Station(warehouse_id=wh1.id, code="RCV-ST", kind="receive")
         session.add(station)
-        other = Warehouse(code="WH2", name="Other")
-        session.add(other)
         session.flush()
-        session.add(Location(warehouse_id=other.id, code="A-01-1", kind="storage"))
         scanner = Device(warehouse_id=wh1.id, code="RCV-ST-SCANNER", kind="scanner", station_id=station.id)
         session.add(scanner)
         session.flush()
@@ -158,14 +155,14 @@ def seed(floor: Floor) -> Site:
             "shopper": order.shopper_id,
             "cancel_order": cancel.id,
             "unsubscribe": subscription_of(session, order.shopper_id).token,
-            "wh2": other.id,
             "tokens": tokens,
         }
 
     made = floor.kaeru.db.write(rows)
+    wh2 = floor.another_warehouse()
     site.tokens = {role: floor.tokens[role] for role in (*ROLES, "integrator")}
     site.tokens |= made.pop("tokens")
-    site.tokens["outsider"] = floor.staff("manager", warehouse_id=made["wh2"])
+    site.tokens["outsider"] = floor.staff("manager", warehouse_id=wh2)
     site.tokens["shopper"] = shipped["tracking_token"]
     for name, code in (
         ("returns-device", "RET-1-AGENT"),

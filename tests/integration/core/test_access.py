@@ -22,7 +22,6 @@ from wms.context import Kaeru
 from wms.db import Database, utcnow
 from wms.identity import model as identity_model
 from wms.identity.tables import LoginThrottle
-from wms.inventory.tables import Location, Warehouse
 
 PASSWORD = "correct horse battery"  # tests.floor gives every account this one
 
@@ -150,19 +149,8 @@ def test_unknown_and_known_accounts_take_about_as_long_to_refuse(kaeru: Kaeru) -
 # --- shopper-level reads follow the caller's warehouses -------------------------------------------
 
 
-def _second_warehouse(floor: Floor) -> int:
-    def work(session: Any) -> int:
-        other = Warehouse(code="WH2", name="Other")
-        session.add(other)
-        session.flush()
-        session.add(Location(warehouse_id=other.id or 0, code="A-01-1", kind="storage"))
-        return other.id or 0
-
-    return floor.kaeru.db.write(work)
-
-
 def test_a_manager_of_another_warehouse_cannot_read_a_shoppers_trust(floor: Floor) -> None:
-    wh2 = _second_warehouse(floor)
+    wh2 = floor.another_warehouse()
     floor.item("TEE", gtin="09506000134352")
     floor.receive("TEE", 1)
     order = floor.order("T-1", [("TEE", 1)], email="kim@example.com")
