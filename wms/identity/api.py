@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from wms.auth import CurrentPrincipal, KaeruDep, require
 from wms.identity import queries, schemas, service
-from wms.identity.model import PERMISSIONS, Principal
+from wms.identity.model import PERMISSIONS, Principal, plain_grams
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
@@ -92,7 +92,9 @@ def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> sche
             kind=station.kind,
             name=station.name,
             weight=schemas.StationWeight(
-                grams=station.last_weight_g, stable=station.last_weight_stable, at=station.last_weight_at
+                grams=None if station.last_weight_g is None else plain_grams(station.last_weight_g),
+                stable=station.last_weight_stable,
+                at=station.last_weight_at,
             ),
             devices=[
                 schemas.StationDevice(

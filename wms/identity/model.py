@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 ROLES = ("associate", "packer", "picker", "receiver", "manager", "admin", "integrator")
@@ -100,3 +101,21 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
     return hmac.compare_digest(candidate.hex(), digest_hex)
+
+
+# --- scale weights -------------------------------------------------------------------------------
+# A station scale's reading is kept in grams at the scale's own resolution, to the milligram at most.
+MAX_GRAMS = Decimal(1_000_000)
+GRAM_PLACES = 3
+
+
+def plain_grams(grams: Decimal) -> Decimal:
+    """The same weight without trailing zeros or an exponent: 1234.500 -> 1234.5, 1E+3 -> 1000."""
+    normal = grams.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+def whole_grams(grams: Decimal) -> int:
+    """Grams rounded half up to whole grams (1234.5 -> 1235), for records kept in whole grams."""
+    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
