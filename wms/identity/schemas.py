@@ -112,7 +112,7 @@ class DeviceTokenOut(BaseModel):
 
 class StationWeight(BaseModel):
     grams: Decimal | None = Field(
-        description="grams at the scale's own resolution, as a decimal string (\"1234.5\")"
+        description='grams at the scale\'s own resolution, as a decimal string ("1234.5")'
     )
     stable: bool
     at: datetime | None

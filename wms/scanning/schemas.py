@@ -102,7 +102,7 @@ class ScanRecordPublic(BaseModel):
 
 class WeightReported(BaseModel):
     station: str
-    grams: Decimal = Field(description="the grams recorded, as a decimal string (\"1234.5\")")
+    grams: Decimal = Field(description='the grams recorded, as a decimal string ("1234.5")')
     stable: bool
 
 

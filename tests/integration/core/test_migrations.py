@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Numeric, bindparam, inspect, text
 from sqlmodel import SQLModel
 
 import wms.tables  # noqa: F401 - the whole schema on the metadata
@@ -23,37 +23,11 @@ from wms.migrations.runner import alembic_config, upgrade
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _differences(url: str) -> list:
-    upgrade(url)
-    db = Database(url)
-    try:
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": False})
-            return compare_metadata(context, SQLModel.metadata)
-    finally:
-        db.dispose()
-
-
-def test_migrations_build_the_models_schema_on_sqlite(tmp_path: Path) -> None:
-    assert _differences(f"sqlite:///{tmp_path / 'm.db'}") == []
-
-
-@pytest.mark.postgres
-def test_migrations_build_the_models_schema_on_postgresql() -> None:
-    name = f"kaeru_mig_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        assert _differences(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name) == []
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, on each backend in turn."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'w.db'}"
+        yield f"sqlite:///{tmp_path / 'm.db'}"
         return
     name = f"kaeru_mig_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -63,6 +37,38 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migrations_build_the_models_schema(empty_database: str) -> None:
+    upgrade(empty_database)
+    db = Database(empty_database)
+    try:
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        db.dispose()
+
+
+GRAMS = bindparam("grams", type_=Numeric(12, 3))  # a Decimal, bound as each backend takes one
+
+
+def _station_weighing(db: Database, grams: str) -> None:
+    """A warehouse and its pack station P-1, whose scale last read `grams`."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO warehouse (id, code, name, country, timezone, address)"
+                " VALUES (1, 'W1', 'Main', 'GB', 'Europe/London', '{}')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO station (warehouse_id, code, kind, name, last_weight_g, last_weight_stable)"
+                " VALUES (1, 'P-1', 'pack', '', :grams, true)"
+            ).bindparams(GRAMS),
+            {"grams": Decimal(grams)},
+        )
 
 
 def _station_weight(db: Database) -> Decimal | int | None:
@@ -77,26 +83,17 @@ def _grams(db: Database) -> Decimal:
 
 def _set_station_weight(db: Database, grams: str) -> None:
     with db.engine.begin() as connection:
-        connection.execute(text(f"UPDATE station SET last_weight_g = {grams} WHERE code = 'P-1'"))
+        connection.execute(
+            text("UPDATE station SET last_weight_g = :grams WHERE code = 'P-1'").bindparams(GRAMS),
+            {"grams": Decimal(grams)},
+        )
 
 
 def test_a_whole_gram_station_weight_is_kept_when_weights_become_decimal(empty_database: str) -> None:
     upgrade(empty_database, "0002")
     db = Database(empty_database)
     try:
-        with db.engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO warehouse (id, code, name, country, timezone, address)"
-                    " VALUES (1, 'W1', 'Main', 'GB', 'Europe/London', '{}')"
-                )
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO station (warehouse_id, code, kind, name, last_weight_g, last_weight_stable)"
-                    " VALUES (1, 'P-1', 'pack', '', 1250, true)"
-                )
-            )
+        _station_weighing(db, "1250")
         upgrade(empty_database, "0003")
         column = next(c for c in inspect(db.engine).get_columns("station") if c["name"] == "last_weight_g")
         assert (column["type"].precision, column["type"].scale) == (12, 3)
@@ -115,19 +112,7 @@ def test_downgrading_rounds_a_fraction_of_a_gram_below_half_down(empty_database:
     upgrade(empty_database)
     db = Database(empty_database)
     try:
-        with db.engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO warehouse (id, code, name, country, timezone, address)"
-                    " VALUES (1, 'W1', 'Main', 'GB', 'Europe/London', '{}')"
-                )
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO station (warehouse_id, code, kind, name, last_weight_g, last_weight_stable)"
-                    " VALUES (1, 'P-1', 'pack', '', 1234.499, true)"
-                )
-            )
+        _station_weighing(db, "1234.499")
         assert _grams(db) == Decimal("1234.499")
         command.downgrade(alembic_config(empty_database), "0002")
         assert _station_weight(db) == 1234
