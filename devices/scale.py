@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from devices.errors import DeviceDisconnected, DeviceFault
@@ -31,8 +31,8 @@ class Weight:
     """What is on the scale and whether the reading has settled.
 
     `exact_grams` is the weight at the scale's own resolution (1234.5 g from a 0.1 g scale, 2.8 g
-    steps from a 0.1 oz postal scale); `grams` is it rounded to whole grams, the unit the server
-    stores today, so `exact_grams` is what to compare and show.
+    steps from a 0.1 oz postal scale); `grams` is it rounded to whole grams for displays that show
+    whole grams. `exact_grams` (`precise`) is what to compare, show and send.
     """
 
     grams: int
@@ -99,6 +99,20 @@ def to_grams(value: Decimal, unit: str) -> Decimal:
 
 def whole_grams(grams: Decimal) -> int:
     return int(grams.to_integral_value())
+
+
+MILLIGRAM = Decimal("0.001")
+
+
+def wire_grams(grams: Decimal) -> str:
+    """A weight as the server takes it: a decimal string in grams, to the milligram at most.
+
+    A 0.1 g scale's 1234.5 g stays "1234.5"; a postal scale's 0.1 oz steps (2.8349523125 g each)
+    are rounded half up to the milligram, the finest the server keeps."""
+    exponent = grams.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -3:
+        grams = grams.quantize(MILLIGRAM, rounding=ROUND_HALF_UP)
+    return f"{grams:f}"
 
 
 def parse_mt_sics(line: str) -> Reading:

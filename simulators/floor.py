@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -818,7 +819,8 @@ class Floor:
         async def shows() -> bool:
             info = await self.api.call("manager", "GET", f"/api/v1/stations/{station}", quiet=True) or {}
             weight = info.get("weight") or {}
-            return bool(weight.get("stable")) and abs((weight.get("grams") or -999) - grams) <= 15
+            shown = weight.get("grams")  # a decimal string at the scale's resolution ("1234.5")
+            return bool(weight.get("stable")) and shown is not None and abs(Decimal(str(shown)) - grams) <= 15
 
         return await self._eventually(shows)
 

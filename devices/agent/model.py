@@ -15,7 +15,7 @@ from typing import Any, Literal
 from devices.health import DeviceHealth
 from devices.registry import SCHEMES
 from devices.rfid.tags import TagRead
-from devices.scale import Weight
+from devices.scale import Weight, is_news, wire_grams
 from devices.scan import Scan
 from devices.supervisor import DeviceSpec
 
@@ -110,7 +110,8 @@ def outgoing_for(event: object) -> Outgoing | None:
             return None
         case Weight():
             return Outgoing(
-                "weight", {"grams": event.grams, "stable": event.stable, "measured_at": _iso(event.at)}
+                "weight",
+                {"grams": wire_grams(event.precise), "stable": event.stable, "measured_at": _iso(event.at)},
             )
         case DeviceHealth():
             return Outgoing(
@@ -127,10 +128,9 @@ def outgoing_for(event: object) -> Outgoing | None:
 
 def weight_is_news(last_sent: Weight | None, weight: Weight) -> bool:
     """Whether a scale reading is worth telling the server: the scale settled or started moving, or
-    settled on another weight. A moving scale's changing numbers are not."""
-    if last_sent is None or last_sent.stable != weight.stable:
-        return True
-    return weight.stable and weight.grams != last_sent.grams
+    settled on another weight, compared at the scale's own resolution (1234.5 g is not 1234.6 g).
+    A moving scale's changing numbers are not."""
+    return is_news(last_sent, weight)
 
 
 def summary(kind: str, body: Mapping[str, Any]) -> str:

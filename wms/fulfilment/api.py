@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -200,7 +201,8 @@ def get_carton(sscc: str, kaeru: KaeruDep, principal: Packer) -> Any:
 def close(sscc: str, body: CloseIn, kaeru: KaeruDep, principal: Packer, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         carton = queries.carton_by_sscc(session, principal, sscc)
-        weight, printer = body.weight_g, None
+        weight: Decimal | int | None = body.weight_g  # a station's scale gives exact grams
+        printer = None
         if body.station:
             weight, printer = queries.weighing_station(session, principal, body.station, weight)
         if weight is None:

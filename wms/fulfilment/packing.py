@@ -4,6 +4,7 @@ on the scale, which creates its shipment and queues its labels."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -19,8 +20,8 @@ from wms.fulfilment.orders import refresh_order_status
 from wms.fulfilment.picking import pack_area, scanned_item_matches, scanned_serial
 from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Reservation, Shipment
 from wms.fulfilment.views import order_lines
-from wms.identity.model import Principal
-from wms.inventory.model import Tracking, require_positive, sscc
+from wms.identity.model import Principal, plain_grams, whole_grams
+from wms.inventory.model import Tracking, sscc
 from wms.inventory.tables import Item, Location, Quant, Warehouse
 
 OVERRIDERS = ("manager", "admin")  # who may close a carton whose weight is off
@@ -126,34 +127,47 @@ def close_carton(
     *,
     principal: Principal,
     carton: Carton,
-    weight_g: int,
+    weight_g: Decimal | int,
     site: SiteConfig,
     printer_url: str | None = None,
     accept_weight_override: bool = False,
 ) -> Shipment:
-    """Weigh and close a carton: weight checked, shipment and tracking number created, labels queued."""
+    """Weigh and close a carton: weight checked, shipment and tracking number created, labels queued.
+
+    `weight_g` is typed whole grams or the station scale's exact reading (1234.5 g): the check
+    compares the exact weight; the carton keeps whole grams (see `carton_grams`)."""
     if carton.status != CartonStatus.OPEN:
         raise Conflict(f"carton {carton.sscc} is {carton.status}")
-    require_positive(weight_g, "carton weight in grams")
+    if isinstance(weight_g, bool) or weight_g <= 0:
+        raise Invalid(f"carton weight in grams must be above zero (got {weight_g!r})")
+    exact = plain_grams(Decimal(weight_g))
     contents = list(session.exec(select(CartonItem).where(CartonItem.carton_id == carton.id)))
     if not contents:
         raise Invalid("the carton is empty: scan the items into it first")
     order = existing(session, Order, carton.order_id, "order")
-    check = _weigh(session, contents, weight_g, site)
-    if not check.ok and not (accept_weight_override and principal.role in OVERRIDERS):
+    check = _weigh(session, contents, carton_grams(exact), site)
+    within = abs(exact - check.expected_g) <= check.tolerance_g  # exact, not the rounded grams
+    if not within and not (accept_weight_override and principal.role in OVERRIDERS):
         raise Conflict(
-            f"carton weighs {weight_g} g but should weigh about {check.expected_g} g "
+            f"carton weighs {exact} g but should weigh about {check.expected_g} g "
             f"(±{check.tolerance_g} g): check the contents",
             expected_g=check.expected_g,
-            measured_g=weight_g,
+            measured_g=str(exact),
             tolerance_g=check.tolerance_g,
         )
-    carton.weight_g = weight_g
+    carton.weight_g = carton_grams(exact)
     carton.status = CARTONS.move(carton.status, CartonStatus.CLOSED, what=f"carton {carton.sscc}")
     shipment = _label(session, carton, order, site)
     refresh_order_status(session, order)
     EFFECTS.record(session, principal, CartonClosed(carton, order, shipment, printer_url, check.expected_g))
     return shipment
+
+
+def carton_grams(exact: Decimal) -> int:
+    """The carton weight kept and handed to the carrier: whole grams, rounded half up (1234.5 g is
+    1235 g). Carriers take parcel weights in whole grams (or coarser), and the carton, shipment and
+    claim records keep whole grams; the exact reading only decides the weight check."""
+    return whole_grams(exact)
 
 
 def _weigh(

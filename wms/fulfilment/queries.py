@@ -4,6 +4,7 @@ statements (orders, then their shoppers, lines with items and shipments, each on
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -153,9 +154,11 @@ def tracking_history(session: Session, principal: Principal, tracking_number: st
 
 
 def weighing_station(
-    session: Session, principal: Principal, code: str, weight_g: int | None
-) -> tuple[int, str | None]:
-    """The weight on a station's scale (unless one was given) and the URL of its label printer."""
+    session: Session, principal: Principal, code: str, weight_g: Decimal | int | None
+) -> tuple[Decimal | int, str | None]:
+    """The weight on a station's scale (unless one was given) and the URL of its label printer.
+
+    The scale's weight is its exact reading (1234.5 g), not rounded: the carton's check uses it."""
     station = session.exec(select(Station).where(Station.code == code)).first()
     if station is None or not principal.sees_warehouse(station.warehouse_id):
         raise NotFound(f"no station {code!r}")

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from wms.auth import CurrentPrincipal, KaeruDep, require
 from wms.identity import queries, schemas, service
-from wms.identity.model import PERMISSIONS, Principal
+from wms.identity.model import PERMISSIONS, Principal, plain_grams
 from wms.identity.throttle import TooManyAttempts, throttles_for
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -111,7 +111,9 @@ def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> sche
             kind=station.kind,
             name=station.name,
             weight=schemas.StationWeight(
-                grams=station.last_weight_g, stable=station.last_weight_stable, at=station.last_weight_at
+                grams=None if station.last_weight_g is None else plain_grams(station.last_weight_g),
+                stable=station.last_weight_stable,
+                at=station.last_weight_at,
             ),
             devices=[
                 schemas.StationDevice(

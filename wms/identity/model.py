@@ -8,6 +8,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 ROLES = ("associate", "packer", "picker", "receiver", "manager", "admin", "integrator")
@@ -190,3 +191,21 @@ def after_failure(policy: ThrottlePolicy, count: FailureCount, now: datetime) ->
         hold = min(policy.lockout * 2 ** min(lockouts - 1, 20), policy.lockout_max)
         failures, locked_until = 0, now + hold
     return FailureCount(failures, lockouts, now, locked_until)
+
+
+# --- scale weights -------------------------------------------------------------------------------
+# A station scale's reading is kept in grams at the scale's own resolution, to the milligram at most.
+MAX_GRAMS = Decimal(1_000_000)
+GRAM_PLACES = 3
+
+
+def plain_grams(grams: Decimal) -> Decimal:
+    """The same weight without trailing zeros or an exponent: 1234.500 -> 1234.5, 1E+3 -> 1000."""
+    normal = grams.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+def whole_grams(grams: Decimal) -> int:
+    """Grams rounded half up to whole grams (1234.5 -> 1235), for records kept in whole grams."""
+    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))

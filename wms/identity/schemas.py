@@ -3,10 +3,43 @@ and the audit trail."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
+
+from wms.identity.model import GRAM_PLACES, MAX_GRAMS, plain_grams
+
+_DECIMAL_TEXT = re.compile(rf"^[0-9]{{1,7}}(\.[0-9]{{1,{GRAM_PLACES}}})?$")
+
+
+def _decimal_text_only(value: object) -> object:
+    """A weight given as text must be a plain decimal ("1234.5"): no units, signs, exponents or spaces."""
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueError('a weight is a number of grams such as 1234.5 or "1234.5"')
+    return value
+
+
+_GRAMS_IN_JSON = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": int(MAX_GRAMS)},
+        {"type": "string", "pattern": _DECIMAL_TEXT.pattern},
+    ],
+    "description": f"grams, at most {GRAM_PLACES} decimal places: a JSON number or a decimal string",
+    "examples": ["1234.5", 1250],
+}
+
+# A weight in grams at the scale's resolution: taken as a JSON number (old agents send whole grams)
+# or a decimal string (exact), answered as a decimal string ("1234.5").
+Grams = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text_only),
+    Field(ge=0, le=MAX_GRAMS, decimal_places=GRAM_PLACES, allow_inf_nan=False),
+    AfterValidator(plain_grams),
+    WithJsonSchema(_GRAMS_IN_JSON, mode="validation"),
+]
 
 
 class LoginIn(BaseModel):
@@ -78,7 +111,9 @@ class DeviceTokenOut(BaseModel):
 
 
 class StationWeight(BaseModel):
-    grams: int | None
+    grams: Decimal | None = Field(
+        description='grams at the scale\'s own resolution, as a decimal string ("1234.5")'
+    )
     stable: bool
     at: datetime | None
 

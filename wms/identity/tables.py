@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlmodel import Field, SQLModel
 
@@ -31,7 +32,8 @@ class Station(SQLModel, table=True):
     name: str = ""
     location_id: int | None = Field(default=None, foreign_key="location.id")
     # The station scale's latest reading, posted by its agent; packing and returns intake read it.
-    last_weight_g: int | None = None
+    # Grams at the scale's own resolution (1234.5 g, a postal scale's 0.1 oz steps to the milligram).
+    last_weight_g: Decimal | None = Field(default=None, max_digits=12, decimal_places=3)
     last_weight_stable: bool = False
     last_weight_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
 from wms.db import utcnow
 from wms.errors import Conflict, Forbidden, NotFound
-from wms.identity.model import Principal
+from wms.identity.model import Principal, plain_grams, whole_grams
 from wms.identity.tables import Device, Station
 from wms.inventory.tables import Location
 
@@ -43,13 +44,22 @@ def station_printer(session: Session, station: Station | None) -> str | None:
     return printer.url if printer and printer.url else None
 
 
-def station_weight(station: Station | None) -> int | None:
-    """The station scale's latest stable reading, if it is recent."""
+def station_exact_weight(station: Station | None) -> Decimal | None:
+    """The station scale's latest stable reading, if it is recent, at the scale's own resolution."""
     if station is None or station.last_weight_g is None or not station.last_weight_stable:
         return None
     if station.last_weight_at is None or station.last_weight_at < utcnow() - WEIGHT_FRESH_FOR:
         return None
-    return station.last_weight_g
+    return plain_grams(station.last_weight_g)
+
+
+def station_weight(station: Station | None) -> int | None:
+    """The station scale's latest stable reading, if it is recent, as the parcel keeps it: whole
+    grams rounded half up (1234.5 g is 1235 g). A returned parcel's weight is recorded, shown to the
+    shopper and checked against item weights kept in whole grams, so a fraction of a gram decides
+    nothing there; the exact reading stays on the station (`station_exact_weight`)."""
+    exact = station_exact_weight(station)
+    return None if exact is None else whole_grams(exact)
 
 
 def receiving_location(session: Session, warehouse_id: int, station_id: int | None) -> Location:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from wms.identity.schemas import Grams
 
 MAX_BATCH = 5000
 
@@ -25,7 +28,7 @@ class BatchIn(BaseModel):
 
 
 class WeightIn(BaseModel):
-    grams: int
+    grams: Grams
     stable: bool = True
     measured_at: datetime | None = None
 
@@ -99,7 +102,7 @@ class ScanRecordPublic(BaseModel):
 
 class WeightReported(BaseModel):
     station: str
-    grams: int
+    grams: Decimal = Field(description='the grams recorded, as a decimal string ("1234.5")')
     stable: bool
 
 

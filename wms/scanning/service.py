@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, func, insert
@@ -20,7 +21,7 @@ from wms.context import Kaeru
 from wms.db import Direct, utcnow
 from wms.error_status import status_of
 from wms.errors import Invalid, KaeruError, NotFound
-from wms.identity.model import Principal
+from wms.identity.model import Principal, plain_grams
 from wms.identity.tables import Device
 from wms.observability.metrics import count_scan
 from wms.platform.idempotency import Ahead
@@ -189,10 +190,12 @@ def _response(scan_id: int, scan: Scan, mode: str, answer: Answer) -> dict[str, 
 
 
 def report_weight(
-    session: Session, principal: Principal, *, grams: int, stable: bool, measured_at: datetime | None
+    session: Session, principal: Principal, *, grams: Decimal, stable: bool, measured_at: datetime | None
 ) -> dict[str, Any]:
+    """Keep a station scale's reading, in grams at the scale's own resolution (the schema bounds it)."""
     from wms.identity.tables import Station
 
+    grams = plain_grams(Decimal(grams))
     if grams < 0:
         raise Invalid("a weight cannot be negative")
     device = session.get(Device, principal.device_id) if principal.device_id else None
@@ -208,7 +211,7 @@ def report_weight(
         session,
         topic="station.weight",
         warehouse_id=station.warehouse_id,
-        payload={"station": station.code, "grams": grams, "stable": stable},
+        payload={"station": station.code, "grams": str(grams), "stable": stable},
     )
     return {"station": station.code, "grams": grams, "stable": stable}
 

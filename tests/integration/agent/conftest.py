@@ -3,13 +3,15 @@ same port and SQLite file), a station's agent token, and an agent process whose 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +21,14 @@ import yaml
 from sqlmodel import SQLModel, col, select
 
 import wms.tables  # noqa: F401 - every table on the metadata
+from devices.agent.agent import AgentOptions, StationAgent
 from devices.agent.queue import DurableQueue
+from devices.agent.sender import ServerLink
+from devices.supervisor import Backoff, DeviceSpec
 from kaeru_config.settings import ROOT
 from kaeru_config.site import load_site
 from tests import polling
+from wms.context import Kaeru
 from wms.db import Database
 from wms.identity.service import issue_device_token
 from wms.identity.tables import Device, Station
@@ -172,6 +178,44 @@ def thread_server(sqlite_site: Site, tmp_path: Path) -> Iterator[str]:
     with serve(create_app(settings, kaeru=kaeru)) as url:
         yield url
     kaeru.db.dispose()
+
+
+FAST = AgentOptions(batch_size=50, heartbeat=0.2, retry=Backoff(initial=0.05, cap=0.3))
+
+
+@pytest.fixture
+def site(kaeru: Kaeru) -> Site:
+    """The site on each backend in turn (the suite's `kaeru` fixture), with the agent's token."""
+    return prepare(kaeru.db)
+
+
+@pytest.fixture
+def server_url(kaeru: Kaeru, site: Site) -> Iterator[str]:
+    """The server in a thread of the test process, on that site's database."""
+    from tests.live_server import serve
+    from wms.app import create_app
+
+    with serve(create_app(kaeru.settings, kaeru=kaeru)) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def agent_for(
+    devices: list[DeviceSpec], queue: Path, url: str, token: str
+) -> AsyncIterator[StationAgent]:
+    """The station agent running in this process with these devices, until the block ends."""
+    durable = DurableQueue(queue)
+    link = ServerLink(url, token, timeout=5)
+    agent = StationAgent(STATION, devices, durable, link, options=FAST)
+    task = asyncio.create_task(agent.run())
+    try:
+        yield agent
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await link.aclose()
+        durable.close()
 
 
 def closed_port_url() -> str:

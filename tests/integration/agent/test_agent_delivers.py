@@ -4,36 +4,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from devices.agent.agent import AgentOptions, StationAgent
 from devices.agent.queue import DurableQueue
-from devices.agent.sender import ServerLink
-from devices.supervisor import Backoff, DeviceSpec
+from devices.supervisor import DeviceSpec
 from simulators.llrp import LlrpReaderSimulator, RadioSettings, sample_tags
 from simulators.scale import ScaleSimulator
 from simulators.scanner import ScannerSimulator
-from tests.integration.agent.conftest import STATION, Site, eventually, prepare
-from tests.live_server import serve
-from wms.app import create_app
-from wms.context import Kaeru
-
-FAST = AgentOptions(batch_size=50, heartbeat=0.2, retry=Backoff(initial=0.05, cap=0.3))
-
-
-@pytest.fixture
-def site(kaeru: Kaeru) -> Site:
-    return prepare(kaeru.db)
-
-
-@pytest.fixture
-def server_url(kaeru: Kaeru, site: Site) -> Iterator[str]:
-    with serve(create_app(kaeru.settings, kaeru=kaeru)) as url:
-        yield url
+from tests.integration.agent.conftest import Site, agent_for, eventually
 
 
 @pytest.fixture
@@ -42,24 +23,6 @@ async def scanner(tmp_path: Path) -> AsyncIterator[ScannerSimulator]:
     await simulator.start()
     yield simulator
     simulator.close()
-
-
-@contextlib.asynccontextmanager
-async def agent_for(
-    devices: list[DeviceSpec], queue: Path, url: str, token: str
-) -> AsyncIterator[StationAgent]:
-    durable = DurableQueue(queue)
-    link = ServerLink(url, token, timeout=5)
-    agent = StationAgent(STATION, devices, durable, link, options=FAST)
-    task = asyncio.create_task(agent.run())
-    try:
-        yield agent
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await link.aclose()
-        durable.close()
 
 
 def lpns(first: int, last: int) -> list[str]:

@@ -4,43 +4,117 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Numeric, bindparam, inspect, text
 from sqlmodel import SQLModel
 
 import wms.tables  # noqa: F401 - the whole schema on the metadata
 from wms.db import Database
-from wms.migrations.runner import upgrade
+from wms.migrations.runner import alembic_config, upgrade
 
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _differences(url: str) -> list:
-    upgrade(url)
-    db = Database(url)
-    try:
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": False})
-            return compare_metadata(context, SQLModel.metadata)
-    finally:
-        db.dispose()
-
-
-def test_migrations_build_the_models_schema_on_sqlite(tmp_path: Path) -> None:
-    assert _differences(f"sqlite:///{tmp_path / 'm.db'}") == []
-
-
-@pytest.mark.postgres
-def test_migrations_build_the_models_schema_on_postgresql() -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, on each backend in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
     name = f"kaeru_mig_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        assert _differences(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name) == []
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migrations_build_the_models_schema(empty_database: str) -> None:
+    upgrade(empty_database)
+    db = Database(empty_database)
+    try:
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        db.dispose()
+
+
+GRAMS = bindparam("grams", type_=Numeric(12, 3))  # a Decimal, bound as each backend takes one
+
+
+def _station_weighing(db: Database, grams: str) -> None:
+    """A warehouse and its pack station P-1, whose scale last read `grams`."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO warehouse (id, code, name, country, timezone, address)"
+                " VALUES (1, 'W1', 'Main', 'GB', 'Europe/London', '{}')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO station (warehouse_id, code, kind, name, last_weight_g, last_weight_stable)"
+                " VALUES (1, 'P-1', 'pack', '', :grams, true)"
+            ).bindparams(GRAMS),
+            {"grams": Decimal(grams)},
+        )
+
+
+def _station_weight(db: Database) -> Decimal | int | None:
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT last_weight_g FROM station WHERE code = 'P-1'")).scalar_one()
+
+
+def _grams(db: Database) -> Decimal:
+    """The stored weight as a decimal (SQLite hands NUMERIC back to a plain query as a float)."""
+    return Decimal(str(_station_weight(db)))
+
+
+def _set_station_weight(db: Database, grams: str) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE station SET last_weight_g = :grams WHERE code = 'P-1'").bindparams(GRAMS),
+            {"grams": Decimal(grams)},
+        )
+
+
+def test_a_whole_gram_station_weight_is_kept_when_weights_become_decimal(empty_database: str) -> None:
+    upgrade(empty_database, "0002")
+    db = Database(empty_database)
+    try:
+        _station_weighing(db, "1250")
+        upgrade(empty_database, "0003")
+        column = next(c for c in inspect(db.engine).get_columns("station") if c["name"] == "last_weight_g")
+        assert (column["type"].precision, column["type"].scale) == (12, 3)
+        assert _grams(db) == Decimal(1250)
+
+        _set_station_weight(db, "1234.5")
+        assert _grams(db) == Decimal("1234.5")
+
+        command.downgrade(alembic_config(empty_database), "0002")  # back to whole grams, half up
+        assert _station_weight(db) == 1235
+    finally:
+        db.dispose()
+
+
+def test_downgrading_rounds_a_fraction_of_a_gram_below_half_down(empty_database: str) -> None:
+    upgrade(empty_database)
+    db = Database(empty_database)
+    try:
+        _station_weighing(db, "1234.499")
+        assert _grams(db) == Decimal("1234.499")
+        command.downgrade(alembic_config(empty_database), "0002")
+        assert _station_weight(db) == 1234
+    finally:
+        db.dispose()

@@ -1,6 +1,13 @@
-"""Stored formats (^DF/^XF) and Aztec (^B0) on the simulated Zebra, with the ZPL II Programming
-Guide's own examples (Zebra, ZPL II Programming Guide, P1012728: the example on the ^DF page, the
-example on the ^XF page, and the example on the ^B0 page), sent over real TCP sockets.
+"""Stored formats (^DF/^XF) and Aztec (^B0) on the simulated Zebra, sent over real TCP sockets.
+
+The ^DF example is the one on the ^DF page of Zebra's ZPL II Programming Guide, 45541L-004 Rev. A
+(9/15/06), page 126, as copied at
+http://38.142.81.21:8001/manual/zebra/ii/1-specifications-english/page-146.html
+The ^XF example is the one on the ^XF page of the ZPL II Programming Guide Volume One: Command
+Reference for X.10, page 250, as copied at
+http://38.142.81.21:8001/manual/zebra/ii/specifications-english/page-258.html
+(it recalls STOREFMT.ZPL with ^FN1 ZEBRA and ^FN2 PRINTER). The Aztec example, all seven ^B0
+parameters, is not checked against a copy of the guide's ^B0 page.
 
 Before: the ^DF download was shelved as a phantom label and the ^XF recall printed nothing; Aztec
 with all seven parameters was refused.
@@ -19,14 +26,14 @@ from PIL import Image
 
 from simulators.printers.zpl import ZplPrinterSimulator
 
-# ZPL II Programming Guide, ^DF (Download Format), example.
+# ZPL II Programming Guide 45541L-004, page 126, ^DF (Download Format), example.
 GUIDE_DF = (
     b"^XA\r\n^DFR:STOREFMT.ZPL^FS\r\n^FO25,25\r\n^AD,36,20^FN1^FS\r\n^FO165,25\r\n^AD,36,20^FN2^FS\r\n"
     b"^FO25,75\r\n^AB,22,14^FDBUILT BY^FS\r\n^FO25,125\r\n^AE,28,15^FN1\r\n^XZ\r\n"
 )
-# ZPL II Programming Guide, ^XF (Recall Format), example.
-GUIDE_XF = b"^XA\r\n^XFR:STOREFMT.ZPL^FS\r\n^FN1^FDZEBRA^FS\r\n^FN2^FDLABEL^FS\r\n^XZ\r\n"
-# ZPL II Programming Guide, ^B0 (Aztec Bar Code Parameters), example: all seven parameters.
+# ZPL II Programming Guide Volume One (X.10), page 250, ^XF (Recall Format), example.
+GUIDE_XF = b"^XA\r\n^XFR:STOREFMT.ZPL^FS\r\n^FN1^FDZEBRA^FS\r\n^FN2^FDPRINTER^FS\r\n^XZ\r\n"
+# Aztec with all seven ^B0 parameters (not checked against the guide's own ^B0 example).
 GUIDE_AZTEC = b"^XA\r\n^B0R,7,N,0,N,1,0\r\n^FD 7. This is testing label 7^FS\r\n^XZ\r\n"
 
 

@@ -4,6 +4,7 @@ requests, and what the server's answers mean."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +18,7 @@ from devices.agent.model import (
     outgoing_for,
     parse_overrides,
     request_for,
+    summary,
     verdict,
     weight_is_news,
 )
@@ -86,7 +88,21 @@ def test_a_scale_reading_is_sent_as_grams_with_whether_it_is_stable() -> None:
     out = outgoing_for(Weight(grams=1234, stable=True, device="RET-1-SCALE", at=AT))
     assert out is not None
     assert out.kind == "weight"
-    assert out.body == {"grams": 1234, "stable": True, "measured_at": AT.isoformat()}
+    assert out.body == {"grams": "1234", "stable": True, "measured_at": AT.isoformat()}
+
+
+def test_a_scale_reading_is_sent_at_the_scales_own_resolution() -> None:
+    out = outgoing_for(Weight.of(Decimal("1234.5"), stable=True, device="RET-1-SCALE"))
+    assert out is not None
+    assert out.body["grams"] == "1234.5"
+    assert summary(out.kind, out.body) == "1234.5 g stable"
+
+
+def test_a_postal_scales_ounce_steps_are_sent_to_the_milligram() -> None:
+    three_tenths_oz = Decimal("0.3") * Decimal("28.349523125")  # 8.5048569375 g
+    out = outgoing_for(Weight.of(three_tenths_oz, stable=True))
+    assert out is not None
+    assert out.body["grams"] == "8.505"
 
 
 def test_device_health_is_sent_with_the_device_code_and_its_state() -> None:
@@ -127,6 +143,12 @@ def test_a_moving_scale_changing_its_number_is_not_news() -> None:
 
 def test_a_scale_settling_on_another_weight_is_news() -> None:
     assert weight_is_news(Weight(grams=500, stable=True), Weight(grams=750, stable=True))
+
+
+def test_a_scale_settling_a_tenth_of_a_gram_away_is_news() -> None:
+    before = Weight.of(Decimal("1234.5"), stable=True)
+    assert weight_is_news(before, Weight.of(Decimal("1234.6"), stable=True))
+    assert not weight_is_news(before, Weight.of(Decimal("1234.50"), stable=True))
 
 
 def test_the_same_settled_weight_again_is_not_news() -> None:
