@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from kaeru_config.settings import Settings, get_settings
 from wms.areas import modules
@@ -51,7 +52,9 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
             for stop in reversed(stops):
                 await stop()
 
-    app = FastAPI(
+    # /docs and /redoc from the assets packaged with fastapi-offline, not a CDN: a warehouse server
+    # often has no way out to the internet.
+    app = FastAPIOffline(
         title="Kaeru",
         version="0.1.0",
         description="Warehouse fulfilment and reverse logistics: stock, picks, packs, shipments, returns.",
