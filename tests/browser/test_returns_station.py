@@ -194,3 +194,28 @@ def test_a_photo_from_the_station_camera_is_attached_to_the_unit(site: Site, pag
     unit = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["units"][0]
     photos = site.call("GET", f"/api/v1/returns/units/{unit['id']}/photos", "manager")
     assert len(photos) == 1
+
+
+@pytest.mark.parametrize("typed", ["RMA-999999", "ORD-NOPE1"])
+def test_a_mistyped_code_says_not_found_and_a_case_is_opened_only_by_choice(
+    site: Site, page: Page, typed: str
+) -> None:
+    def cases() -> int:
+        returns = site.call("GET", "/api/v1/returns?limit=500", "manager")
+        return sum(1 for r in returns if r["kind"] == "unexpected")
+
+    before = cases()
+    count_answers(page)
+    site.sign_in(page, "associate", "returns")
+    scan(page, f"]C0{typed}")
+    expect(page.locator("#banner .headline")).to_have_text(f"Not found: {typed}")
+    assert page.evaluate("document.body.dataset.lastBeep") == "wrong"
+    expect(page.locator("#rma")).to_have_text("—")
+    assert cases() == before, "a mistyped code opened a case"
+    choice = page.locator("#open-unexpected")
+    expect(choice).to_have_text(f"Open an unexpected return for {typed}")
+    choice.click()
+    expect(page.locator("#banner .headline")).to_contain_text("Unexpected return")
+    expect(page.locator("#rma")).not_to_have_text("—")
+    expect(choice).to_be_hidden()
+    assert cases() == before + 1

@@ -313,7 +313,7 @@ def open_parcel(body: ParcelIn, kaeru: KaeruDep, principal: StationUser, key: Id
     def work(session: Session) -> dict[str, Any]:
         station = station_for(session, principal, body.station)
         warehouse_id = station.warehouse_id if station else queries.warehouse_id_for(session, principal, None)
-        arrived = ArrivedParcel(warehouse_id, body.code, station, body.weight_g)
+        arrived = ArrivedParcel(warehouse_id, body.code, station, body.weight_g, body.unexpected)
         parcel = intake.open_parcel(session, kaeru=kaeru, principal=principal, arrived=arrived)
         return views.parcel_view(session, parcel, locale=principal.locale)
 

@@ -112,9 +112,9 @@ def _names_a_parcel(desk: Desk, scan: Scan) -> bool:
 
 
 def _item(desk: Desk, parcel: ReturnParcel | None, scan: Scan) -> StepResult:
-    """An item out of the parcel (an item with no parcel scanned first opens an unexpected-return case)."""
+    """An item out of the parcel (with no parcel open, the parcel's label is asked for first)."""
     if parcel is None:
-        parcel = _open(desk, "", desk.station())
+        parcel = _open(desk, "", desk.station())  # refused: unexpected returns are opened by choice
     try:
         received = units.receive_unit(
             desk.session,

@@ -68,6 +68,11 @@ class ParcelIn(StationIn):
         le=100_000,
         description="parcel weight; omitted: the station scale's latest stable reading",
     )
+    unexpected: bool = Field(
+        default=False,
+        description="open an unexpected-return case when the code names no return (the associate's "
+        "choice); without it such a code is answered 404, or 409 for an order without a return",
+    )
 
 
 class UnitIn(BaseModel):

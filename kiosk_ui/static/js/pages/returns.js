@@ -10,7 +10,7 @@ import { el, onScans, start, t } from "../shell.js";
 const station = new URLSearchParams(location.search).get("station") || "RET-1";
 const banner = document.getElementById("banner");
 const GOOD_MATCHES = new Set(["right_item", "extra"]);
-const state = { parcel: null, unit: null, rubric: null, answers: [], graded: null, holds: [], photos: [] };
+const state = { parcel: null, unit: null, rubric: null, answers: [], graded: null, holds: [], photos: [], unannounced: null };
 let shell = null;
 
 function label(prefix, value) {
@@ -45,6 +45,9 @@ function renderParcel() {
       evidence ? el("div", { class: "evidence", text: evidence }) : null);
   }));
   document.getElementById("parcel-done").disabled = !parcel || parcel.status !== "open";
+  const unexpected = document.getElementById("open-unexpected");
+  unexpected.classList.toggle("hidden", state.unannounced === null);
+  unexpected.textContent = state.unannounced ? t("ret.open_unexpected", { code: state.unannounced }) : t("ret.open_unexpected_no_label");
   const openHold = state.holds.find((h) => h.status === "open");
   document.getElementById("review-card").classList.toggle("hidden", !(openHold && shell && shell.can("returns.review")));
 }
@@ -123,8 +126,14 @@ async function handleScan(scan) {
     signal(banner, "wrong", t("error.network"), t("shell.scan_again"));
     return;
   }
+  state.unannounced = null;
   if (!result.ok) {
-    signal(banner, "wrong", t("ret.wrong"), result.message);
+    const details = (result.data && result.data.details) || {};
+    // A code naming no return never opens a case by itself: the associate may choose to.
+    if (details.may_open === "unexpected_return") state.unannounced = details.code || "";
+    const headline = details.code && result.data.error === "not_found" ? t("ret.not_found", { code: details.code }) : t("ret.wrong");
+    signal(banner, "wrong", headline, result.message);
+    render();
     return;
   }
   const data = result.data || {};
@@ -173,6 +182,21 @@ async function grade() {
     else signal(banner, "good", t("ret.tote_is", { tote: state.graded.tote }), t("ret.next"));
   } catch (error) {
     signal(banner, "wrong", t("ret.not_graded"), error instanceof ApiError ? error.message : t("error.network"));
+  }
+  render();
+}
+
+async function openUnexpected() {
+  const code = state.unannounced;
+  state.unannounced = null;
+  try {
+    state.parcel = await mutate("POST", "/api/v1/returns/parcels", { code, station, unexpected: true });
+    state.unit = null;
+    state.graded = null;
+    await loadHolds();
+    signal(banner, "hold", t("ret.unexpected_opened", { rma: state.parcel.rma }), t("ret.scan_items"));
+  } catch (error) {
+    signal(banner, "wrong", t("ret.wrong"), error instanceof ApiError ? error.message : t("error.network"));
   }
   render();
 }
@@ -253,6 +277,7 @@ async function main() {
   document.getElementById("grade").addEventListener("click", grade);
   document.getElementById("undo").addEventListener("click", () => { state.answers.pop(); render(); });
   document.getElementById("parcel-done").addEventListener("click", closeParcel);
+  document.getElementById("open-unexpected").addEventListener("click", openUnexpected);
   document.getElementById("photo").addEventListener("click", openCamera);
   document.getElementById("capture").addEventListener("click", capture);
   document.getElementById("camera-close").addEventListener("click", closeCamera);
