@@ -219,3 +219,31 @@ def test_a_mistyped_code_says_not_found_and_a_case_is_opened_only_by_choice(
     expect(page.locator("#rma")).not_to_have_text("—")
     expect(choice).to_be_hidden()
     assert cases() == before + 1
+
+
+def test_a_reload_mid_parcel_carries_on_and_the_item_scanned_again_is_the_same_unit(
+    site: Site, page: Page
+) -> None:
+    rma = returned_order(site, "RT-RELOAD", "RT-SHIRT", SHIRT, 300)
+    count_answers(page)
+    site.sign_in(page, "associate", "returns")
+    scan(page, f"]C0{rma['code']}")
+    scan(page, f"]E0{SHIRT[1:]}")
+    expect(page.locator("#match")).to_have_text("Right item")
+
+    page.reload()
+    count_answers(page)
+    expect(page.locator("#banner .headline")).to_have_text(f"Carrying on with {rma['code']}")
+    expect(page.locator("#rma")).to_have_text(rma["code"])
+    expect(page.locator("#unit-sku")).to_have_text("RT-SHIRT")
+    scan(page, f"]C0{rma['code']}")
+    scan(page, f"]E0{SHIRT[1:]}")
+    expect(page.locator("#banner .headline")).to_have_text("RT-SHIRT is already out of this parcel")
+    expect(page.locator("#match")).to_have_text("Right item")
+    for question, answer in APPAREL_LIKE_NEW.items():
+        page.tap(f"[data-question={question}] button[data-answer={answer}]")
+    page.tap("#grade")
+    expect(page.locator("#grade-letter")).to_have_text("A")
+    returned = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")
+    assert [u["match"] for u in returned["units"]] == ["right_item"]
+    assert returned["units"][0]["resolution"] not in (None, "", "none")

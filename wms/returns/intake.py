@@ -232,6 +232,9 @@ def open_parcel(
         find_by_code(session, principal, arrived.warehouse_id, code) if code else Found(None, None, "unknown")
     )
     rma = _rma_for_parcel(session, kaeru, principal, arrived, found)
+    already = _still_open_here(session, rma, arrived)
+    if already is not None:
+        return already
     check = _weigh(session, kaeru, rma, arrived)
     parcel = ReturnParcel(
         warehouse_id=arrived.warehouse_id,
@@ -258,6 +261,22 @@ def open_parcel(
         session, principal, events.ParcelOpened(rma, parcel, station_code, first, kaeru.settings.base_url)
     )
     return parcel
+
+
+def _still_open_here(
+    session: Session, rma: ReturnAuthorisation, arrived: ArrivedParcel
+) -> ReturnParcel | None:
+    """This return's parcel still open at this station: the label scanned again is the same parcel."""
+    if rma.id is None:
+        return None
+    station_id = arrived.station.id if arrived.station else None
+    return session.exec(
+        select(ReturnParcel).where(
+            ReturnParcel.rma_id == rma.id,
+            ReturnParcel.status == ParcelStatus.OPEN,
+            ReturnParcel.station_id == station_id,
+        )
+    ).first()
 
 
 def _look_for_fraud(

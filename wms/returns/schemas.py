@@ -270,11 +270,6 @@ class LabelQueued(BaseModel):
     queued: bool
 
 
-class StationStarted(BaseModel):
-    mode: str
-    station: str | None
-
-
 class ExpectedPublic(BaseModel):
     sku: str
     quantity: int
@@ -367,3 +362,13 @@ class TrustPublic(BaseModel):
     factors: dict[str, float]
     history: ShopperHistoryPublic
     as_of: str
+
+
+class StationStarted(BaseModel):
+    """The station's returns flow, with the work still open there (a reloaded screen carries on)."""
+
+    mode: str
+    station: str | None
+    parcel: ParcelPublic | None = None
+    unit: UnitPublic | None = Field(default=None, description="taken out of the parcel, not yet graded")
+    rubric: RubricPublic | None = None

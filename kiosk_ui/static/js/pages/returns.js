@@ -148,7 +148,9 @@ async function handleScan(scan) {
     state.photos = [];
     await loadHolds();
     const raised = state.parcel.hold_signals.length > (sameParcel ? signalsBefore : 0);
-    if (raised || !GOOD_MATCHES.has(state.unit.match)) {
+    if (data.again) {
+      signal(banner, "info", t("ret.item_again", { sku: state.unit.sku }), t("ret.answer_checklist"));
+    } else if (raised || !GOOD_MATCHES.has(state.unit.match)) {
       signal(banner, "hold", t("ret.check_item", { match: label("match", state.unit.match) }), state.unit.match_message);
     } else {
       signal(banner, "good", t("ret.item_matched", { sku: state.unit.sku }), t("ret.answer_checklist"));
@@ -270,7 +272,16 @@ async function main() {
   if (!shell) return;
   document.getElementById("station").textContent = station;
   try {
-    await request("POST", "/api/v1/returns/station/start", { json: { station } });
+    // The station's open work comes back from the server: a reload mid-parcel carries on.
+    const started = await request("POST", "/api/v1/returns/station/start", { json: { station } });
+    if (started && started.parcel) {
+      state.parcel = started.parcel;
+      state.unit = started.unit || null;
+      state.rubric = started.rubric || null;
+      await loadHolds();
+      const next = state.unit ? t("ret.answer_checklist") : t("ret.scan_items");
+      signal(banner, "info", t("ret.resumed", { rma: state.parcel.rma }), next);
+    }
   } catch (error) {
     signal(banner, "wrong", t("ret.station_refused"), error instanceof ApiError ? error.message : t("error.network"));
   }
