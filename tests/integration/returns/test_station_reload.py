@@ -4,6 +4,8 @@ same item scanned again is the unit already taken out, not an "extra" one. Grade
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 
 from tests.integration.returns.returns_floor import (
@@ -17,22 +19,24 @@ from tests.integration.returns.returns_floor import (
 from wms.returns.tables import ReturnParcel, ReturnUnit
 
 
-def _desk(catalogue: Catalogue) -> str:
-    agent = catalogue.floor.device_token("RET-2-AGENT")
-    catalogue.floor.call("POST", "/api/v1/returns/station/start", agent, json={"station": "RET-2"})
-    return agent
+def _at_the_desk(catalogue: Catalogue, name: str, index: int, quantity: int) -> tuple[str, Any]:
+    """`quantity` units of a new item shipped and authorised for return; the RET-2 agent's token with
+    its station started."""
+    floor = catalogue.floor
+    catalogue.item(name, index)
+    sku = catalogue.sku(name)
+    floor.receive(sku, quantity + 1, "A-02-1")
+    order = ship_fast(floor, catalogue.order_number(), [(sku, quantity)], email=catalogue.email())
+    line = {"sku": sku, "quantity": quantity, "reason": "changed_mind", "outcome": "refund"}
+    rma = authorise(floor, order, [line])
+    agent = floor.device_token("RET-2-AGENT")
+    floor.call("POST", "/api/v1/returns/station/start", agent, json={"station": "RET-2"})
+    return agent, rma
 
 
 def test_a_reload_mid_parcel_carries_on_and_the_shopper_is_credited(catalogue: Catalogue) -> None:
     floor = catalogue.floor
-    catalogue.item("TOTE", 1)
-    sku = catalogue.sku("TOTE")
-    floor.receive(sku, 2, "A-02-1")
-    order = ship_fast(floor, catalogue.order_number(), [(sku, 1)], email=catalogue.email())
-    rma = authorise(
-        floor, order, [{"sku": sku, "quantity": 1, "reason": "changed_mind", "outcome": "refund"}]
-    )
-    agent = _desk(catalogue)
+    agent, rma = _at_the_desk(catalogue, "TOTE", 1, 1)
     parcel = floor.scan(f"]C0RMA-{rma['number']}", agent)["data"]["parcel"]
     unit = floor.scan(ean_scan(catalogue.gtin(1)), agent)["data"]["units"][0]
     assert unit["match"] == "right_item"
@@ -65,14 +69,7 @@ def test_a_reload_mid_parcel_carries_on_and_the_shopper_is_credited(catalogue: C
 
 def test_a_second_identical_unit_is_received_once_the_first_is_graded(catalogue: Catalogue) -> None:
     floor = catalogue.floor
-    catalogue.item("SOCKS", 2)
-    sku = catalogue.sku("SOCKS")
-    floor.receive(sku, 3, "A-02-1")
-    order = ship_fast(floor, catalogue.order_number(), [(sku, 2)], email=catalogue.email())
-    rma = authorise(
-        floor, order, [{"sku": sku, "quantity": 2, "reason": "changed_mind", "outcome": "refund"}]
-    )
-    agent = _desk(catalogue)
+    agent, rma = _at_the_desk(catalogue, "SOCKS", 2, 2)
     floor.scan(f"]C0RMA-{rma['number']}", agent)
     first = floor.scan(ean_scan(catalogue.gtin(2)), agent)["data"]["units"][0]
     grade(floor, first["id"], LIKE_NEW_APPAREL)
