@@ -110,3 +110,19 @@ def test_a_scan_in_a_focused_field_is_taken_as_a_scan_not_as_typing(site: Site, 
     scan(page, "]C0ORD-PK-4")
     expect(page.locator("#order-number")).to_have_text("PK-4")
     assert page.input_value("#typed-weight") == ""
+
+
+def test_a_reload_mid_carton_carries_on_with_the_open_carton(site: Site, page: Page) -> None:
+    picked_order(site, "PK-RELOAD")
+    count_answers(page)
+    site.sign_in(page, "packer", "pack")
+    scan(page, "]C0ORD-PK-RELOAD")
+    scan(page, f"]E0{TEE[1:]}")
+    expect(page.locator("#lines li.done")).to_have_count(0)  # one tee of two: the line is not done yet
+    page.reload()
+    count_answers(page)
+    expect(page.locator("#banner .headline")).to_have_text("Carrying on with order PK-RELOAD")
+    expect(page.locator("#order-number")).to_have_text("PK-RELOAD")
+    scan(page, f"]E0{MUG[1:]}")
+    scan(page, f"]E0{TEE[1:]}")
+    expect(page.locator("#banner .headline")).to_have_text("Everything is packed")

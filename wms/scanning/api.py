@@ -127,7 +127,9 @@ def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: Ide
 )
 def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request) -> Any:
     def work(session: Session) -> dict[str, Any]:
-        a = assignment.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
-        return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id}
+        a = assignment.resume_or_assign(
+            session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id
+        )
+        return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id, "state": a.state}
 
     return kaeru.db.write(work)

@@ -156,3 +156,22 @@ def test_an_order_is_found_by_its_number(floor: Floor) -> None:
     floor.order("N-2", [("TEE", 1)])
     found = floor.call("GET", "/api/v1/orders?number=N-1", "packer")
     assert [o["number"] for o in found] == ["N-1"]
+
+
+def test_a_pack_screen_reloaded_mid_carton_carries_on_and_another_mode_starts_afresh(floor: Floor) -> None:
+    floor.item("TEE-L", gtin="09506000134352", weight_g=250)
+    floor.receive("TEE-L", 2)
+    floor.order("O-3", [("TEE-L", 2)])
+    floor.call("POST", "/api/v1/picking/release", "manager", json={"warehouse": "WH1", "mode": "single"})
+    _pick_everything(floor)
+    carton = floor.call("POST", "/api/v1/packing/start", "packer", json={"warehouse": "WH1", "order": "O-3"})
+    floor.scan("]E09506000134352", "packer")
+    # The screen reloads and points the packer's scans at packing again: the carton carries on.
+    again = floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "pack"})
+    assert again["state"] == {"sscc": carton["sscc"], "order": "O-3"}
+    packed = floor.scan("]E09506000134352", "packer")
+    assert packed["data"]["left_to_pack"] == 0
+    # Another mode in between is a fresh start.
+    floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "idle"})
+    fresh = floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "pack"})
+    assert (fresh["ref_type"], fresh["state"]) == ("", {})

@@ -67,6 +67,18 @@ async function refresh() {
   render();
 }
 
+// A reloaded screen carries on with the carton still open at this station.
+async function resume(assignment) {
+  const open = assignment && assignment.ref_type === "carton" && assignment.state && assignment.state.sscc;
+  if (!open) return;
+  const carton = await get(`/api/v1/packing/cartons/${assignment.state.sscc}`);
+  if (carton.status !== "open") return;
+  state.carton = carton;
+  state.order = await loadOrder(assignment.state.order);
+  signal(banner, "info", t("pack.resumed", { order: assignment.state.order }), t("pack.scan_items"));
+  render();
+}
+
 async function handleScan(scan) {
   let result;
   try {
@@ -143,7 +155,7 @@ async function main() {
   if (!shell) return;
   document.getElementById("station").textContent = station;
   document.getElementById("override-row").classList.toggle("hidden", !["manager", "admin"].includes(shell.me.role));
-  await request("PUT", "/api/v1/devices/assignment", { json: { mode: "pack" } });
+  await resume(await request("PUT", "/api/v1/devices/assignment", { json: { mode: "pack" } }));
   document.getElementById("close").addEventListener("click", closeCarton);
   document.getElementById("ship").addEventListener("click", shipCarton);
   document.getElementById("next").addEventListener("click", () => {
