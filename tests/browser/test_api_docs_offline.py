@@ -38,9 +38,9 @@ def _offline(page: Page, site: Site) -> list[str]:
 def test_swagger_ui_draws_every_area_without_internet(site: Site, page: Page) -> None:
     attempted = _offline(page, site)
     page.goto(f"{site.url}/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Kaeru")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Kaeru", timeout=30_000)
     # The operations are listed (the scan endpoint, hit by every handheld, among them).
-    expect(page.locator(".opblock-summary-path", has_text="/api/v1/scans").first).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/scans").first).to_be_visible(timeout=30_000)
     assert page.locator(".opblock").count() > 50
     assert attempted == [], f"/docs reached outside the server: {attempted}"
 
@@ -48,6 +48,6 @@ def test_swagger_ui_draws_every_area_without_internet(site: Site, page: Page) ->
 def test_redoc_draws_the_api_without_internet(site: Site, page: Page) -> None:
     attempted = _offline(page, site)
     page.goto(f"{site.url}/redoc")
-    expect(page.locator("h1", has_text="Kaeru")).to_be_visible()
-    expect(page.get_by_text("/api/v1/scans").first).to_be_attached()
+    expect(page.locator("h1", has_text="Kaeru")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("/api/v1/scans").first).to_be_attached(timeout=30_000)
     assert attempted == [], f"/redoc reached outside the server: {attempted}"

@@ -126,3 +126,28 @@ def test_a_reload_mid_carton_carries_on_with_the_open_carton(site: Site, page: P
     scan(page, f"]E0{MUG[1:]}")
     scan(page, f"]E0{TEE[1:]}")
     expect(page.locator("#banner .headline")).to_have_text("Everything is packed")
+
+
+def test_labels_waiting_for_a_printer_out_of_paper_say_so_and_print_again_on_request(
+    site: Site, page: Page
+) -> None:
+    with zebra_for(site.kaeru, "PACK-1-PRINTER", silent_when_faulted=False) as zebra:
+        zebra.set_faults(paper_out=True)
+        picked_order(site, "PK-PAPER")
+        pack_by_scanner(site, page, "PK-PAPER")
+        jobs = page.locator("#labels-jobs li")
+        expect(jobs).to_have_count(2)
+        expect(page.locator("#labels-jobs li[data-state=waiting]")).to_have_count(2, timeout=15_000)
+        expect(jobs.first).to_contain_text("Waiting for the printer")
+        expect(jobs.first).to_contain_text("out of paper", timeout=15_000)
+        expect(page.locator("#banner")).to_have_class("banner hold")
+        expect(page.locator("#banner .headline")).to_contain_text("not printed yet")
+        expect(page.locator("#labels-jobs button.reprint")).to_have_count(0)  # no doubles while queued
+
+        zebra.set_faults(paper_out=False)
+        expect(page.locator("#labels-jobs li[data-state=printed]")).to_have_count(2, timeout=20_000)
+        assert len(zebra.printed(2)) == 2
+        page.locator("#labels-jobs li[data-label=shipping_label] button.reprint").click()
+        expect(page.locator("#labels-jobs li[data-label=shipping_label]")).to_have_count(2)
+        expect(page.locator("#labels-jobs li[data-state=printed]")).to_have_count(3, timeout=20_000)
+        assert len(zebra.printed(3)) == 3

@@ -4,6 +4,7 @@
 import { ApiError, get, mutate, postScan, request } from "../api.js";
 import { show, signal } from "../feedback.js";
 import * as i18n from "../i18n.js";
+import { watchJobs, word } from "../printjobs.js";
 import { el, onScans, start, t } from "../shell.js";
 
 const station = new URLSearchParams(location.search).get("station") || "PACK-1";
@@ -107,6 +108,14 @@ async function handleScan(scan) {
   render();
 }
 
+let labels = null;
+function followLabels(sscc) {
+  if (labels) labels.stop();
+  labels = watchJobs(document.getElementById("labels-jobs"), `sscc=${encodeURIComponent(sscc)}`, {
+    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: word("print.label", job.label) }), job.reason),
+  });
+}
+
 async function closeCarton() {
   const body = { station };
   const typed = typedWeight();
@@ -119,6 +128,7 @@ async function closeCarton() {
     document.getElementById("labels-detail").textContent = t("pack.labels_queued");
     document.getElementById("labels-card").classList.remove("hidden");
     signal(banner, "good", t("pack.closed"), t("pack.labels_queued"));
+    followLabels(state.carton.sscc);
   } catch (error) {
     signal(banner, "wrong", t("pack.not_closed"), error instanceof ApiError ? error.message : t("error.network"));
   }

@@ -5,6 +5,7 @@
 import { ApiError, get, mutate, postScan, request, upload } from "../api.js";
 import { show, signal } from "../feedback.js";
 import * as i18n from "../i18n.js";
+import { watchJobs, word } from "../printjobs.js";
 import { el, onScans, start, t } from "../shell.js";
 
 const station = new URLSearchParams(location.search).get("station") || "RET-1";
@@ -175,11 +176,20 @@ async function handleScan(scan) {
   render();
 }
 
+let tags = null;
+function followTag(lpn) {
+  if (tags) tags.stop();
+  tags = watchJobs(document.getElementById("tag-jobs"), `lpn=${encodeURIComponent(lpn)}`, {
+    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: word("print.label", job.label) }), job.reason),
+  });
+}
+
 async function grade() {
   const answers = Object.fromEntries(state.answers.map((a) => [a.id, a.answer]));
   try {
     state.graded = await mutate("POST", `/api/v1/returns/units/${state.unit.id}/grade`, { station, answers });
     state.unit = state.graded.unit;
+    followTag(state.graded.lpn);
     if (state.graded.on_hold) signal(banner, "hold", t("ret.tote_is", { tote: state.graded.tote }), t("ret.held"));
     else signal(banner, "good", t("ret.tote_is", { tote: state.graded.tote }), t("ret.next"));
   } catch (error) {
