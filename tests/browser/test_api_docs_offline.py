@@ -40,7 +40,8 @@ def test_swagger_ui_draws_every_area_without_internet(site: Site, page: Page) ->
     page.goto(f"{site.url}/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Kaeru", timeout=30_000)
     # The operations are listed (the scan endpoint, hit by every handheld, among them).
-    expect(page.locator(".opblock-summary-path", has_text="/api/v1/scans").first).to_be_visible(timeout=30_000)
+    scans = page.locator(".opblock-summary-path", has_text="/api/v1/scans").first
+    expect(scans).to_be_visible(timeout=30_000)
     assert page.locator(".opblock").count() > 50
     assert attempted == [], f"/docs reached outside the server: {attempted}"
 
