@@ -81,6 +81,10 @@ def test_a_manager_approves_a_fraud_hold_from_the_dashboard(site: Site, page: Pa
     hold = page.locator(f"[data-rma={held['code']}]")
     expect(hold).to_contain_text("Different item returned")
     expect(hold.locator(".evidence")).not_to_have_count(0)
+    # Evidence in sentences, not raw data.
+    expect(hold.locator(".evidence").first).to_contain_text("Scanned ")
+    evidence = " ".join(hold.locator(".evidence").all_inner_texts())
+    assert not any(mark in evidence for mark in ('{"', '":', "[{", "null")), evidence
     screenshot(page, "dashboard-hold-en")
     hold.locator("[data-action=approve]").click()
     expect(page.locator("#banner .headline")).to_have_text("Approved")

@@ -9,10 +9,7 @@ import { el, t } from "./shell.js";
 const OPEN = new Set(["queued", "waiting", "printing"]);
 const POLL_MS = 1000;
 
-export function word(prefix, value) {
-  const key = `${prefix}.${value}`;
-  return i18n.has(key) ? t(key) : String(value);
-}
+const word = i18n.word;
 
 // Follow the jobs found by `query` (e.g. "order=PK-1") in `list` (an element); `onProblem(job)` is
 // called once for each job that turns out waiting or failed.

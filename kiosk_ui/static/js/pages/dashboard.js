@@ -3,6 +3,7 @@
 // stand in for the feed while it is down. Managers review fraud holds here.
 
 import { ApiError, get, mutate } from "../api.js";
+import { evidenceLines } from "../evidence.js";
 import { show } from "../feedback.js";
 import * as i18n from "../i18n.js";
 import { connect } from "../live.js";
@@ -26,10 +27,7 @@ let liveState = "polling";
 
 const minuteOf = (ms) => Math.floor(ms / 60000);
 
-function label(prefix, value) {
-  const key = `${prefix}.${value}`;
-  return i18n.has(key) ? t(key) : String(value);
-}
+const label = i18n.word;
 
 function percentile(values, p) {
   if (!values.length) return null;
@@ -98,12 +96,7 @@ function drawDevices() {
 }
 
 function evidenceText(evidence) {
-  return Object.entries(evidence || {}).map(([signal, facts]) => {
-    const detail = facts && typeof facts === "object"
-      ? Object.entries(facts).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")
-      : String(facts);
-    return `${label("signal", signal)} — ${detail}`;
-  });
+  return Object.entries(evidence || {}).map(([signal, facts]) => `${label("signal", signal)} — ${evidenceLines(facts).join(" · ")}`);
 }
 
 function drawHolds() {

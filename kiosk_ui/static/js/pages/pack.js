@@ -4,7 +4,7 @@
 import { ApiError, get, mutate, postScan, request } from "../api.js";
 import { show, signal } from "../feedback.js";
 import * as i18n from "../i18n.js";
-import { watchJobs, word } from "../printjobs.js";
+import { watchJobs } from "../printjobs.js";
 import { el, onScans, start, t } from "../shell.js";
 
 const station = new URLSearchParams(location.search).get("station") || "PACK-1";
@@ -112,7 +112,7 @@ let labels = null;
 function followLabels(sscc) {
   if (labels) labels.stop();
   labels = watchJobs(document.getElementById("labels-jobs"), `sscc=${encodeURIComponent(sscc)}`, {
-    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: word("print.label", job.label) }), job.reason),
+    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: i18n.word("print.label", job.label) }), job.reason),
   });
 }
 

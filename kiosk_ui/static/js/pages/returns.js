@@ -5,7 +5,8 @@
 import { ApiError, get, mutate, postScan, request, upload } from "../api.js";
 import { show, signal } from "../feedback.js";
 import * as i18n from "../i18n.js";
-import { watchJobs, word } from "../printjobs.js";
+import { evidenceLines } from "../evidence.js";
+import { watchJobs } from "../printjobs.js";
 import { el, onScans, start, t } from "../shell.js";
 
 const station = new URLSearchParams(location.search).get("station") || "RET-1";
@@ -14,10 +15,7 @@ const GOOD_MATCHES = new Set(["right_item", "extra"]);
 const state = { parcel: null, unit: null, rubric: null, answers: [], graded: null, holds: [], photos: [], unannounced: null };
 let shell = null;
 
-function label(prefix, value) {
-  const key = `${prefix}.${value}`;
-  return i18n.has(key) ? t(key) : String(value);
-}
+const label = i18n.word;
 
 function renderParcel() {
   const parcel = state.parcel;
@@ -41,7 +39,7 @@ function renderParcel() {
   const flags = document.getElementById("flags");
   flags.replaceChildren(...(parcel ? parcel.hold_signals : []).map((s) => {
     const hold = state.holds.find((h) => h.signals.includes(s));
-    const evidence = hold && hold.evidence[s] ? Object.entries(hold.evidence[s]).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ") : "";
+    const evidence = hold && hold.evidence[s] ? evidenceLines(hold.evidence[s]).join(" · ") : "";
     return el("div", { class: "flag high", dataset: { signal: s } }, el("strong", { text: label("signal", s) }),
       evidence ? el("div", { class: "evidence", text: evidence }) : null);
   }));
@@ -180,7 +178,7 @@ let tags = null;
 function followTag(lpn) {
   if (tags) tags.stop();
   tags = watchJobs(document.getElementById("tag-jobs"), `lpn=${encodeURIComponent(lpn)}`, {
-    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: word("print.label", job.label) }), job.reason),
+    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: i18n.word("print.label", job.label) }), job.reason),
   });
 }
 
