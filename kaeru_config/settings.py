@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     otlp_endpoint: str = ""
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+    # Failed sign-ins (wms/identity/throttle.py, docs/operations.md): after this many failures within
+    # the window, an account (or an address) is refused with 429 for login_lockout_s seconds, then
+    # twice as long after each further lockout, up to login_lockout_max_s. Counted in the database.
+    login_account_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=20, ge=1)
+    login_failure_window_s: int = Field(default=900, ge=1)
+    login_lockout_s: int = Field(default=60, ge=1)
+    login_lockout_max_s: int = Field(default=3600, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -13,7 +13,7 @@ from wms.app import create_app
 from wms.context import Kaeru
 from wms.identity.service import add_user, issue_device_token, issue_user_token
 from wms.identity.tables import Device
-from wms.inventory.tables import Item, Warehouse
+from wms.inventory.tables import Item, Location, Warehouse
 
 ROLES = ("associate", "packer", "picker", "receiver", "manager", "admin", "integrator")
 _counter = itertools.count(1)
@@ -51,6 +51,18 @@ class Floor:
                 warehouse_id=wid,
             )
             return issue_user_token(session, user)
+
+        return self.kaeru.db.write(work)
+
+    def another_warehouse(self, code: str = "WH2") -> int:
+        """A second warehouse with one storage location (A-01-1); its id."""
+
+        def work(session):  # type: ignore[no-untyped-def]
+            other = Warehouse(code=code, name=f"Other {code}")
+            session.add(other)
+            session.flush()
+            session.add(Location(warehouse_id=other.id or 0, code="A-01-1", kind="storage"))
+            return other.id or 0
 
         return self.kaeru.db.write(work)
 

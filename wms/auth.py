@@ -63,14 +63,15 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require(permission: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that lets through only callers whose role holds `permission`."""
+    """A dependency that lets through only callers who hold `permission`: staff and integrators by their
+    role (wms.identity.model.PERMISSIONS), devices by their station's kind (STATION_PERMISSIONS)."""
 
     # One flat dependency (the caller and the check together): FastAPI resolves each nested
     # dependency on every request, and this one guards the busiest endpoints (scans).
     async def check(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
         principal = await principal_of(request.app.state.kaeru, authorization)
         if not principal.can(permission):
-            raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
+            raise Forbidden(principal.refusal(permission))
         return principal
 
     check.kaeru_permission = permission  # type: ignore[attr-defined] # read by wms.openapi

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from wms.auth import CurrentPrincipal, KaeruDep, require
 from wms.identity import queries, schemas, service
 from wms.identity.model import PERMISSIONS, Principal
+from wms.identity.throttle import TooManyAttempts, throttles_for
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
@@ -18,16 +20,33 @@ Auditor = Annotated[Principal, Depends(require("audit.read"))]
 StockReader = Annotated[Principal, Depends(require("inventory.read"))]
 
 
-@router.post("/auth/login", summary="Sign in; returns a bearer token for 12 hours")
-def login(body: schemas.LoginIn, kaeru: KaeruDep) -> schemas.LoginOut:
-    def work(session: Session) -> schemas.LoginOut:
-        user, token = service.login(session, username=body.username, password=body.password)
-        signed_in = schemas.SignedInUser(
-            username=user.username, name=user.name, role=user.role, locale=user.locale
-        )
-        return schemas.LoginOut(token=token, user=signed_in)
+TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many failed sign-ins for this account or from this address: wait and retry",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    }
+}
 
-    return kaeru.db.write(work)
+
+@router.post(
+    "/auth/login",
+    response_model=schemas.LoginOut,
+    responses=TOO_MANY_ATTEMPTS,
+    summary="Sign in; returns a bearer token for 12 hours",
+)
+def login(body: schemas.LoginIn, kaeru: KaeruDep, request: Request) -> Any:
+    address = request.client.host if request.client else "unknown"
+    throttles = throttles_for(kaeru.settings, username=body.username, address=address)
+    try:
+        user, token = service.sign_in(kaeru.db, throttles, username=body.username, password=body.password)
+    except TooManyAttempts as refused:
+        return JSONResponse(
+            status_code=429, content=refused.body(), headers={"Retry-After": str(refused.retry_after)}
+        )
+    signed_in = schemas.SignedInUser(
+        username=user.username, name=user.name, role=user.role, locale=user.locale
+    )
+    return schemas.LoginOut(token=token, user=signed_in)
 
 
 @router.get("/me", summary="Who the caller is")

@@ -7,12 +7,21 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from wms.db import utcnow
+from wms.db import Database, utcnow
 from wms.errors import Conflict, Invalid, Unauthorised
 from wms.identity.effects import EFFECTS
 from wms.identity.events import DeviceTokenIssued, UserAdded
-from wms.identity.model import ROLES, Principal, hash_password, new_token, token_hash, verify_password
-from wms.identity.tables import ApiToken, Device, User
+from wms.identity.model import (
+    ROLES,
+    Principal,
+    hash_password,
+    new_token,
+    token_hash,
+    unknown_account_hash,
+    verify_password,
+)
+from wms.identity.tables import ApiToken, Device, Station, User
+from wms.identity.throttle import Throttles, forgive_account, record_failure, refuse_if_locked
 from wms.inventory.service import warehouse_by_code
 from wms.scoping import visible
 
@@ -69,11 +78,30 @@ def issue_device_token(session: Session, device: Device, *, label: str = "") -> 
     return token
 
 
-def login(session: Session, *, username: str, password: str) -> tuple[User, str]:
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+def sign_in(db: Database, throttles: Throttles, *, username: str, password: str) -> tuple[User, str]:
+    """A staff member signs in: a session token, or Unauthorised / TooManyAttempts.
+
+    Three short transactions, none held open while the password is hashed: is the account or the
+    address locked out; then (after checking the password) either the failure is counted and committed
+    before Unauthorised is raised, or the lockout is checked again and the token issued. An unknown or
+    disabled account is checked against a stand-in hash, so it answers as slowly as a wrong password.
+    """
+    with db.read() as session:
+        refuse_if_locked(session, throttles, utcnow())
+        user = session.exec(select(User).where(User.username == username)).first()
+    known = user is not None and user.active
+    stored = user.password_hash if user is not None and known else unknown_account_hash()
+    if not verify_password(password, stored) or not known or user is None:
+        db.write(lambda session: record_failure(session, throttles, utcnow()))
         raise Unauthorised("wrong username or password")
-    return user, issue_user_token(session, user, label="login", lifetime=SESSION_LIFETIME)
+    signed_in = user
+
+    def issue(session: Session) -> str:
+        refuse_if_locked(session, throttles, utcnow())  # failures counted while the password was checked
+        forgive_account(session, throttles)
+        return issue_user_token(session, signed_in, label="login", lifetime=SESSION_LIFETIME)
+
+    return user, db.write(issue)
 
 
 def principal_for_token(session: Session, token: str) -> Principal:
@@ -95,8 +123,14 @@ def principal_for_token(session: Session, token: str) -> Principal:
     device = session.get(Device, row.device_id)
     if device is None:
         raise Unauthorised("this device is no longer registered")
+    station = session.get(Station, device.station_id) if device.station_id else None
     return Principal(
-        kind="device", role="device", warehouse_id=device.warehouse_id, device_id=device.id, name=device.code
+        kind="device",
+        role="device",
+        warehouse_id=device.warehouse_id,
+        device_id=device.id,
+        name=device.code,
+        station_kind=station.kind if station else None,
     )
 
 

@@ -59,3 +59,17 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked: bool = False
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins of one account ("account:<username>") or one address ("address:<ip>").
+
+    Kept in the database so that every server process counts the same failures."""
+
+    __tablename__ = "login_throttle"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=160)
+    failures: int = 0
+    lockouts: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.context import Kaeru
-from wms.errors import Invalid, NotFound
+from wms.errors import Invalid
 from wms.fulfilment.service import order_by_number
-from wms.fulfilment.tables import Shopper
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.returns import authorisation, grading, holds, intake, putaway, queries, scans, units, views
@@ -515,8 +514,7 @@ def reject_hold(
 )
 def shopper_trust(shopper_id: int, kaeru: KaeruDep, principal: Reviewer) -> dict[str, Any]:
     with kaeru.db.read() as session:
-        if session.get(Shopper, shopper_id) is None:
-            raise NotFound(f"no shopper {shopper_id}")
+        queries.shopper_of(session, principal, shopper_id)
         return trust_view(session, config_of(kaeru), shopper_id)
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from wms.context import Kaeru
 from wms.errors import NotFound
-from wms.fulfilment.tables import Order
+from wms.fulfilment.tables import Order, Shopper
 from wms.identity.model import Principal
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Item, Location, Warehouse
@@ -50,6 +50,30 @@ def order_by_token(session: Session, token: str) -> Order:
     if order is None or not secrets.compare_digest(order.tracking_token, token):
         raise NotFound("no order with this link: check the address in your email")
     return order
+
+
+def shopper_of(session: Session, principal: Principal | None, shopper_id: int) -> Shopper:
+    """A shopper the caller may see. A shopper belongs to every warehouse holding one of their orders
+    or returns: a caller of one warehouse sees only shoppers with an order or a return there (others
+    are NotFound, as if they did not exist); a caller of every warehouse sees every shopper."""
+    missing = f"no shopper {shopper_id}"
+    shopper = session.get(Shopper, shopper_id)
+    if shopper is None:
+        raise NotFound(missing)
+    if principal is not None and principal.warehouse_id is not None:
+        here = principal.warehouse_id
+        trace: Order | ReturnAuthorisation | None = (
+            session.exec(
+                select(Order).where(Order.shopper_id == shopper_id, Order.warehouse_id == here)
+            ).first()
+            or session.exec(
+                select(ReturnAuthorisation).where(
+                    ReturnAuthorisation.shopper_id == shopper_id, ReturnAuthorisation.warehouse_id == here
+                )
+            ).first()
+        )
+        visible(trace, principal, missing)
+    return shopper
 
 
 def rma_by_number(session: Session, principal: Principal | None, number: str) -> ReturnAuthorisation:

@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
-from wms.errors import Invalid
+from wms.errors import Forbidden, Invalid
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.platform.idempotency import run_batch, run_once
-from wms.scanning import assignment, queries, service
+from wms.scanning import assignment, queries, routes, service
 from wms.scanning.schemas import (
     AssignmentIn,
     AssignmentPublic,
@@ -126,6 +126,9 @@ def post_health(health: HealthIn, kaeru: KaeruDep, principal: Reporter, key: Ide
     response_model=AssignmentPublic,
 )
 def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, request: Request) -> Any:
+    if not principal.can(routes.permission_for(body.mode)):
+        raise Forbidden(principal.refusal(routes.permission_for(body.mode)))
+
     def work(session: Session) -> dict[str, Any]:
         a = assignment.resume_or_assign(
             session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id

@@ -30,6 +30,15 @@ CHANGING: dict[str, Handler] = {
     "pack": fulfilment.pack,
     "returns": returns.returns_scan,
 }
+# What a caller must hold to scan in each mode (wms.identity.model: a role's permissions, or a device's
+# station's): a pick handheld put into "returns" mode is refused, not routed to the returns flow.
+MODE_PERMISSIONS: dict[str, str] = {"pick": "scan.pick", "pack": "scan.pack", "returns": "scan.returns"}
+
+
+def permission_for(mode: str) -> str:
+    return MODE_PERMISSIONS.get(mode, "scan")
+
+
 # Scans that only answer.
 ANSWERING: dict[str, Reader] = {
     "idle": look_up,

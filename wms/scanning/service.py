@@ -123,6 +123,8 @@ def _route(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan, mod
             422, "rejected", f"could not read this scan ({scan.error}); scan it again or key it in", {}
         )
     handler = routes.CHANGING.get(mode)
+    if not principal.can(routes.permission_for(mode)):
+        return Answer(403, "rejected", principal.refusal(routes.permission_for(mode)), {"error": "forbidden"})
     try:
         if handler is None:
             result = routes.ANSWERING.get(mode, look_up)(session, kaeru, principal, scan)

@@ -6,12 +6,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session
 
 from tests.floor import Floor
 from wms.context import Kaeru
 from wms.identity.model import PERMISSIONS, ROLES
-from wms.inventory.tables import Location, Warehouse
 
 # (method, path, body, permission the endpoint needs)
 ENDPOINTS = [
@@ -99,21 +97,11 @@ def test_requests_without_a_valid_token_are_refused_with_401(floor: Floor) -> No
 
 
 def test_another_warehouses_objects_are_not_reachable_through_their_identifiers(floor: Floor) -> None:
-    def second_site(session: Session) -> None:
-        other = Warehouse(code="WH2", name="Other")
-        session.add(other)
-        session.flush()
-        session.add(Location(warehouse_id=other.id or 0, code="A-01-1", kind="storage"))
-
-    floor.kaeru.db.write(second_site)
+    wh2 = floor.another_warehouse()
     floor.item("TEE", gtin="09506000134352")
     floor.receive("TEE", 2)
     order = floor.order("X-1", [("TEE", 1)])
-    with floor.kaeru.db.read() as session:
-        from sqlmodel import select
-
-        wh2 = session.exec(select(Warehouse).where(Warehouse.code == "WH2")).one()
-    outsider = floor.staff("manager", warehouse_id=wh2.id)
+    outsider = floor.staff("manager", warehouse_id=wh2)
     floor.call("GET", f"/api/v1/orders/{order['id']}", outsider, expect=404)
     floor.call("GET", "/api/v1/warehouses/WH1/stock", outsider, expect=404)
     floor.call(
