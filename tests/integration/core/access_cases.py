@@ -145,9 +145,8 @@ def seed(floor: Floor) -> Site:
         session.add(hold)
         order = session.exec(select(Order).where(Order.number == "M-1")).one()
         cancel = session.exec(select(Order).where(Order.number == "M-3")).one()
-        label = session.exec(
-            select(OutboxMessage).where(OutboxMessage.channel == "print", OutboxMessage.warehouse_id == wh1.id)
-        ).first()
+        in_wh1 = OutboxMessage.channel == "print", OutboxMessage.warehouse_id == wh1.id
+        label = session.exec(select(OutboxMessage).where(*in_wh1)).first()
         station = Station(warehouse_id=wh1.id, code="RCV-ST", kind="receive")
         session.add(station)
         session.flush()
