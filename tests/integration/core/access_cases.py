@@ -321,6 +321,7 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
         "POST /api/v1/picking/tasks/{task_id}/short": Case(
             "picking.work", f"{api}/picking/tasks/{v['task']}/short", {"missing": 1}, in_wh1=True
         ),
+        "GET /api/v1/live/summary": Case("dashboard.view", f"{api}/live/summary?warehouse=WH1", in_wh1=True),
         "GET /api/v1/print-jobs": Case("print", f"{api}/print-jobs?order={v['number']}"),
         "POST /api/v1/print-jobs/{job_id}/reprint": Case(
             "print", f"{api}/print-jobs/{v['print_job']}/reprint", {}, in_wh1=True
