@@ -25,8 +25,10 @@ _static = StaticFiles(directory=STATIC, check_dir=True)
 _NO_CACHE = {"Cache-Control": "no-cache"}
 
 
+@router.get("/")
 @router.get("/ui")
 def index() -> RedirectResponse:
+    """The sign-in screen, which then opens the screen of the signed-in role (login.js)."""
     return RedirectResponse("/ui/login", status_code=307)
 
 

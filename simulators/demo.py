@@ -10,7 +10,12 @@ children are also told to stop if this process dies.
 Settings (environment): KAERU_PORT (8000), KAERU_HOST, KAERU_SMTP_PORT (the mailbox, 8025),
 KAERU_MAILBOX_PORT (its page, 8026), KAERU_PRINTER_PAGES_PORT (first printer page, 8101; 0 any),
 KAERU_FLOOR (1; 0 leaves the floor still), KAERU_FLOOR_SPEED (1800), KAERU_FLOOR_ORDERS_PER_DAY (48),
-KAERU_FLOOR_SEED (7), KAERU_DEMO_DIR (var/demo: agent queues and logs).
+KAERU_FLOOR_SEED (7), KAERU_DEMO_DIR (var/demo: agent queues and logs), KAERU_DEMO_SUMMARY_SECONDS (60).
+
+The terminal shows what a newcomer needs and nothing that scrolls it away: the banner (URLs and
+logins) once everything is up, then one line of the floor's figures per KAERU_DEMO_SUMMARY_SECONDS.
+The floor's narration and every process's log go to files in KAERU_DEMO_DIR (named in the banner);
+errors are shown on the terminal as well.
 """
 
 from __future__ import annotations
@@ -26,9 +31,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kaeru_config.settings import ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from simulators.floor import Floor, FloorStats
 
 log = logging.getLogger("simulators.demo")
 SCREENS = (
@@ -37,10 +48,23 @@ SCREENS = (
     ("picker", "/ui/pick"),
     ("floor dashboard", "/ui/dashboard"),
 )
+FLOOR_LOG = "floor.log"
+SERVER_LOG = "server.log"
 
 
 class PortTaken(Exception):
     pass
+
+
+class ServerDidNotStart(Exception):
+    pass
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
 
 
 @dataclass
@@ -55,6 +79,7 @@ class DemoPlan:
     orders_per_day: float
     seed: int
     demo_dir: Path
+    summary_seconds: float = 60.0
     agent_tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,6 +101,7 @@ def plan_from_env(settings: Settings) -> DemoPlan:
         orders_per_day=float(env.get("KAERU_FLOOR_ORDERS_PER_DAY", "48")),
         seed=int(env.get("KAERU_FLOOR_SEED", "7")),
         demo_dir=Path(env.get("KAERU_DEMO_DIR", str(ROOT / "var" / "demo"))),
+        summary_seconds=float(env.get("KAERU_DEMO_SUMMARY_SECONDS", "60")),
     )
 
 
@@ -221,21 +247,47 @@ async def wait_until_healthy(base: str, server: Child, within: float = 60.0) -> 
 def banner(plan: DemoPlan, printers: dict[str, str | None], mailbox: str | None, left_out: list[str]) -> str:
     from wms.seed import DEMO_PASSWORD
 
-    lines = [f"\nKaeru is running on {plan.base}"]
-    lines += [f"  {name:<20}{plan.base}{path}" for name, path in SCREENS]
-    lines += [f"  {'API docs':<20}{plan.base}/docs", f"  {'health':<20}{plan.base}/healthz"]
-    lines += [f"  {'printer ' + code:<20}{url}" for code, url in printers.items() if url]
+    rows = [(name, f"{plan.base}{path}") for name, path in SCREENS]
+    rows += [("API docs", f"{plan.base}/docs"), ("health", f"{plan.base}/healthz")]
+    rows += [(f"printer {code}", url) for code, url in printers.items() if url]
     if mailbox:
-        lines.append(f"  {'shoppers mailbox':<20}{mailbox}")
-    lines.append(
-        f"Sign in as admin, manager, associate, packer, picker or receiver — password {DEMO_PASSWORD!r}"
-    )
+        rows.append(("shoppers' mailbox", mailbox))
+    rows += [("floor narration", str(plan.demo_dir / FLOOR_LOG))]
+    rows += [("server log", str(plan.demo_dir / SERVER_LOG))]
+    width = max(len(name) for name, _ in rows) + 2
+    rule = "=" * 72
+    lines = [f"\n{rule}", f"Kaeru is running on {plan.base}", ""]
+    lines += [f"  {name:<{width}}{where}" for name, where in rows]
+    lines += [
+        "",
+        f"Sign in as admin, manager, associate, packer, picker or receiver — password {DEMO_PASSWORD!r}",
+    ]
     if plan.floor:
-        lines.append(f"The simulated floor works at {plan.speed:g}x ({plan.orders_per_day:g} orders a day).")
+        lines.append(
+            f"The simulated floor works at {plan.speed:g}x ({plan.orders_per_day:g} orders a day); "
+            f"its figures follow every {plan.summary_seconds:g} s."
+        )
     if left_out:
         lines.append("Not simulated: " + "; ".join(left_out))
-    lines.append("Ctrl-C stops everything.\n")
+    lines += ["Ctrl-C stops everything.", rule]
     return "\n".join(lines)
+
+
+def summary_line(now: datetime, stats: FloorStats) -> str:
+    """One line of the floor's figures so far (the terminal's per-minute report)."""
+    return (
+        f"[{now:%a %H:%M}] orders {stats.orders_placed} · lines picked {stats.lines_picked} · "
+        f"cartons {stats.cartons_closed} · shipped {stats.shipped} · delivered {stats.delivered} · "
+        f"returns {stats.returns_requested} "
+        f"(received {stats.parcels_received}, graded {stats.units_graded}) · "
+        f"refused {stats.refusals} · errors {stats.errors}"
+    )
+
+
+async def report_every(seconds: float, floor: Floor) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        print(summary_line(floor.clock.now(), floor.stats), flush=True)
 
 
 async def run(plan: DemoPlan, site_config: object) -> int:
@@ -260,6 +312,7 @@ async def run(plan: DemoPlan, site_config: object) -> int:
     mailbox = MailboxServer(smtp_port=plan.settings.smtp_port, web_port=plan.mailbox_port)
     children: list[Child] = []
     floor_task: asyncio.Task[object] | None = None
+    reporter: asyncio.Task[None] | None = None
     try:
         await site.start()
         await mailbox.start()
@@ -279,9 +332,13 @@ async def run(plan: DemoPlan, site_config: object) -> int:
                 "warning",
             ],
             env,
+            log_file=plan.demo_dir / SERVER_LOG,
         )
         children.append(server)
-        await wait_until_healthy(plan.base, server)
+        try:
+            await wait_until_healthy(plan.base, server)
+        except RuntimeError as exc:
+            raise ServerDidNotStart(f"{exc}; its last words:\n{_tail(plan.demo_dir / SERVER_LOG)}") from None
         for station, token in plan.agent_tokens.items():
             queue = plan.demo_dir / "agent" / f"{station}.queue.sqlite"
             queue.parent.mkdir(parents=True, exist_ok=True)
@@ -325,6 +382,7 @@ async def run(plan: DemoPlan, site_config: object) -> int:
                 station_kinds=station_kinds(site_config),
             )
             floor_task = asyncio.create_task(floor.run(), name="floor")
+            reporter = asyncio.create_task(report_every(plan.summary_seconds, floor), name="summary")
         watched = [asyncio.create_task(c.process.wait(), name=c.name) for c in children]
         stop_wait = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait([stop_wait, *watched], return_when=asyncio.FIRST_COMPLETED)
@@ -340,6 +398,8 @@ async def run(plan: DemoPlan, site_config: object) -> int:
         print("stopping ...", flush=True)
         return 0
     finally:
+        if reporter is not None:
+            reporter.cancel()
         if floor_task is not None:
             floor_task.cancel()
             with contextlib.suppress(BaseException):
@@ -354,12 +414,23 @@ def _timezone(site_config: object) -> str:
     return getattr(warehouses[0], "timezone", "UTC") if warehouses else "UTC"
 
 
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+def log_to_files(plan: DemoPlan) -> None:
+    """Everything this process says (the floor's narration above all) to KAERU_DEMO_DIR/floor.log;
+    only errors to the terminal as well."""
+    plan.demo_dir.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(plan.demo_dir / FLOOR_LOG, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    to_terminal = logging.StreamHandler(sys.stderr)
+    to_terminal.setLevel(logging.ERROR)
+    logging.basicConfig(level=logging.INFO, handlers=[to_file, to_terminal], force=True)
     for noisy in ("httpx", "alembic", "mail.log", "simulators.site", "simulators.llrp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> int:
     settings = get_settings()
     plan = plan_from_env(settings)
+    log_to_files(plan)
     from kaeru_config.site import load_site
     from simulators.site import PortTaken as SitePortTaken
 
@@ -371,7 +442,7 @@ def main() -> int:
     site, plan.agent_tokens = prepare_database(plan)
     try:
         return asyncio.run(run(plan, site))
-    except (PortTaken, SitePortTaken) as exc:
+    except (PortTaken, SitePortTaken, ServerDidNotStart) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from kaeru_config.settings import Settings, get_settings
 from wms.areas import modules
 from wms.context import Kaeru
+from wms.docs import install as install_docs
 from wms.http import BodyLimit, install_error_handlers
 from wms.observability.wiring import install as install_observability
 from wms.openapi import install as install_openapi
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
         version="0.1.0",
         description="Warehouse fulfilment and reverse logistics: stock, picks, packs, shipments, returns.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by wms.docs, after the API's routes
+        redoc_url=None,
     )
     app.state.kaeru = kaeru
     install_error_handlers(app)
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
         return {"status": "ok", "database": kaeru.db.dialect}
 
     install_openapi(app)
+    install_docs(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_observability(app, kaeru)  # /metrics, /readyz, traces when configured (outermost middleware)
     return app

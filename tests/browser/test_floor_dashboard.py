@@ -81,6 +81,10 @@ def test_a_manager_approves_a_fraud_hold_from_the_dashboard(site: Site, page: Pa
     hold = page.locator(f"[data-rma={held['code']}]")
     expect(hold).to_contain_text("Different item returned")
     expect(hold.locator(".evidence")).not_to_have_count(0)
+    # Evidence in sentences, not raw data.
+    expect(hold.locator(".evidence").first).to_contain_text("Scanned ")
+    evidence = " ".join(hold.locator(".evidence").all_inner_texts())
+    assert not any(mark in evidence for mark in ('{"', '":', "[{", "null")), evidence
     screenshot(page, "dashboard-hold-en")
     hold.locator("[data-action=approve]").click()
     expect(page.locator("#banner .headline")).to_have_text("Approved")
@@ -116,3 +120,50 @@ def test_a_packer_is_not_offered_the_managers_weight_override(site: Site, page: 
     page.click("button[type=submit]")
     page.wait_for_function("document.body.dataset.screen === 'ready'")
     expect(page.locator("#override-row")).to_be_visible()
+
+
+def test_the_order_counts_are_the_databases_at_any_size(site: Site, page: Page) -> None:
+    """More than 2,000 orders (the dashboard once counted only the newest 500): each state's figure
+    on screen is the database's own count."""
+    import secrets
+
+    from sqlalchemy import func, insert
+    from sqlmodel import select
+
+    from wms.fulfilment.tables import Order, Shopper
+    from wms.inventory.tables import Warehouse
+
+    states = ["picked", "shipped", "delivered", "reserved"]
+
+    def fill(session: Any) -> None:
+        wh1 = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
+        shopper = session.exec(select(Shopper)).first()
+        rows = [
+            {
+                "warehouse_id": wh1.id,
+                "number": f"BULK-{n}",
+                "shopper_id": shopper.id,
+                "status": states[n % 7 % len(states)],
+                "ship_to": {},
+                "tracking_token": secrets.token_urlsafe(16),
+            }
+            for n in range(2100)
+        ]
+        session.execute(insert(Order), rows)
+
+    site.order("DB-FIRST", [("DB-SHIRT", 1)])  # its shopper places the bulk orders too
+    site.kaeru.db.write(fill)
+    with site.kaeru.db.read() as session:
+        expected = dict(session.exec(select(Order.status, func.count()).group_by(Order.status)).all())
+    site.sign_in(page, "manager", "dashboard")
+    expect(page.locator("#live-state")).to_have_class("live-state live")
+    for status, count in expected.items():
+        expect(page.locator(f"#orders .bar[data-key={status}] .value")).to_have_text(f"{count:,}")
+    assert sum(expected.values()) > 2000
+
+    # A new order reaches the dashboard live, and the counts stay the database's.
+    site.order("DB-LIVE", [("DB-SHIRT", 1)])
+    with site.kaeru.db.read() as session:
+        expected = dict(session.exec(select(Order.status, func.count()).group_by(Order.status)).all())
+    for status, count in expected.items():
+        expect(page.locator(f"#orders .bar[data-key={status}] .value")).to_have_text(f"{count:,}")

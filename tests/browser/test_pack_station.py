@@ -48,7 +48,9 @@ def pack_by_scanner(site: Site, page: Page, number: str) -> None:
     expect(page.locator("#banner .headline")).to_have_text("Everything is packed")
     page.fill("#typed-weight", str(2 * 250 + 400 + 180))
     page.click("#close")
-    expect(page.locator("#banner .headline")).to_have_text("Carton closed")
+    # Closed: its tracking number is shown (the banner then speaks of the labels if a printer is not ready).
+    expect(page.locator("#tracking")).not_to_be_empty()
+    expect(page.locator("#labels-jobs li")).to_have_count(2)
 
 
 def test_the_pack_flow_by_scanner_ends_with_both_labels_printed_on_the_simulated_printer(
@@ -97,7 +99,9 @@ def test_the_scale_reading_of_the_station_is_shown_and_used_to_close(site: Site,
     expect(page.locator("#weight")).to_have_text("1,090 g", timeout=5000)
     expect(page.locator("#weight-state")).to_have_text("Stable")
     page.click("#close")
-    expect(page.locator("#banner .headline")).to_have_text("Carton closed")
+    # Closed: its tracking number is shown (the banner then speaks of the labels if a printer is not ready).
+    expect(page.locator("#tracking")).not_to_be_empty()
+    expect(page.locator("#labels-jobs li")).to_have_count(2)
     carton = site.call("GET", "/api/v1/orders?limit=50")
     assert next(o for o in carton if o["number"] == "PK-3")["status"] == "packed"
 
@@ -110,3 +114,44 @@ def test_a_scan_in_a_focused_field_is_taken_as_a_scan_not_as_typing(site: Site, 
     scan(page, "]C0ORD-PK-4")
     expect(page.locator("#order-number")).to_have_text("PK-4")
     assert page.input_value("#typed-weight") == ""
+
+
+def test_a_reload_mid_carton_carries_on_with_the_open_carton(site: Site, page: Page) -> None:
+    picked_order(site, "PK-RELOAD")
+    count_answers(page)
+    site.sign_in(page, "packer", "pack")
+    scan(page, "]C0ORD-PK-RELOAD")
+    scan(page, f"]E0{TEE[1:]}")
+    expect(page.locator("#lines li.done")).to_have_count(0)  # one tee of two: the line is not done yet
+    page.reload()
+    count_answers(page)
+    expect(page.locator("#banner .headline")).to_have_text("Carrying on with order PK-RELOAD")
+    expect(page.locator("#order-number")).to_have_text("PK-RELOAD")
+    scan(page, f"]E0{MUG[1:]}")
+    scan(page, f"]E0{TEE[1:]}")
+    expect(page.locator("#banner .headline")).to_have_text("Everything is packed")
+
+
+def test_labels_waiting_for_a_printer_out_of_paper_say_so_and_print_again_on_request(
+    site: Site, page: Page
+) -> None:
+    with zebra_for(site.kaeru, "PACK-1-PRINTER", silent_when_faulted=False) as zebra:
+        zebra.set_faults(paper_out=True)
+        picked_order(site, "PK-PAPER")
+        pack_by_scanner(site, page, "PK-PAPER")
+        jobs = page.locator("#labels-jobs li")
+        expect(jobs).to_have_count(2)
+        expect(page.locator("#labels-jobs li[data-state=waiting]")).to_have_count(2, timeout=15_000)
+        expect(jobs.first).to_contain_text("Waiting for the printer")
+        expect(jobs.first).to_contain_text("out of paper", timeout=15_000)
+        expect(page.locator("#banner")).to_have_class("banner hold")
+        expect(page.locator("#banner .headline")).to_contain_text("not printed yet")
+        expect(page.locator("#labels-jobs button.reprint")).to_have_count(0)  # no doubles while queued
+
+        zebra.set_faults(paper_out=False)
+        expect(page.locator("#labels-jobs li[data-state=printed]")).to_have_count(2, timeout=20_000)
+        assert len(zebra.printed(2)) == 2
+        page.locator("#labels-jobs li[data-label=shipping_label] button.reprint").click()
+        expect(page.locator("#labels-jobs li[data-label=shipping_label]")).to_have_count(2)
+        expect(page.locator("#labels-jobs li[data-state=printed]")).to_have_count(3, timeout=20_000)
+        assert len(zebra.printed(3)) == 3

@@ -135,6 +135,8 @@ def test_a_whole_return_by_scanner_and_touch_ends_graded_tagged_put_away_and_tol
         assert [t["lpn"] for t in tags] == [unit["lpn"]]
         # The grade tag came out of the station's printer and scans back to the unit's LPN.
         assert f"LPN-{unit['lpn']}" in Zebra.codes(zebra.printed(1)[0])
+        # The screen says the tag printed once the printer has it, not before.
+        expect(page.locator("#tag-jobs li[data-label=grade_tag][data-state=printed]")).to_have_count(1)
         # The shopper is told: the grading email is written with the grade and reaches their inbox.
         graded = [
             m
@@ -163,7 +165,8 @@ def test_a_different_item_in_the_parcel_is_flagged_with_its_evidence_and_a_hold_
     assert page.evaluate("document.body.dataset.lastBeep") == "hold"
     flag = page.locator("#flags [data-signal=different_item]")
     expect(flag).to_be_visible()
-    expect(flag.locator(".evidence")).not_to_be_empty()
+    expect(flag.locator(".evidence")).to_contain_text("Scanned RT-BOOT: A different item")
+    assert '":' not in flag.locator(".evidence").inner_text()
     expect(page.locator("[data-action], #approve:visible, #reject:visible")).to_have_count(0)
     screenshot(page, "returns-flagged-en")
 
@@ -194,3 +197,56 @@ def test_a_photo_from_the_station_camera_is_attached_to_the_unit(site: Site, pag
     unit = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")["units"][0]
     photos = site.call("GET", f"/api/v1/returns/units/{unit['id']}/photos", "manager")
     assert len(photos) == 1
+
+
+@pytest.mark.parametrize("typed", ["RMA-999999", "ORD-NOPE1"])
+def test_a_mistyped_code_says_not_found_and_a_case_is_opened_only_by_choice(
+    site: Site, page: Page, typed: str
+) -> None:
+    def cases() -> int:
+        returns = site.call("GET", "/api/v1/returns?limit=500", "manager")
+        return sum(1 for r in returns if r["kind"] == "unexpected")
+
+    before = cases()
+    count_answers(page)
+    site.sign_in(page, "associate", "returns")
+    scan(page, f"]C0{typed}")
+    expect(page.locator("#banner .headline")).to_have_text(f"Not found: {typed}")
+    assert page.evaluate("document.body.dataset.lastBeep") == "wrong"
+    shown = page.locator("#rma").inner_text()  # the parcel open before (if any) stays on screen
+    assert cases() == before, "a mistyped code opened a case"
+    choice = page.locator("#open-unexpected")
+    expect(choice).to_have_text(f"Open an unexpected return for {typed}")
+    choice.click()
+    expect(page.locator("#banner .headline")).to_contain_text("Unexpected return")
+    expect(page.locator("#rma")).not_to_have_text(shown)
+    expect(choice).to_be_hidden()
+    assert cases() == before + 1
+
+
+def test_a_reload_mid_parcel_carries_on_and_the_item_scanned_again_is_the_same_unit(
+    site: Site, page: Page
+) -> None:
+    rma = returned_order(site, "RT-RELOAD", "RT-SHIRT", SHIRT, 300)
+    count_answers(page)
+    site.sign_in(page, "associate", "returns")
+    scan(page, f"]C0{rma['code']}")
+    scan(page, f"]E0{SHIRT[1:]}")
+    expect(page.locator("#match")).to_have_text("Right item")
+
+    page.reload()
+    count_answers(page)
+    expect(page.locator("#banner .headline")).to_have_text(f"Carrying on with {rma['code']}")
+    expect(page.locator("#rma")).to_have_text(rma["code"])
+    expect(page.locator("#unit-sku")).to_have_text("RT-SHIRT")
+    scan(page, f"]C0{rma['code']}")
+    scan(page, f"]E0{SHIRT[1:]}")
+    expect(page.locator("#banner .headline")).to_have_text("RT-SHIRT is already out of this parcel")
+    expect(page.locator("#match")).to_have_text("Right item")
+    for question, answer in APPAREL_LIKE_NEW.items():
+        page.tap(f"[data-question={question}] button[data-answer={answer}]")
+    page.tap("#grade")
+    expect(page.locator("#grade-letter")).to_have_text("A")
+    returned = site.call("GET", f"/api/v1/returns/{rma['code']}", "manager")
+    assert [u["match"] for u in returned["units"]] == ["right_item"]
+    assert returned["units"][0]["resolution"] not in (None, "", "none")

@@ -12,6 +12,7 @@ import zxingcpp
 from PIL import Image
 from sqlmodel import select
 
+from simulators.printers.faults import Faults
 from simulators.printers.shelf import PrintedLabel
 from simulators.printers.zpl import ZplPrinterSimulator
 from wms.context import Kaeru
@@ -28,6 +29,10 @@ class Zebra:
         waiting = self.printer.shelf.wait_for(count, within)
         return asyncio.run_coroutine_threadsafe(waiting, self.loop).result()
 
+    def set_faults(self, **faults: bool) -> None:
+        """Switch the printer's faults (paper_out, head_open, offline ...) on or off."""
+        asyncio.run_coroutine_threadsafe(self.printer.set_faults(**faults), self.loop).result(10)
+
     @staticmethod
     def codes(label: PrintedLabel) -> set[str]:
         assert label.png is not None, label.render_note
@@ -35,12 +40,15 @@ class Zebra:
 
 
 @contextmanager
-def zebra_for(kaeru: Kaeru, device_code: str) -> Iterator[Zebra]:
-    """Start a simulated Zebra and make it the printer `device_code` of the site."""
+def zebra_for(kaeru: Kaeru, device_code: str, *, silent_when_faulted: bool = True) -> Iterator[Zebra]:
+    """Start a simulated Zebra and make it the printer `device_code` of the site (one that answers
+    ~HS with its fault flags while faulted, as Zebras do, when not `silent_when_faulted`)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    printer = ZplPrinterSimulator(name=device_code.lower())
+    printer = ZplPrinterSimulator(
+        name=device_code.lower(), faults=Faults(silent_when_faulted=silent_when_faulted)
+    )
     asyncio.run_coroutine_threadsafe(printer.start(), loop).result(10)
 
     def rewire(session):  # type: ignore[no-untyped-def]

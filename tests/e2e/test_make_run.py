@@ -17,6 +17,7 @@ import pytest
 
 from kaeru_config.settings import ROOT
 from tests.live_server import free_port
+from tests.polling import wait_until
 
 
 def _children_of(pid: int) -> set[int]:
@@ -64,6 +65,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
         "KAERU_MAILBOX_PORT": str(free_port()),
         "KAERU_PRINTER_PAGES_PORT": "0",
         "KAERU_FLOOR_SPEED": "3000",
+        "KAERU_DEMO_SUMMARY_SECONDS": "5",
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -105,9 +107,22 @@ def test_make_run_comes_up_moves_the_floor_and_leaves_no_process_behind_on_ctrl_
                 from_agents = [s for s in scans if s.get("device_id")]
                 first_scans = len(scans) if first_scans is None else first_scans
                 moved = len(scans) > first_scans and bool(from_agents) and bool(shipped)
+        summary = re.compile(r"\[\w{3} \d\d:\d\d\] orders \d+ · lines picked")
+        if moved:  # the floor's figures reach the terminal every KAERU_DEMO_SUMMARY_SECONDS
+            wait_until(
+                lambda: summary.search((tmp_path / "demo.log").read_text()), within=20, what="a summary line"
+            )
         log_text = (tmp_path / "demo.log").read_text()
         assert moved, f"the floor did not move within 60 s:\n{log_text[-3000:]}"
         assert "/ui/dashboard" in log_text, "the dashboard's URL is printed"
+        # The terminal holds the banner and a line of figures per period, not the floor's narration
+        # (which is in its own file) nor start-up warnings above the banner.
+        terminal = [line for line in log_text.splitlines() if line.strip()]
+        assert terminal[0].startswith("demo data loaded"), terminal[:3]
+        assert not any("WARNING" in line for line in terminal), terminal
+        assert len(terminal) < 40, "\n".join(terminal)
+        narration = (tmp_path / "demo" / "floor.log").read_text()
+        assert "finished pick task" in narration
         assert len(descendants) >= 4, f"expected the server and three agents, saw {descendants}"
     finally:
         demo.send_signal(signal.SIGINT)

@@ -33,9 +33,10 @@ def open_carton(
     """Start packing an order: a carton with its own SSCC (the open one, if it has one)."""
     if order.status not in PACKABLE:
         raise Conflict(f"order {order.number} is {order.status}; only picked orders can be packed")
-    already = session.exec(
-        select(Carton).where(Carton.order_id == order.id, Carton.status == CartonStatus.OPEN)
-    ).first()
+    lines = order_lines(session, order.id or 0)
+    if not any(line.picked > line.packed for line in lines) and not _open_carton_of(session, order):
+        raise _nothing_to_pack(order, lines)
+    already = _open_carton_of(session, order)
     if already is not None:
         return already
     carton = Carton(order_id=order.id or 0, sscc=uuid.uuid4().hex[:18])
@@ -45,6 +46,49 @@ def open_carton(
     session.add(carton)
     EFFECTS.record(session, principal, CartonOpened(carton, order))
     return carton
+
+
+def _nothing_to_pack(order: Order, lines: list[OrderLine]) -> Conflict:
+    picked, wanted = sum(line.picked for line in lines), sum(line.quantity for line in lines)
+    if picked < wanted:
+        return Conflict(
+            f"order {order.number} is still being picked: nothing of it has reached the pack station yet "
+            f"({picked} of {wanted} picked)",
+            order=order.number,
+            status=order.status,
+        )
+    return Conflict(f"everything of order {order.number} is packed already", order=order.number)
+
+
+def _open_carton_of(session: Session, order: Order) -> Carton | None:
+    return session.exec(
+        select(Carton).where(Carton.order_id == order.id, Carton.status == CartonStatus.OPEN)
+    ).first()
+
+
+def _why_not_packed(
+    session: Session,
+    order: Order,
+    lines: list[OrderLine],
+    gtin: str | None,
+    code: str | None,
+    serial: str | None,
+) -> Invalid | Conflict:
+    """Why a scanned unit found no place in the carton, in words that say what to do."""
+    for line in lines:
+        item = existing(session, Item, line.item_id, "item")
+        if not scanned_item_matches(item, gtin=gtin, code=code, serial=serial):
+            continue
+        if line.picked < line.quantity and line.packed >= line.picked:
+            return Conflict(
+                f"{item.sku} has not reached the pack station yet ({line.picked} of {line.quantity} picked): "
+                f"order {order.number} is still being picked",
+                order=order.number,
+                sku=item.sku,
+            )
+        if line.packed >= line.quantity:
+            return Invalid(f"all of {item.sku} is packed already", order=order.number, sku=item.sku)
+    return Invalid("this unit is not on the order, or all of it is packed already", order=order.number)
 
 
 def pack_scan(
@@ -80,7 +124,7 @@ def pack_scan(
             f"packed 1 x {item.sku}" + (f" ({unit_serial})" if unit_serial else ""),
             {"carton": carton.sscc, "left_to_pack": left, "sku": item.sku},
         )
-    raise Invalid("this unit is not on the order, or all of it is packed already", order=order.number)
+    raise _why_not_packed(session, order, lines, gtin, code, serial)
 
 
 def _held_here(

@@ -86,5 +86,6 @@ def start_packing(
         warehouse=warehouse,
         company_prefix=spec.gs1_company_prefix if spec else "0614141",
     )
-    assign(session, principal, mode="pack", ref_type="carton", ref_id=str(carton.id))
+    state = {"sscc": carton.sscc, "order": order.number}  # for a reloaded screen to carry on
+    assign(session, principal, mode="pack", ref_type="carton", ref_id=str(carton.id), state=state)
     return carton

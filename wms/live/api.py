@@ -16,22 +16,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Depends, Query, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from wms.auth import KaeruDep, require
 from wms.context import Kaeru
 from wms.db import utcnow
 from wms.error_status import status_of
 from wms.errors import KaeruError
+from wms.identity.model import Principal
 from wms.live.bus import Bus, Event
 from wms.live.coalesce import Coalescer, send_delay
 from wms.live.publish import ALL_WAREHOUSES, warehouse_channel
-from wms.live.queries import authorise
+from wms.live.queries import authorise, watched_warehouse
 from wms.live.snapshot import snapshot
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
+Watcher = Annotated[Principal, Depends(require("dashboard.view"))]
 TOO_SLOW = 1013
 
 
@@ -135,6 +138,18 @@ async def live(websocket: WebSocket, token: str = "", warehouse: str | None = No
         # it has not read yet; a client that never reads again is left to the server's transport.
         with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect, OSError):
             await asyncio.wait_for(websocket.close(code=TOO_SLOW, reason=dropped[:120]), limits.close_timeout)
+
+
+@router.get(
+    "/live/summary",
+    summary="The floor's figures now (what the live socket sends first), counted in the database",
+)
+def summary(
+    kaeru: KaeruDep, principal: Watcher, warehouse: Annotated[str | None, Query(max_length=32)] = None
+) -> Any:
+    with kaeru.db.read() as session:
+        site = watched_warehouse(session, principal, warehouse)
+        return {"warehouse": site.code, "at": utcnow().isoformat(), "data": snapshot(session, site.id or 0)}
 
 
 def _snapshot(kaeru: Kaeru, warehouse_id: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from wms.errors import Invalid
 from wms.fulfilment.service import order_by_number
 from wms.http import mutate
 from wms.identity.model import Principal
-from wms.returns import authorisation, grading, holds, intake, putaway, queries, units, views
+from wms.returns import authorisation, grading, holds, intake, putaway, queries, scans, units, views
 from wms.returns.authorisation import NewReturnLine, ReturnRequest
 from wms.returns.eligibility import return_options, trust_view
 from wms.returns.intake import ArrivedParcel
@@ -57,7 +57,6 @@ from wms.returns.schemas import (
 )
 from wms.returns.stations import station_for, station_printer
 from wms.returns.units import UnitScan
-from wms.scanning.assignment import assign
 
 router = APIRouter(prefix="/api/v1", tags=["returns"])
 Authoriser = Annotated[Principal, Depends(require("returns.authorise"))]
@@ -293,12 +292,7 @@ def cancel(number: str, kaeru: KaeruDep, principal: Authoriser, key: Idempotency
 )
 def start_station(body: StationIn, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     def work(session: Session) -> dict[str, Any]:
-        station = station_for(session, principal, body.station)
-        code = station.code if station else None
-        assignment = assign(
-            session, principal, mode="returns", ref_type="station", ref_id=code or "", state={"station": code}
-        )
-        return {"mode": assignment.mode, "station": code}
+        return scans.start(session, kaeru, principal, station_for(session, principal, body.station))
 
     return kaeru.db.write(work)
 
@@ -312,7 +306,7 @@ def open_parcel(body: ParcelIn, kaeru: KaeruDep, principal: StationUser, key: Id
     def work(session: Session) -> dict[str, Any]:
         station = station_for(session, principal, body.station)
         warehouse_id = station.warehouse_id if station else queries.warehouse_id_for(session, principal, None)
-        arrived = ArrivedParcel(warehouse_id, body.code, station, body.weight_g)
+        arrived = ArrivedParcel(warehouse_id, body.code, station, body.weight_g, body.unexpected)
         parcel = intake.open_parcel(session, kaeru=kaeru, principal=principal, arrived=arrived)
         return views.parcel_view(session, parcel, locale=principal.locale)
 

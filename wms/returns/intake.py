@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from devices.scan import RMA_TOKEN_PREFIX, parse_scan
 from wms.context import Kaeru
 from wms.db import utcnow
-from wms.errors import Conflict, NotFound
+from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment.tables import Carton, Order, OrderLine, Shipment
 from wms.identity.model import Principal
 from wms.identity.tables import Station
@@ -47,6 +47,9 @@ class ArrivedParcel:
     code: str
     station: Station | None
     weight_g: int | None = None  # None: the station scale's latest stable reading
+    # The associate chose to open an unexpected-return case for a parcel whose code names no return
+    # (a mistyped or unknown code is refused instead: a case is never opened by accident).
+    unexpected: bool = False
 
 
 def _open_rma_of_order(session: Session, order: Order | None) -> ReturnAuthorisation | None:
@@ -107,6 +110,7 @@ def _rma_for_parcel(
     """The parcel's return, if it may still receive parcels; otherwise a case opened for the parcel."""
     rma = found.rma
     if rma is None:
+        _refuse_unless_chosen(arrived, found)
         return _open_case(session, kaeru, principal, arrived, found)
     if not principal.sees_warehouse(rma.warehouse_id) or rma.warehouse_id != arrived.warehouse_id:
         raise NotFound(f"{rma_code(rma)} belongs to another warehouse")
@@ -117,6 +121,35 @@ def _rma_for_parcel(
             status=rma.status,
         )
     return rma
+
+
+def _refuse_unless_chosen(arrived: ArrivedParcel, found: Found) -> None:
+    """A parcel whose code names no return is opened as an unexpected return only by the associate's
+    choice; until then the code is answered "not found" (or, for an order of ours, "no return")."""
+    if arrived.unexpected or (found.found_by == "packed_label" and found.order is not None):
+        return
+    code = arrived.code.strip()
+    code = parse_scan(code).data.strip() if code else ""  # as printed, without the scanner's AIM id
+    choice = {"code": code, "may_open": "unexpected_return"}
+    if not code:
+        raise Invalid(
+            "no parcel is open at this station: scan the parcel's label first "
+            "(a parcel without a readable label is opened as an unexpected return)",
+            **choice,
+        )
+    order = found.order
+    if order is not None and order.warehouse_id == arrived.warehouse_id:
+        raise Conflict(
+            f"order {order.number} has no return authorisation: if the shopper sent it back unasked, "
+            "open an unexpected return for it",
+            order=order.number,
+            **choice,
+        )
+    raise NotFound(
+        f"{code}: no return, order, tracking number or carton of this warehouse has this code; "
+        "check the label and scan it again, or open an unexpected return",
+        **choice,
+    )
 
 
 def _open_case(
@@ -199,6 +232,9 @@ def open_parcel(
         find_by_code(session, principal, arrived.warehouse_id, code) if code else Found(None, None, "unknown")
     )
     rma = _rma_for_parcel(session, kaeru, principal, arrived, found)
+    already = _still_open_here(session, rma, arrived)
+    if already is not None:
+        return already
     check = _weigh(session, kaeru, rma, arrived)
     parcel = ReturnParcel(
         warehouse_id=arrived.warehouse_id,
@@ -225,6 +261,22 @@ def open_parcel(
         session, principal, events.ParcelOpened(rma, parcel, station_code, first, kaeru.settings.base_url)
     )
     return parcel
+
+
+def _still_open_here(
+    session: Session, rma: ReturnAuthorisation, arrived: ArrivedParcel
+) -> ReturnParcel | None:
+    """This return's parcel still open at this station: the label scanned again is the same parcel."""
+    if rma.id is None:
+        return None
+    station_id = arrived.station.id if arrived.station else None
+    return session.exec(
+        select(ReturnParcel).where(
+            ReturnParcel.rma_id == rma.id,
+            ReturnParcel.status == ParcelStatus.OPEN,
+            ReturnParcel.station_id == station_id,
+        )
+    ).first()
 
 
 def _look_for_fraud(

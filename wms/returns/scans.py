@@ -25,9 +25,9 @@ from wms.returns.intake import ArrivedParcel
 from wms.returns.model import ParcelStatus, RmaKind, UnitStatus
 from wms.returns.queries import config_of
 from wms.returns.stations import station_for
-from wms.returns.tables import ReturnParcel
+from wms.returns.tables import ReturnParcel, ReturnUnit
 from wms.returns.units import UnitScan
-from wms.scanning.assignment import warehouse_of
+from wms.scanning.assignment import assign, assignment_for, warehouse_of
 
 PARCEL_KINDS = ("rma", "order", "sscc")
 
@@ -59,9 +59,11 @@ class Desk:
 def _parcel_step(desk: Desk, current: ReturnParcel | None, code: str) -> StepResult:
     """A parcel's label: close the parcel before it, open this one."""
     station = desk.station()
-    if current is not None:
-        intake.close_parcel(desk.session, principal=desk.principal, parcel=current)
+    # The parcel's return may be the one already open here (scanned again, or after a reload): then
+    # the same parcel carries on. Any other open parcel is closed once the new one is found.
     parcel = _open(desk, code, station)
+    if current is not None and current.id != parcel.id:
+        intake.close_parcel(desk.session, principal=desk.principal, parcel=current)
     view = views.parcel_view(desk.session, parcel, locale=desk.principal.locale)
     message = (
         f"parcel for {view['rma']}: scan the items"
@@ -112,31 +114,76 @@ def _names_a_parcel(desk: Desk, scan: Scan) -> bool:
 
 
 def _item(desk: Desk, parcel: ReturnParcel | None, scan: Scan) -> StepResult:
-    """An item out of the parcel (an item with no parcel scanned first opens an unexpected-return case)."""
+    """An item out of the parcel (with no parcel open, the parcel's label is asked for first)."""
     if parcel is None:
-        parcel = _open(desk, "", desk.station())
+        parcel = _open(desk, "", desk.station())  # refused: unexpected returns are opened by choice
     try:
-        received = units.receive_unit(
-            desk.session,
-            kaeru=desk.kaeru,
-            principal=desk.principal,
-            parcel=parcel,
-            scan=UnitScan(raw=scan.raw),
+        again = units.on_the_bench(desk.session, parcel, UnitScan(raw=scan.raw))
+        received = (
+            [again]
+            if again is not None
+            else units.receive_unit(
+                desk.session,
+                kaeru=desk.kaeru,
+                principal=desk.principal,
+                parcel=parcel,
+                scan=UnitScan(raw=scan.raw),
+            )
         )
     except NotFound:
         if not _names_a_parcel(desk, scan):
             raise
         # Not an item of this parcel but the tracking number of another one: the next parcel.
         return _parcel_step(desk, parcel, scan.raw)
-    first = received[0]
-    view = views.unit_view(desk.session, first)
+    data = units_on_the_bench(desk, parcel, received)
+    sku = data["units"][0]["sku"] or "not ours"
+    if again is not None:
+        return StepResult(
+            "accepted", f"{sku}: already taken out of this parcel; grade it", data | {"again": True}
+        )
+    return StepResult("accepted", f"{sku}: {received[0].match_message}", data)
+
+
+def units_on_the_bench(desk: Desk, parcel: ReturnParcel, received: list[ReturnUnit]) -> dict[str, Any]:
+    """What the screen shows for units just taken out: them, their parcel, and the grading checklist."""
     data: dict[str, Any] = {
         "units": [views.unit_view(desk.session, u) for u in received],
         "parcel": views.parcel_view(desk.session, parcel, locale=desk.principal.locale),
     }
+    first = received[0]
     if first.item_id is not None:
         data["rubric"] = views.rubric_view(config_of(desk.kaeru), first.category, desk.principal.locale)
-    return StepResult("accepted", f"{view['sku'] or 'not ours'}: {first.match_message}", data)
+    return data
+
+
+def start(session: Session, kaeru: Kaeru, principal: Principal, station: Station | None) -> dict[str, Any]:
+    """Point the caller's scans at this station's returns flow, and give back the work still open
+    there (a reloaded screen carries on): the open parcel, and the unit taken out but not yet graded."""
+    code = station.code if station else None
+    assignment = assignment_for(session, principal)
+    same_desk = assignment.mode == "returns" and assignment.state.get("station") == code
+    kept = (
+        {k: v for k, v in assignment.state.items() if k in ("parcel", "put_away_unit")} if same_desk else {}
+    )
+    assignment = assign(
+        session,
+        principal,
+        mode="returns",
+        ref_type="station",
+        ref_id=code or "",
+        state={"station": code, **kept},
+    )
+    desk = Desk(session, kaeru, principal, assignment, warehouse_of(principal, session))
+    parcel = desk.open_parcel()
+    started: dict[str, Any] = {"mode": assignment.mode, "station": code, "parcel": None, "unit": None}
+    if parcel is None:
+        return started
+    waiting = queries.parcel_units(session, parcel.id or 0)
+    ungraded = [u for u in waiting if u.status == UnitStatus.RECEIVED]
+    if not ungraded:
+        return started | {"parcel": views.parcel_view(session, parcel, locale=principal.locale)}
+    data = units_on_the_bench(desk, parcel, ungraded[-1:])
+    return started | {"parcel": data["parcel"], "unit": data["units"][0], "rubric": data.get("rubric")}
 
 
 def returns_scan(

@@ -68,6 +68,11 @@ class ParcelIn(StationIn):
         le=100_000,
         description="parcel weight; omitted: the station scale's latest stable reading",
     )
+    unexpected: bool = Field(
+        default=False,
+        description="open an unexpected-return case when the code names no return (the associate's "
+        "choice); without it such a code is answered 404, or 409 for an order without a return",
+    )
 
 
 class UnitIn(BaseModel):
@@ -265,11 +270,6 @@ class LabelQueued(BaseModel):
     queued: bool
 
 
-class StationStarted(BaseModel):
-    mode: str
-    station: str | None
-
-
 class ExpectedPublic(BaseModel):
     sku: str
     quantity: int
@@ -362,3 +362,13 @@ class TrustPublic(BaseModel):
     factors: dict[str, float]
     history: ShopperHistoryPublic
     as_of: str
+
+
+class StationStarted(BaseModel):
+    """The station's returns flow, with the work still open there (a reloaded screen carries on)."""
+
+    mode: str
+    station: str | None
+    parcel: ParcelPublic | None = None
+    unit: UnitPublic | None = Field(default=None, description="taken out of the parcel, not yet graded")
+    rubric: RubricPublic | None = None

@@ -199,6 +199,32 @@ def _identified(session: Session, rma: ReturnAuthorisation, scan: UnitScan) -> I
     return found
 
 
+def on_the_bench(session: Session, parcel: ReturnParcel, scan: UnitScan) -> ReturnUnit | None:
+    """The unit this scan names if it is already out of this parcel and not yet graded: the same
+    untracked item scanned again (after a reload, or twice by mistake) is that unit, not an extra one.
+    (A second serial-tracked unit is told apart by its serial; a second identical untracked unit is
+    received once the first is graded.)"""
+    if scan.quantity != 1 or scan.not_ours is not None:
+        return None
+    rma = session.get(ReturnAuthorisation, parcel.rma_id)
+    if rma is None:
+        return None
+    found = identify(
+        session, order_id=rma.order_id, raw=scan.raw, epc=scan.epc, sku=scan.sku, serial=scan.serial
+    )
+    if found.item is None or found.item.tracking == "serial":
+        return None
+    return session.exec(
+        select(ReturnUnit)
+        .where(
+            ReturnUnit.parcel_id == parcel.id,
+            ReturnUnit.item_id == found.item.id,
+            ReturnUnit.status == UnitStatus.RECEIVED,
+        )
+        .order_by(col(ReturnUnit.id))
+    ).first()
+
+
 def receive_unit(
     session: Session, *, kaeru: Kaeru, principal: Principal, parcel: ReturnParcel, scan: UnitScan
 ) -> list[ReturnUnit]:

@@ -130,7 +130,9 @@ def put_assignment(body: AssignmentIn, kaeru: KaeruDep, principal: Scanner, requ
         raise Forbidden(principal.refusal(routes.permission_for(body.mode)))
 
     def work(session: Session) -> dict[str, Any]:
-        a = assignment.assign(session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id)
-        return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id}
+        a = assignment.resume_or_assign(
+            session, principal, mode=body.mode, ref_type=body.ref_type, ref_id=body.ref_id
+        )
+        return {"mode": a.mode, "ref_type": a.ref_type, "ref_id": a.ref_id, "state": a.state}
 
     return kaeru.db.write(work)

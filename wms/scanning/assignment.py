@@ -67,6 +67,17 @@ def assign(
     return assignment
 
 
+def resume_or_assign(
+    session: Session, principal: Principal, *, mode: str, ref_type: str = "", ref_id: str = ""
+) -> DeviceAssignment:
+    """The same mode asked for again without a task (a reloaded screen): the work in hand carries on.
+    Anything else points the caller's scans anew."""
+    current = assignment_for(session, principal)
+    if current.mode == mode and not ref_type and not ref_id:
+        return current
+    return assign(session, principal, mode=mode, ref_type=ref_type, ref_id=ref_id)
+
+
 def warehouse_of(principal: Principal, session: Session) -> int:
     if principal.warehouse_id is not None:
         return principal.warehouse_id

@@ -6,14 +6,18 @@ from sqlalchemy import and_, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from devices.scan import Scan
+from devices.scan import RMA_TOKEN_PREFIX, Scan
 from wms.context import Kaeru
 from wms.db import Direct
 from wms.errors import NotFound
 from wms.fulfilment.model import StepResult
+from wms.fulfilment.orders import order_by_number
+from wms.fulfilment.views import order_lines
 from wms.identity.model import Principal
 from wms.inventory.service import item_by_gtin
 from wms.inventory.tables import Item, Location, Quant
+from wms.returns.queries import rma_by_number, unit_by_lpn
+from wms.returns.views import rma_code, unit_view
 from wms.scanning.assignment import warehouse_of
 
 # A location and what is in it, in one round trip (a location with nothing in it is one row of NULLs).
@@ -30,9 +34,42 @@ _LOCATION_CONTENTS = Direct(
 )
 
 
+def _order(session: Session, principal: Principal, warehouse_id: int, number: str) -> StepResult:
+    order = order_by_number(session, principal, warehouse_id, number)
+    lines = order_lines(session, order.id or 0)
+    wanted = sum(line.quantity for line in lines)
+    picked, packed = sum(line.picked for line in lines), sum(line.packed for line in lines)
+    return StepResult(
+        "accepted",
+        f"order {order.number}: {order.status} ({picked} of {wanted} picked, {packed} packed)",
+        {"order": order.number, "status": order.status, "picked": picked, "packed": packed, "units": wanted},
+    )
+
+
+def _rma(session: Session, principal: Principal, number: str) -> StepResult:
+    rma = rma_by_number(session, principal, number)
+    return StepResult(
+        "accepted", f"{rma_code(rma)}: {rma.status}", {"rma": rma_code(rma), "status": rma.status}
+    )
+
+
+def _unit(session: Session, principal: Principal, code: str) -> StepResult:
+    unit = unit_by_lpn(session, principal, code)
+    view = unit_view(session, unit)
+    where = f" at {view['location']}" if view.get("location") else ""
+    return StepResult("accepted", f"LPN-{unit.lpn} {view['sku'] or ''}: {unit.status}{where}", {"unit": view})
+
+
 def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) -> StepResult:
-    """With no task, a scan answers what the thing is and where stock is."""
+    """With no task, a scan answers what the thing is: an item and where its stock is, a location and
+    what it holds, an order's progress, a return's state, a graded unit's."""
     warehouse_id = warehouse_of(principal, session)
+    if scan.kind == "order":
+        return _order(session, principal, warehouse_id, scan.code or "")
+    if scan.kind == "rma" and not scan.data.startswith(RMA_TOKEN_PREFIX):
+        return _rma(session, principal, scan.code or "")
+    if scan.kind == "lpn":
+        return _unit(session, principal, scan.data)
     if scan.kind == "location":
         rows = _LOCATION_CONTENTS.rows(session.connection(), {"warehouse": warehouse_id, "code": scan.code})
         if not rows:

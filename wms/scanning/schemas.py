@@ -115,3 +115,7 @@ class AssignmentPublic(BaseModel):
     mode: str
     ref_type: str
     ref_id: str
+    state: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the work in hand (at a pack station: the open carton's sscc and order)",
+    )

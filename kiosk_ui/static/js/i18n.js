@@ -19,6 +19,12 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+// A value's words, `prefix.value` in the table ("match.right_item"), or the value itself if it has none.
+export function word(prefix, value) {
+  const key = `${prefix}.${value}`;
+  return has(key) ? t(key) : String(value);
+}
+
 export async function languages() {
   const response = await fetch("/ui/i18n");
   return (await response.json()).languages;

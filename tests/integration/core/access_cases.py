@@ -30,6 +30,7 @@ from wms.fulfilment.tables import Order
 from wms.identity.service import issue_device_token
 from wms.identity.tables import Device, Station
 from wms.inventory.tables import Warehouse
+from wms.platform.tables import OutboxMessage
 from wms.returns.tables import ReturnAuthorisation, ReturnHold
 from wms.shopper.after_delivery import subscription_of
 
@@ -71,6 +72,7 @@ HOLDERS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     "claims.review": MANAGERS,
     "dashboard.view": MANAGERS,
+    "print": STAFF | EVERY_DEVICE,
     # not a permission: any caller with a valid token
     "signed in": STAFF | EVERY_DEVICE | {"integrator"},
 }
@@ -143,6 +145,8 @@ def seed(floor: Floor) -> Site:
         session.add(hold)
         order = session.exec(select(Order).where(Order.number == "M-1")).one()
         cancel = session.exec(select(Order).where(Order.number == "M-3")).one()
+        in_wh1 = OutboxMessage.channel == "print", OutboxMessage.warehouse_id == wh1.id
+        label = session.exec(select(OutboxMessage).where(*in_wh1)).first()
         station = Station(warehouse_id=wh1.id, code="RCV-ST", kind="receive")
         session.add(station)
         session.flush()
@@ -154,6 +158,7 @@ def seed(floor: Floor) -> Site:
             "hold": hold.id,
             "shopper": order.shopper_id,
             "cancel_order": cancel.id,
+            "print_job": label.message_id,
             "unsubscribe": subscription_of(session, order.shopper_id).token,
             "tokens": tokens,
         }
@@ -221,11 +226,11 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
         # documents, health, screens
         "GET /openapi.json": Case(PUBLIC, "/openapi.json"),
         "GET /docs": Case(PUBLIC, "/docs"),
-        "GET /docs/oauth2-redirect": Case(PUBLIC, "/docs/oauth2-redirect"),
         "GET /redoc": Case(PUBLIC, "/redoc"),
         "GET /healthz": Case(PUBLIC, "/healthz"),
         "GET /readyz": Case(PUBLIC, "/readyz"),
         "GET /metrics": Case(PUBLIC, "/metrics"),
+        "GET /": Case(PUBLIC, "/"),
         "GET /ui": Case(PUBLIC, "/ui"),
         "GET /ui/static/{path}": Case(PUBLIC, "/ui/static/css/kiosk.css"),
         "GET /ui/i18n": Case(PUBLIC, "/ui/i18n"),
@@ -315,6 +320,11 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
         ),
         "POST /api/v1/picking/tasks/{task_id}/short": Case(
             "picking.work", f"{api}/picking/tasks/{v['task']}/short", {"missing": 1}, in_wh1=True
+        ),
+        "GET /api/v1/live/summary": Case("dashboard.view", f"{api}/live/summary?warehouse=WH1", in_wh1=True),
+        "GET /api/v1/print-jobs": Case("print", f"{api}/print-jobs?order={v['number']}"),
+        "POST /api/v1/print-jobs/{job_id}/reprint": Case(
+            "print", f"{api}/print-jobs/{v['print_job']}/reprint", {}, in_wh1=True
         ),
         "POST /api/v1/packing/start": Case(
             "packing.work", f"{api}/packing/start", {"warehouse": "WH1", "order": "M-2"}, in_wh1=True

@@ -156,3 +156,63 @@ def test_an_order_is_found_by_its_number(floor: Floor) -> None:
     floor.order("N-2", [("TEE", 1)])
     found = floor.call("GET", "/api/v1/orders?number=N-1", "packer")
     assert [o["number"] for o in found] == ["N-1"]
+
+
+def test_a_pack_screen_reloaded_mid_carton_carries_on_and_another_mode_starts_afresh(floor: Floor) -> None:
+    floor.item("TEE-L", gtin="09506000134352", weight_g=250)
+    floor.receive("TEE-L", 2)
+    floor.order("O-3", [("TEE-L", 2)])
+    floor.call("POST", "/api/v1/picking/release", "manager", json={"warehouse": "WH1", "mode": "single"})
+    _pick_everything(floor)
+    carton = floor.call("POST", "/api/v1/packing/start", "packer", json={"warehouse": "WH1", "order": "O-3"})
+    floor.scan("]E09506000134352", "packer")
+    # The screen reloads and points the packer's scans at packing again: the carton carries on.
+    again = floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "pack"})
+    assert again["state"] == {"sscc": carton["sscc"], "order": "O-3"}
+    packed = floor.scan("]E09506000134352", "packer")
+    assert packed["data"]["left_to_pack"] == 0
+    # Another mode in between is a fresh start.
+    floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "idle"})
+    fresh = floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "pack"})
+    assert (fresh["ref_type"], fresh["state"]) == ("", {})
+
+
+def test_an_order_still_being_picked_is_refused_at_packing_with_the_reason(floor: Floor) -> None:
+    floor.item("CAP-A", gtin="09506000134352", weight_g=100)
+    floor.item("CAP-B", gtin="00614141123452", weight_g=100)
+    floor.receive("CAP-A", 2, "A-01-1")
+    floor.receive("CAP-B", 2, "A-02-1")
+    floor.order("O-4", [("CAP-A", 1), ("CAP-B", 1)])
+    floor.call("POST", "/api/v1/picking/release", "manager", json={"warehouse": "WH1", "mode": "single"})
+    task = floor.call("POST", "/api/v1/picking/next", "picker", key="next-4")["task"]
+    floor.call("PUT", "/api/v1/devices/assignment", "packer", json={"mode": "pack"})
+    refused = floor.scan("]C0ORD-O-4", "packer", expect=409)
+    assert refused["message"] == (
+        "order O-4 is still being picked: nothing of it has reached the pack station yet (0 of 2 picked)"
+    )
+    # One line picked: packing may start, and the other line's item is refused with the reason.
+    floor.scan(f"LOC-{task['next']['location']}")
+    first = task["next"]["sku"]
+    floor.scan(f"]E0{floor.gtin_of(first)[1:]}")
+    floor.scan("]C0ORD-O-4", "packer")
+    other = "CAP-B" if first == "CAP-A" else "CAP-A"
+    not_yet = floor.scan(f"]E0{floor.gtin_of(other)[1:]}", "packer", expect=409)
+    assert not_yet["message"] == (
+        f"{other} has not reached the pack station yet (0 of 1 picked): order O-4 is still being picked"
+    )
+    packed = floor.scan(f"]E0{floor.gtin_of(first)[1:]}", "packer")
+    assert packed["data"]["sku"] == first
+    again = floor.scan(f"]E0{floor.gtin_of(first)[1:]}", "packer", expect=422)
+    assert again["message"] == f"all of {first} is packed already"
+
+
+def test_an_idle_scan_of_an_order_a_return_or_a_tag_says_what_it_is(floor: Floor) -> None:
+    floor.item("HAT-1", gtin="09506000134352", weight_g=100)
+    floor.receive("HAT-1", 2, "A-01-1")
+    floor.order("O-5", [("HAT-1", 2)])
+    order = floor.scan("]C0ORD-O-5", "manager")
+    assert order["message"] == "order O-5: reserved (0 of 2 picked, 0 packed)"
+    assert order["data"]["status"] == "reserved"
+    assert floor.scan("]C0ORD-NOPE", "manager", expect=404)["message"] == "no order 'NOPE'"
+    assert floor.scan("]C0RMA-999999", "manager", expect=404)["message"] == "no return RMA-999999"
+    assert floor.scan("]C0LPN-NOPE1", "manager", expect=404)["message"] == "no graded unit with tag LPN-NOPE1"

@@ -258,3 +258,55 @@ async def test_only_one_server_process_drives_a_printer_until_it_lets_go(kaeru: 
     assert await second.next_job("tcp://127.0.0.1:9") is None
     await asyncio.to_thread(first.release)
     assert await second.printers() == ["tcp://127.0.0.1:9"]
+
+
+def _jobs(floor: Floor, who: str = "packer", **where: str) -> list[dict[str, Any]]:
+    return floor.call("GET", "/api/v1/print-jobs", who, params=where)  # type: ignore[no-any-return]
+
+
+async def test_a_label_waiting_for_a_printer_out_of_paper_says_so_and_is_not_reprinted_twice(
+    floor: Floor, zebra: ZplPrinterSimulator, spooler: None
+) -> None:
+    await zebra.set_faults(paper_out=True)
+    _close_a_carton(floor, "O-7")
+    await _until(
+        lambda: {j["state"] for j in _jobs(floor, order="O-7")} == {"waiting"}, "the wait was not shown"
+    )
+    jobs = _jobs(floor, order="O-7")
+    assert sorted(j["label"] for j in jobs) == ["return_label", "shipping_label"]
+    assert all("out of paper" in j["reason"] and j["printer"] == "PACK-1-PRINTER" for j in jobs)
+    refused = floor.call("POST", f"/api/v1/print-jobs/{jobs[0]['id']}/reprint", "packer", expect=409, json={})
+    assert "still in the printer's queue" in refused["message"]
+
+    await zebra.set_faults(paper_out=False)
+    await _until(lambda: {j["state"] for j in _jobs(floor, order="O-7")} == {"printed"}, "not printed")
+    again = floor.call("POST", f"/api/v1/print-jobs/{jobs[0]['id']}/reprint", "packer", expect=201, json={})
+    assert (again["reprint_of"], again["label"]) == (jobs[0]["id"], jobs[0]["label"])
+    await zebra.shelf.wait_for(3, within=10)
+    await _until(lambda: [j["state"] for j in _jobs(floor, order="O-7")].count("printed") == 3, "reprint")
+
+
+async def test_a_label_for_an_unreachable_printer_waits_with_the_reason(
+    floor: Floor, zebra: ZplPrinterSimulator, spooler: None
+) -> None:
+    await zebra.set_faults(offline=True)
+    _close_a_carton(floor, "O-8")
+    await _until(
+        lambda: {j["state"] for j in _jobs(floor, order="O-8")} == {"waiting"}, "the wait was not shown"
+    )
+    assert all(j["reason"] for j in _jobs(floor, order="O-8"))
+
+
+def test_print_jobs_are_found_by_one_key_and_only_in_the_callers_warehouses(floor: Floor) -> None:
+    _close_a_carton(floor, "O-9")
+    assert len(_jobs(floor, order="O-9")) == 2
+    sscc = _jobs(floor, order="O-9")[0]
+    refused = floor.call("GET", "/api/v1/print-jobs", "packer", expect=422)
+    assert refused["message"] == "name one of order, sscc or lpn"
+    assert floor.call("GET", "/api/v1/print-jobs?order=O-9&lpn=X", "packer", expect=422)
+    assert _jobs(floor, order="NO-SUCH") == []
+    assert floor.call("POST", "/api/v1/print-jobs/nope/reprint", "packer", expect=404, json={})
+    assert floor.call(
+        "POST", f"/api/v1/print-jobs/{sscc['id']}/reprint", "packer", expect=404, json={"printer": "NOPE"}
+    )
+    assert floor.call("GET", "/api/v1/print-jobs?order=O-9", "integrator", expect=403)

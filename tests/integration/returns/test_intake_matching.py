@@ -195,12 +195,70 @@ def test_a_parcel_is_found_by_its_return_label_tracking_number_or_order(
     assert (parcel["rma"], parcel["found_by"]) == (rma["code"], found_by)
 
 
-def test_a_parcel_nobody_announced_opens_an_unexpected_return_case(catalogue: Catalogue) -> None:
+def _cases(floor: Floor) -> int:
+    from wms.returns.tables import ReturnAuthorisation
+
+    with floor.kaeru.db.read() as session:
+        unexpected = select(ReturnAuthorisation).where(ReturnAuthorisation.kind == "unexpected")
+        return len(session.exec(unexpected).all())
+
+
+def test_a_parcel_nobody_announced_is_opened_as_an_unexpected_return_only_when_the_associate_chooses(
+    catalogue: Catalogue,
+) -> None:
     sku = _stock(catalogue, "GLOVES", 1)
-    parcel = open_parcel(catalogue.floor, f"NOLABEL{catalogue.tag}")
+    before = _cases(catalogue.floor)
+    code = f"NOLABEL{catalogue.tag}"
+    refused = open_parcel(catalogue.floor, code, expect=404)
+    assert refused["message"].startswith(f"{code}: no return, order")
+    assert refused["details"] == {"code": code, "may_open": "unexpected_return"}
+    assert _cases(catalogue.floor) == before, "a code naming nothing opens no case"
+
+    parcel = catalogue.floor.call(
+        "POST",
+        "/api/v1/returns/parcels",
+        "associate",
+        key=key(),
+        json={"code": code, "station": "RET-1", "unexpected": True},
+    )
     assert (parcel["rma_kind"], parcel["rma_status"]) == ("unexpected", "on_hold")
     unit = receive(catalogue.floor, parcel["id"], raw=ean_scan(catalogue.gtin(1)))["units"][0]
     assert (unit["sku"], unit["status"]) == (sku, "received")
+
+
+def test_an_order_without_a_return_asks_before_a_case_is_opened(catalogue: Catalogue) -> None:
+    sku = _stock(catalogue, "SCARF", 1)
+    order = ship_fast(catalogue.floor, catalogue.order_number(), [(sku, 1)], email=catalogue.email())
+    before = _cases(catalogue.floor)
+    refused = open_parcel(catalogue.floor, f"ORD-{order['number']}", expect=409)
+    assert refused["message"].startswith(f"order {order['number']} has no return authorisation")
+    assert refused["details"]["may_open"] == "unexpected_return"
+    assert _cases(catalogue.floor) == before
+
+
+@pytest.mark.parametrize("typed", ["RMA-999999", "ORD-NOPE1", "1Z999AA10123456784"])
+def test_a_mistyped_code_at_the_station_is_not_found_and_opens_no_case(
+    catalogue: Catalogue, typed: str
+) -> None:
+    # The codes an associate mistyped in the screens' trial: answered "not found" with the code.
+    agent = catalogue.floor.device_token("RET-2-AGENT")
+    catalogue.floor.call("PUT", "/api/v1/devices/assignment", agent, json={"mode": "returns"})
+    before = _cases(catalogue.floor)
+    answer = catalogue.floor.scan(typed, agent, expect=404)
+    assert answer["outcome"] == "rejected"
+    assert answer["message"].startswith(f"{typed}: no return, order")
+    assert answer["data"]["details"]["may_open"] == "unexpected_return"
+    assert _cases(catalogue.floor) == before
+
+
+def test_an_item_scanned_with_no_parcel_open_asks_for_the_parcel_label(catalogue: Catalogue) -> None:
+    _stock(catalogue, "BELT", 1)
+    agent = catalogue.floor.device_token("RET-2-AGENT")
+    catalogue.floor.call("PUT", "/api/v1/devices/assignment", agent, json={"mode": "returns"})
+    before = _cases(catalogue.floor)
+    answer = catalogue.floor.scan(ean_scan(catalogue.gtin(1)), agent, expect=422)
+    assert "scan the parcel's label first" in answer["message"]
+    assert _cases(catalogue.floor) == before
 
 
 def test_an_unknown_barcode_is_refused_and_nothing_is_written(catalogue: Catalogue) -> None:

@@ -51,3 +51,10 @@ def test_the_language_list_names_each_language_in_itself(client: TestClient) -> 
     assert names["ja"] == "日本語"
     assert names["uk"] == "Українська"
     assert client.get("/ui/i18n/xx.json").status_code == 404
+
+
+def test_the_site_root_leads_to_the_sign_in_screen(client: TestClient) -> None:
+    # The sign-in screen then opens the screen of the signed-in role (login.js).
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/ui/login"

@@ -41,3 +41,14 @@ def test_every_key_the_pages_and_scripts_name_is_in_the_english_table() -> None:
             named |= set(re.findall(r'\bt\("([\w.]+)"', text))
     assert named, "no keys found: the pattern no longer matches the pages"
     assert sorted(k for k in named if k not in english) == []
+
+
+def test_every_label_and_print_state_the_server_reports_has_words_on_the_screens() -> None:
+    from wms.notify.print_labels import LABELS
+    from wms.notify.printing import JOB_STATE
+
+    english = load_table(REFERENCE)
+    states = {*JOB_STATE.values(), "waiting"}
+    missing = [f"print.label.{k}" for k in LABELS if f"print.label.{k}" not in english]
+    missing += [f"print.state.{s}" for s in states if f"print.state.{s}" not in english]
+    assert missing == []

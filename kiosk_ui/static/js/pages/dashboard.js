@@ -3,6 +3,7 @@
 // stand in for the feed while it is down. Managers review fraud holds here.
 
 import { ApiError, get, mutate } from "../api.js";
+import { evidenceLines } from "../evidence.js";
 import { show } from "../feedback.js";
 import * as i18n from "../i18n.js";
 import { connect } from "../live.js";
@@ -26,16 +27,7 @@ let liveState = "polling";
 
 const minuteOf = (ms) => Math.floor(ms / 60000);
 
-function label(prefix, value) {
-  const key = `${prefix}.${value}`;
-  return i18n.has(key) ? t(key) : String(value);
-}
-
-function percentile(values, p) {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
+const label = i18n.word;
 
 function drawScans() {
   const now = minuteOf(Date.now());
@@ -98,12 +90,7 @@ function drawDevices() {
 }
 
 function evidenceText(evidence) {
-  return Object.entries(evidence || {}).map(([signal, facts]) => {
-    const detail = facts && typeof facts === "object"
-      ? Object.entries(facts).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")
-      : String(facts);
-    return `${label("signal", signal)} — ${detail}`;
-  });
+  return Object.entries(evidence || {}).map(([signal, facts]) => `${label("signal", signal)} — ${evidenceLines(facts).join(" · ")}`);
 }
 
 function drawHolds() {
@@ -138,8 +125,8 @@ function render() {
   bars(document.getElementById("grades"), board.grades, (g) => `${g} ${label("grade", g)}`);
   bars(document.getElementById("dispositions"), board.dispositions, (d) => label("disposition", d));
   const minutes = (s) => (s == null ? "—" : i18n.number(s / 60, { maximumFractionDigits: 1 }));
-  document.getElementById("d2s-p50").textContent = board.dock ? minutes(percentile(board.dock, 50)) : "—";
-  document.getElementById("d2s-p90").textContent = board.dock ? minutes(percentile(board.dock, 90)) : "—";
+  document.getElementById("d2s-p50").textContent = board.dock ? minutes(board.dock.p50) : "—";
+  document.getElementById("d2s-p90").textContent = board.dock ? minutes(board.dock.p90) : "—";
   const stateEl = document.getElementById("live-state");
   stateEl.className = `live-state ${liveState}`;
   stateEl.dataset.i18n = `dash.${liveState}`;
@@ -169,44 +156,33 @@ async function optional(path) {
   }
 }
 
+// The floor's figures, counted by the server at any size (orders by state, devices, returns by stage).
 async function loadFloor() {
-  const [scans, orders, devices] = await Promise.all([
-    liveState === "live" ? null : get("/api/v1/scans?limit=500"), get("/api/v1/orders?limit=500"), get("/api/v1/devices"),
-  ]);
-  if (scans) {
-    board.scans = new Map();
-    for (const s of scans) {
-      const at = Date.parse(/[Z+]/.test(s.received_at || s.scanned_at) ? s.received_at || s.scanned_at : `${s.received_at || s.scanned_at}Z`);
-      board.scans.set(minuteOf(at), (board.scans.get(minuteOf(at)) || 0) + 1);
-    }
-  }
-  board.orders = {};
-  for (const order of orders) board.orders[order.status] = (board.orders[order.status] || 0) + 1;
-  board.devices = devices;
+  const summary = await get(`/api/v1/live/summary?warehouse=${encodeURIComponent(warehouse)}`);
+  const scans = board.scans;
+  onSnapshot(summary.data || {});
+  if (liveState === "live") board.scans = scans; // the socket keeps the per-minute counts itself
 }
 
+const GRADE_ORDER = ["A", "B", "C", "D"];
+const byGrade = (a, b) => (GRADE_ORDER.indexOf(a) + 1 || 99) - (GRADE_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b);
+const counted = (shares, order) => Object.fromEntries([...(shares || [])].sort((x, y) => order(x.key, y.key)).map((s) => [s.key, s.count]));
+
+// The returns figures of the last 30 days, from the insight aggregates; holds to review.
 async function loadReturns() {
-  const [holds, returns] = await Promise.all([optional("/api/v1/returns/holds"), optional("/api/v1/returns?limit=500")]);
+  const since = new Date(Date.now() - 30 * 86400 * 1000).toISOString();
+  const [holds, insight] = await Promise.all([
+    optional("/api/v1/returns/holds"),
+    optional(`/api/v1/insight/returns?warehouse=${encodeURIComponent(warehouse)}&since=${encodeURIComponent(since)}`),
+  ]);
   board.holds = holds;
-  if (returns === null) {
-    board.backlog = board.grades = board.dispositions = board.dock = null;
+  if (insight === null) {
+    board.grades = board.dispositions = board.dock = null;
     return;
   }
-  board.backlog = {};
-  board.grades = {};
-  board.dispositions = {};
-  board.dock = [];
-  for (const rma of returns) {
-    if (!["completed", "cancelled", "rejected"].includes(rma.status)) board.backlog[rma.status] = (board.backlog[rma.status] || 0) + 1;
-    for (const unit of rma.units || []) {
-      if (unit.grade) board.grades[unit.grade] = (board.grades[unit.grade] || 0) + 1;
-      if (unit.disposition) board.dispositions[unit.disposition] = (board.dispositions[unit.disposition] || 0) + 1;
-      if (unit.put_away_at && rma.received_at) {
-        const received = Date.parse(/[Z+]/.test(rma.received_at) ? rma.received_at : `${rma.received_at}Z`);
-        board.dock.push((Date.parse(unit.put_away_at) - received) / 1000);
-      }
-    }
-  }
+  board.grades = counted(insight.grades.overall, byGrade);
+  board.dispositions = counted(insight.dispositions.overall, (a, b) => a.localeCompare(b));
+  board.dock = insight.dock_to_stock;
 }
 
 async function refresh() {
@@ -219,6 +195,17 @@ function onSnapshot(data) {
   for (const bucket of data.scans_per_minute || []) board.scans.set(minuteOf(Date.parse(bucket.minute) - 1), bucket.total);
   board.orders = { ...(data.orders_by_state || {}) };
   board.devices = (data.devices || []).map((d) => ({ ...d, code: d.device }));
+  const stages = data.returns && data.returns.by_stage;
+  board.backlog = stages ? Object.fromEntries(Object.entries(stages).filter(([s]) => !["completed", "cancelled", "rejected"].includes(s))) : null;
+}
+
+// Events only say that something changed: the counts are fetched again, at most once per interval.
+const pending = new Map();
+function later(name, load, ms = 2000) {
+  if (pending.has(name)) return;
+  pending.set(name, setTimeout(() => {
+    load().then(render).catch(() => {}).finally(() => pending.delete(name));
+  }, ms));
 }
 
 function onUpdate(update) {
@@ -235,10 +222,8 @@ function onUpdate(update) {
   }
   const topics = new Set((update.events || []).map((e) => e.topic));
   for (const topic of Object.keys(counts)) topics.add(topic);
-  if ([...topics].some((topic) => topic.startsWith("return."))) loadReturns().then(render);
-  if ([...topics].some((topic) => topic.startsWith("order.") || topic.startsWith("carton.") || topic.startsWith("shipment."))) {
-    loadFloor().then(render);
-  }
+  if ([...topics].some((topic) => topic.startsWith("return."))) later("returns", loadReturns);
+  if ([...topics].some((topic) => /^(order|carton|shipment|return)\./.test(topic))) later("floor", loadFloor);
 }
 
 function onMessage(message) {
@@ -276,7 +261,8 @@ async function main() {
     onMessage,
     onState: (s) => { liveState = s === "live" ? "live" : "polling"; render(); },
   });
-  setInterval(() => { if (!document.hidden) refresh().catch(() => {}); }, 10000);
+  // Devices and counts come over the socket; without it, the counts are fetched every 10 s.
+  setInterval(() => { if (!document.hidden && liveState !== "live") refresh().catch(() => {}); }, 10000);
   setInterval(drawScans, 15000);
   document.body.dataset.screen = "ready";
 }

@@ -4,6 +4,7 @@
 import { ApiError, get, mutate, postScan, request } from "../api.js";
 import { show, signal } from "../feedback.js";
 import * as i18n from "../i18n.js";
+import { watchJobs } from "../printjobs.js";
 import { el, onScans, start, t } from "../shell.js";
 
 const station = new URLSearchParams(location.search).get("station") || "PACK-1";
@@ -67,6 +68,18 @@ async function refresh() {
   render();
 }
 
+// A reloaded screen carries on with the carton still open at this station.
+async function resume(assignment) {
+  const open = assignment && assignment.ref_type === "carton" && assignment.state && assignment.state.sscc;
+  if (!open) return;
+  const carton = await get(`/api/v1/packing/cartons/${assignment.state.sscc}`);
+  if (carton.status !== "open") return;
+  state.carton = carton;
+  state.order = await loadOrder(assignment.state.order);
+  signal(banner, "info", t("pack.resumed", { order: assignment.state.order }), t("pack.scan_items"));
+  render();
+}
+
 async function handleScan(scan) {
   let result;
   try {
@@ -95,6 +108,14 @@ async function handleScan(scan) {
   render();
 }
 
+let labels = null;
+function followLabels(sscc) {
+  if (labels) labels.stop();
+  labels = watchJobs(document.getElementById("labels-jobs"), `sscc=${encodeURIComponent(sscc)}`, {
+    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: i18n.word("print.label", job.label) }), job.reason),
+  });
+}
+
 async function closeCarton() {
   const body = { station };
   const typed = typedWeight();
@@ -107,6 +128,7 @@ async function closeCarton() {
     document.getElementById("labels-detail").textContent = t("pack.labels_queued");
     document.getElementById("labels-card").classList.remove("hidden");
     signal(banner, "good", t("pack.closed"), t("pack.labels_queued"));
+    followLabels(state.carton.sscc);
   } catch (error) {
     signal(banner, "wrong", t("pack.not_closed"), error instanceof ApiError ? error.message : t("error.network"));
   }
@@ -143,7 +165,7 @@ async function main() {
   if (!shell) return;
   document.getElementById("station").textContent = station;
   document.getElementById("override-row").classList.toggle("hidden", !["manager", "admin"].includes(shell.me.role));
-  await request("PUT", "/api/v1/devices/assignment", { json: { mode: "pack" } });
+  await resume(await request("PUT", "/api/v1/devices/assignment", { json: { mode: "pack" } }));
   document.getElementById("close").addEventListener("click", closeCarton);
   document.getElementById("ship").addEventListener("click", shipCarton);
   document.getElementById("next").addEventListener("click", () => {

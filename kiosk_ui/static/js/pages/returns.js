@@ -5,18 +5,17 @@
 import { ApiError, get, mutate, postScan, request, upload } from "../api.js";
 import { show, signal } from "../feedback.js";
 import * as i18n from "../i18n.js";
+import { evidenceLines } from "../evidence.js";
+import { watchJobs } from "../printjobs.js";
 import { el, onScans, start, t } from "../shell.js";
 
 const station = new URLSearchParams(location.search).get("station") || "RET-1";
 const banner = document.getElementById("banner");
 const GOOD_MATCHES = new Set(["right_item", "extra"]);
-const state = { parcel: null, unit: null, rubric: null, answers: [], graded: null, holds: [], photos: [] };
+const state = { parcel: null, unit: null, rubric: null, answers: [], graded: null, holds: [], photos: [], unannounced: null };
 let shell = null;
 
-function label(prefix, value) {
-  const key = `${prefix}.${value}`;
-  return i18n.has(key) ? t(key) : String(value);
-}
+const label = i18n.word;
 
 function renderParcel() {
   const parcel = state.parcel;
@@ -40,11 +39,14 @@ function renderParcel() {
   const flags = document.getElementById("flags");
   flags.replaceChildren(...(parcel ? parcel.hold_signals : []).map((s) => {
     const hold = state.holds.find((h) => h.signals.includes(s));
-    const evidence = hold && hold.evidence[s] ? Object.entries(hold.evidence[s]).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ") : "";
+    const evidence = hold && hold.evidence[s] ? evidenceLines(hold.evidence[s]).join(" · ") : "";
     return el("div", { class: "flag high", dataset: { signal: s } }, el("strong", { text: label("signal", s) }),
       evidence ? el("div", { class: "evidence", text: evidence }) : null);
   }));
   document.getElementById("parcel-done").disabled = !parcel || parcel.status !== "open";
+  const unexpected = document.getElementById("open-unexpected");
+  unexpected.classList.toggle("hidden", state.unannounced === null);
+  unexpected.textContent = state.unannounced ? t("ret.open_unexpected", { code: state.unannounced }) : t("ret.open_unexpected_no_label");
   const openHold = state.holds.find((h) => h.status === "open");
   document.getElementById("review-card").classList.toggle("hidden", !(openHold && shell && shell.can("returns.review")));
 }
@@ -123,8 +125,14 @@ async function handleScan(scan) {
     signal(banner, "wrong", t("error.network"), t("shell.scan_again"));
     return;
   }
+  state.unannounced = null;
   if (!result.ok) {
-    signal(banner, "wrong", t("ret.wrong"), result.message);
+    const details = (result.data && result.data.details) || {};
+    // A code naming no return never opens a case by itself: the associate may choose to.
+    if (details.may_open === "unexpected_return") state.unannounced = details.code || "";
+    const headline = details.code && result.data.error === "not_found" ? t("ret.not_found", { code: details.code }) : t("ret.wrong");
+    signal(banner, "wrong", headline, result.message);
+    render();
     return;
   }
   const data = result.data || {};
@@ -139,7 +147,9 @@ async function handleScan(scan) {
     state.photos = [];
     await loadHolds();
     const raised = state.parcel.hold_signals.length > (sameParcel ? signalsBefore : 0);
-    if (raised || !GOOD_MATCHES.has(state.unit.match)) {
+    if (data.again) {
+      signal(banner, "info", t("ret.item_again", { sku: state.unit.sku }), t("ret.answer_checklist"));
+    } else if (raised || !GOOD_MATCHES.has(state.unit.match)) {
       signal(banner, "hold", t("ret.check_item", { match: label("match", state.unit.match) }), state.unit.match_message);
     } else {
       signal(banner, "good", t("ret.item_matched", { sku: state.unit.sku }), t("ret.answer_checklist"));
@@ -164,15 +174,39 @@ async function handleScan(scan) {
   render();
 }
 
+let tags = null;
+function followTag(lpn) {
+  if (tags) tags.stop();
+  tags = watchJobs(document.getElementById("tag-jobs"), `lpn=${encodeURIComponent(lpn)}`, {
+    onProblem: (job) => signal(banner, "hold", t("print.problem", { label: i18n.word("print.label", job.label) }), job.reason),
+  });
+}
+
 async function grade() {
   const answers = Object.fromEntries(state.answers.map((a) => [a.id, a.answer]));
   try {
     state.graded = await mutate("POST", `/api/v1/returns/units/${state.unit.id}/grade`, { station, answers });
     state.unit = state.graded.unit;
+    followTag(state.graded.lpn);
     if (state.graded.on_hold) signal(banner, "hold", t("ret.tote_is", { tote: state.graded.tote }), t("ret.held"));
     else signal(banner, "good", t("ret.tote_is", { tote: state.graded.tote }), t("ret.next"));
   } catch (error) {
     signal(banner, "wrong", t("ret.not_graded"), error instanceof ApiError ? error.message : t("error.network"));
+  }
+  render();
+}
+
+async function openUnexpected() {
+  const code = state.unannounced;
+  state.unannounced = null;
+  try {
+    state.parcel = await mutate("POST", "/api/v1/returns/parcels", { code, station, unexpected: true });
+    state.unit = null;
+    state.graded = null;
+    await loadHolds();
+    signal(banner, "hold", t("ret.unexpected_opened", { rma: state.parcel.rma }), t("ret.scan_items"));
+  } catch (error) {
+    signal(banner, "wrong", t("ret.wrong"), error instanceof ApiError ? error.message : t("error.network"));
   }
   render();
 }
@@ -246,13 +280,23 @@ async function main() {
   if (!shell) return;
   document.getElementById("station").textContent = station;
   try {
-    await request("POST", "/api/v1/returns/station/start", { json: { station } });
+    // The station's open work comes back from the server: a reload mid-parcel carries on.
+    const started = await request("POST", "/api/v1/returns/station/start", { json: { station } });
+    if (started && started.parcel) {
+      state.parcel = started.parcel;
+      state.unit = started.unit || null;
+      state.rubric = started.rubric || null;
+      await loadHolds();
+      const next = state.unit ? t("ret.answer_checklist") : t("ret.scan_items");
+      signal(banner, "info", t("ret.resumed", { rma: state.parcel.rma }), next);
+    }
   } catch (error) {
     signal(banner, "wrong", t("ret.station_refused"), error instanceof ApiError ? error.message : t("error.network"));
   }
   document.getElementById("grade").addEventListener("click", grade);
   document.getElementById("undo").addEventListener("click", () => { state.answers.pop(); render(); });
   document.getElementById("parcel-done").addEventListener("click", closeParcel);
+  document.getElementById("open-unexpected").addEventListener("click", openUnexpected);
   document.getElementById("photo").addEventListener("click", openCamera);
   document.getElementById("capture").addEventListener("click", capture);
   document.getElementById("camera-close").addEventListener("click", closeCamera);
