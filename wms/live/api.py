@@ -31,6 +31,7 @@ from wms.live.bus import Bus, Event
 from wms.live.coalesce import Coalescer, send_delay
 from wms.live.publish import ALL_WAREHOUSES, warehouse_channel
 from wms.live.queries import authorise, watched_warehouse
+from wms.live.schemas import LiveSummary
 from wms.live.snapshot import snapshot
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -142,6 +143,7 @@ async def live(websocket: WebSocket, token: str = "", warehouse: str | None = No
 
 @router.get(
     "/live/summary",
+    response_model=LiveSummary,
     summary="The floor's figures now (what the live socket sends first), counted in the database",
 )
 def summary(
