@@ -10,6 +10,7 @@ from sqlmodel import Session
 from wms.auth import CurrentPrincipal, KaeruDep, require
 from wms.identity import queries, schemas, service
 from wms.identity.model import PERMISSIONS, Principal
+from wms.inputs import Code
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
@@ -18,7 +19,11 @@ Auditor = Annotated[Principal, Depends(require("audit.read"))]
 StockReader = Annotated[Principal, Depends(require("inventory.read"))]
 
 
-@router.post("/auth/login", summary="Sign in; returns a bearer token for 12 hours")
+@router.post(
+    "/auth/login",
+    summary="Sign in; returns a bearer token for 12 hours",
+    responses={401: {"description": "Unknown user name or wrong password"}},
+)
 def login(body: schemas.LoginIn, kaeru: KaeruDep) -> schemas.LoginOut:
     def work(session: Session) -> schemas.LoginOut:
         user, token = service.login(session, username=body.username, password=body.password)
@@ -75,7 +80,7 @@ def list_devices(kaeru: KaeruDep, principal: StockReader) -> list[schemas.Device
 
 
 @router.post("/devices/{code}/tokens", status_code=201, summary="Issue a token for a device (managers)")
-def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> schemas.DeviceTokenOut:
+def device_token(code: Code, kaeru: KaeruDep, principal: DeviceManager) -> schemas.DeviceTokenOut:
     def work(session: Session) -> schemas.DeviceTokenOut:
         device, token = service.issue_token_to_device(session, principal, code)
         return schemas.DeviceTokenOut(device=device.code, token=token)
@@ -84,7 +89,7 @@ def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> schema
 
 
 @router.get("/stations/{code}", summary="A station, its devices and its scale's latest reading")
-def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> schemas.StationOut:
+def get_station(code: Code, kaeru: KaeruDep, principal: CurrentPrincipal) -> schemas.StationOut:
     with kaeru.db.read() as session:
         station, devices = queries.station(session, principal, code)
         return schemas.StationOut(
@@ -107,8 +112,8 @@ def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> sche
 def audit_trail(
     kaeru: KaeruDep,
     principal: Auditor,
-    object_type: str | None = None,
-    object_id: str | None = None,
+    object_type: Code | None = None,
+    object_id: Code | None = None,
     limit: int = 100,
 ) -> list[schemas.AuditEntryPublic]:
     with kaeru.db.read() as session:

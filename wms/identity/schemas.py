@@ -4,14 +4,16 @@ and the audit trail."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from wms.inputs import Code, Name
+
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
+    username: Annotated[Code, Field(min_length=1, max_length=64)]
+    password: Annotated[Name, Field(min_length=1, max_length=200)]
 
 
 class SignedInUser(BaseModel):
@@ -36,12 +38,12 @@ class Me(BaseModel):
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    password: str = Field(min_length=8, max_length=200)
-    role: str
-    warehouse: str | None = None
-    name: str = ""
-    locale: str = "en"
+    username: Annotated[Code, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    password: Annotated[Name, Field(min_length=8, max_length=200)]
+    role: Code
+    warehouse: Code | None = None
+    name: Name = ""
+    locale: Code = "en"
 
 
 class UserAdded(BaseModel):

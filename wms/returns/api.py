@@ -22,6 +22,7 @@ from wms.fulfilment.service import order_by_number
 from wms.fulfilment.tables import Shopper
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Code, Id, Name
 from wms.returns import authorisation, grading, holds, intake, putaway, queries, units, views
 from wms.returns.authorisation import NewReturnLine, ReturnRequest
 from wms.returns.eligibility import return_options, trust_view
@@ -105,7 +106,7 @@ def policy(kaeru: KaeruDep) -> dict[str, Any]:
     response_model=RubricPublic,
     summary="The grading checklist for a product category",
 )
-def rubric(category: str, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
+def rubric(category: Code, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     return views.rubric_view(config_of(kaeru), category, principal.locale)
 
 
@@ -118,7 +119,7 @@ def rubric(category: str, kaeru: KaeruDep, principal: StationUser) -> dict[str, 
     summary="What of this order may be returned, and what the shopper may have for it",
     response_model=ReturnOptions,
 )
-def shopper_options(token: str, kaeru: KaeruDep) -> dict[str, Any]:
+def shopper_options(token: Name, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
         return return_options(session, config_of(kaeru), order)
@@ -131,7 +132,7 @@ def shopper_options(token: str, kaeru: KaeruDep) -> dict[str, Any]:
     response_model=ReturnPublic,
     summary="Start a return: the answer holds the QR payload and the return label details",
 )
-def shopper_create(token: str, body: ShopperReturnIn, kaeru: KaeruDep, key: IdempotencyKey = None) -> Any:
+def shopper_create(token: Name, body: ShopperReturnIn, kaeru: KaeruDep, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         order = queries.order_by_token(session, token)
         request = ReturnRequest(order=order, lines=_lines(body), channel="shopper")
@@ -147,7 +148,7 @@ def shopper_create(token: str, body: ShopperReturnIn, kaeru: KaeruDep, key: Idem
     tags=["shopper"],
     summary="This order's returns",
 )
-def shopper_list(token: str, kaeru: KaeruDep) -> list[dict[str, Any]]:
+def shopper_list(token: Name, kaeru: KaeruDep) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
         return views.rma_views(session, queries.returns_of_order(session, order), staff=False)
@@ -159,7 +160,7 @@ def shopper_list(token: str, kaeru: KaeruDep) -> list[dict[str, Any]]:
     summary="One of this order's returns",
     response_model=ReturnPublic,
 )
-def shopper_get(token: str, number: str, kaeru: KaeruDep) -> dict[str, Any]:
+def shopper_get(token: Name, number: Code, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
         return views.rma_view(session, queries.rma_of_order(session, order, number), staff=False)
@@ -171,7 +172,7 @@ def shopper_get(token: str, number: str, kaeru: KaeruDep) -> dict[str, Any]:
     tags=["shopper"],
     summary="A return, by the token in its QR code",
 )
-def shopper_rma(rma_token: str, kaeru: KaeruDep) -> dict[str, Any]:
+def shopper_rma(rma_token: Name, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         return views.rma_view(session, queries.rma_by_token(session, rma_token), staff=False)
 
@@ -183,7 +184,7 @@ def shopper_rma(rma_token: str, kaeru: KaeruDep) -> dict[str, Any]:
     responses=PDF,
     summary="The return label as a PDF, in the shopper's language",
 )
-def shopper_label(rma_token: str, kaeru: KaeruDep) -> Response:
+def shopper_label(rma_token: Name, kaeru: KaeruDep) -> Response:
     with kaeru.db.read() as session:
         rma = queries.rma_by_token(session, rma_token)
         pdf = return_label_pdf(session, kaeru.settings.base_url, rma)
@@ -203,7 +204,7 @@ def shopper_label(rma_token: str, kaeru: KaeruDep) -> Response:
     response_model=ReturnOptions,
 )
 def staff_options(
-    kaeru: KaeruDep, principal: Authoriser, order: str, warehouse: str | None = None
+    kaeru: KaeruDep, principal: Authoriser, order: Code, warehouse: Code | None = None
 ) -> dict[str, Any]:
     with kaeru.db.read() as session:
         warehouse_id = queries.warehouse_id_for(session, principal, warehouse)
@@ -247,7 +248,7 @@ def staff_create(
 def list_returns(
     kaeru: KaeruDep,
     principal: Intake,
-    status: str | None = None,
+    status: Code | None = None,
     limit: int = Query(default=50, ge=1, le=500),
 ) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
@@ -261,7 +262,7 @@ def list_returns(
     summary="Print the return label (the print job goes through the outbox)",
 )
 def print_label(
-    number: str, body: LabelIn, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None
+    number: Code, body: LabelIn, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         rma = queries.rma_by_number(session, principal, number)
@@ -276,7 +277,7 @@ def print_label(
 @router.post(
     "/returns/{number}/cancel", response_model=ReturnStaff, summary="Cancel a return that has not arrived"
 )
-def cancel(number: str, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None) -> Any:
+def cancel(number: Code, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         rma = queries.rma_by_number(session, principal, number)
         return views.rma_view(session, authorisation.cancel(session, principal=principal, rma=rma))
@@ -325,7 +326,7 @@ def open_parcel(body: ParcelIn, kaeru: KaeruDep, principal: StationUser, key: Id
     response_model=ParcelPublic,
     summary="A parcel: what it should hold and what was found",
 )
-def get_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
+def get_parcel(parcel_id: Id, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     with kaeru.db.read() as session:
         parcel = queries.get_parcel(session, principal, parcel_id)
         return views.parcel_view(session, parcel, locale=principal.locale)
@@ -337,7 +338,7 @@ def get_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[
     summary="A unit out of the parcel, matched against the order",
 )
 def receive_unit(
-    parcel_id: int, body: UnitIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
+    parcel_id: Id, body: UnitIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         parcel = queries.get_parcel(session, principal, parcel_id)
@@ -361,7 +362,7 @@ def receive_unit(
     response_model=ParcelPublic,
     summary="Everything is out of the parcel: record what is missing",
 )
-def close_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None) -> Any:
+def close_parcel(parcel_id: Id, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         parcel = queries.get_parcel(session, principal, parcel_id)
         intake.close_parcel(session, principal=principal, parcel=parcel)
@@ -376,7 +377,7 @@ def close_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser, key: I
     summary="Answer the checklist: grade, disposition, grade tag, and resolution unless held",
 )
 def grade(
-    unit_id: int, body: GradeIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
+    unit_id: Id, body: GradeIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         unit = queries.get_unit(session, principal, unit_id)
@@ -394,7 +395,7 @@ def grade(
     summary="The graded unit is at its destination: move it in the ledger",
 )
 def put_away(
-    unit_id: int, body: PutAwayIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
+    unit_id: Id, body: PutAwayIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         unit = queries.get_unit(session, principal, unit_id)
@@ -406,7 +407,7 @@ def put_away(
 
 
 @router.get("/returns/units/{unit_id}", response_model=UnitPublic, summary="One returned unit")
-def get_unit(unit_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
+def get_unit(unit_id: Id, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     with kaeru.db.read() as session:
         return views.unit_view(session, queries.get_unit(session, principal, unit_id))
 
@@ -418,7 +419,7 @@ def get_unit(unit_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[str,
     summary="Attach a photo (JPEG, PNG or WebP)",
 )
 def upload_photo(
-    unit_id: int,
+    unit_id: Id,
     kaeru: KaeruDep,
     principal: StationUser,
     photo: Annotated[UploadFile, File(description="the picture")],
@@ -447,7 +448,7 @@ def upload_photo(
 @router.get(
     "/returns/units/{unit_id}/photos", response_model=list[PhotoPublic], summary="A unit's photos (managers)"
 )
-def list_photos(unit_id: int, kaeru: KaeruDep, principal: Reviewer) -> list[dict[str, Any]]:
+def list_photos(unit_id: Id, kaeru: KaeruDep, principal: Reviewer) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         queries.get_unit(session, principal, unit_id)
         return [photo_view(r) for r in queries.photos_of(session, unit_id)]
@@ -459,7 +460,7 @@ def list_photos(unit_id: int, kaeru: KaeruDep, principal: Reviewer) -> list[dict
     responses=IMAGE,
     summary="A photo's image (managers)",
 )
-def get_photo(photo_id: int, kaeru: KaeruDep, principal: Reviewer) -> FileResponse:
+def get_photo(photo_id: Id, kaeru: KaeruDep, principal: Reviewer) -> FileResponse:
     with kaeru.db.read() as session:
         row = queries.get_photo(session, principal, photo_id)
     return FileResponse(kaeru.settings.media_dir / row.path, media_type=row.content_type)
@@ -471,13 +472,13 @@ def get_photo(photo_id: int, kaeru: KaeruDep, principal: Reviewer) -> FileRespon
 @router.get(
     "/returns/holds", response_model=list[HeldPublic], summary="Returns held for review, with their evidence"
 )
-def list_holds(kaeru: KaeruDep, principal: Reviewer, status: str = "open") -> list[dict[str, Any]]:
+def list_holds(kaeru: KaeruDep, principal: Reviewer, status: Code = "open") -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         return [views.held_view(h, r) for h, r in queries.list_holds(session, principal, status=status)]
 
 
 def _decide(
-    hold_id: int, approve: bool, body: DecisionIn, kaeru: Kaeru, principal: Principal, key: str | None
+    hold_id: Id, approve: bool, body: DecisionIn, kaeru: Kaeru, principal: Principal, key: str | None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         hold = queries.get_hold(session, principal, hold_id)
@@ -498,7 +499,7 @@ def _decide(
     summary="Approve a held return: it is resolved as usual",
 )
 def approve_hold(
-    hold_id: int, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
+    hold_id: Id, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
 ) -> Any:
     return _decide(hold_id, True, body, kaeru, principal, key)
 
@@ -509,7 +510,7 @@ def approve_hold(
     summary="Reject a held return: no refund; the shopper is told why",
 )
 def reject_hold(
-    hold_id: int, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
+    hold_id: Id, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
 ) -> Any:
     return _decide(hold_id, False, body, kaeru, principal, key)
 
@@ -519,7 +520,7 @@ def reject_hold(
     response_model=TrustPublic,
     summary="A shopper's trust score and what it is made of",
 )
-def shopper_trust(shopper_id: int, kaeru: KaeruDep, principal: Reviewer) -> dict[str, Any]:
+def shopper_trust(shopper_id: Id, kaeru: KaeruDep, principal: Reviewer) -> dict[str, Any]:
     with kaeru.db.read() as session:
         if session.get(Shopper, shopper_id) is None:
             raise NotFound(f"no shopper {shopper_id}")
@@ -532,6 +533,6 @@ def shopper_trust(shopper_id: int, kaeru: KaeruDep, principal: Reviewer) -> dict
     response_model=ReturnStaff,
     summary="One return with its lines, units, holds and money",
 )
-def get_return(number: str, kaeru: KaeruDep, principal: Authoriser) -> dict[str, Any]:
+def get_return(number: Code, kaeru: KaeruDep, principal: Authoriser) -> dict[str, Any]:
     with kaeru.db.read() as session:
         return views.rma_view(session, queries.rma_by_number(session, principal, number))

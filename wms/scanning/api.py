@@ -69,7 +69,7 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> Any:
 
     def work(session: Session) -> list[dict[str, Any]]:
         def one(s: Session, index: int) -> tuple[int, dict[str, Any]]:
-            scan = batch.scans[index]
+            scan = batch.scans[index].checked()  # a refused scan is answered 422 in its place
             return service.ingest(s, kaeru, principal, raw=_raw(scan), scanned_at=scan.scanned_at)
 
         results = run_batch(session, client=principal.key, items=items, work=one)
