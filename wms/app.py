@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
         return {"status": "ok", "database": kaeru.db.dialect}
 
     install_openapi(app)
-    app.add_middleware(Options, router=app.router)
+    app.add_middleware(Options, routes=app.routes)
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_observability(app, kaeru)  # /metrics, /readyz, traces when configured (outermost middleware)

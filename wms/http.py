@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -10,9 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Router
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wms.context import Kaeru
@@ -142,25 +145,29 @@ def _url_or_header_fault(scope: Scope) -> str | None:
     return None
 
 
-def allowed_methods(router: Router, scope: Scope) -> list[str]:
+def allowed_methods(routes: Sequence[BaseRoute], path: str) -> list[str]:
     """Every method some route answers on this path (a path's GET and POST are often two routes)."""
     methods: set[str] = set()
-    for route in router.routes:
-        match, _ = route.matches(scope)
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= route.methods  # type: ignore[attr-defined]
+    for route in iter_route_contexts(routes):
+        if route.methods and route.path and _pattern(route.path).match(path):
+            methods |= route.methods
     return sorted(methods | {"OPTIONS"}) if methods else []
+
+
+@lru_cache(maxsize=512)
+def _pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
 
 
 class Options:
     """OPTIONS on a known path: 204 with the `Allow` of all its routes (not a 405 from the first)."""
 
-    def __init__(self, app: ASGIApp, router: Router) -> None:
-        self.app, self.router = app, router
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+        self.app, self.routes = app, routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "OPTIONS":
-            methods = allowed_methods(self.router, scope)
+            methods = allowed_methods(self.routes, scope["path"])
             if methods:
                 await Response(status_code=204, headers={"Allow": ", ".join(methods)})(scope, receive, send)
                 return
@@ -178,7 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # a body that is not even text (400, answered as the 422 of any other malformed body).
         status, headers = exc.status_code, dict(exc.headers or {})
         if status == 405:
-            headers["Allow"] = ", ".join(allowed_methods(request.app.router, request.scope))
+            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
         if status == 400:
             status = 422
             message = f"the request body is not valid JSON: {exc.detail}"

@@ -134,7 +134,13 @@ def _describe_operation(
     declared = [code for code in responses if code.startswith("4") and "content" not in responses[code]]
     for code in sorted({*errors, *declared}):
         answer = responses.setdefault(code, {})
-        answer["content"] = ERROR_REF
+        own = answer.get("content", {}).get("application/json", {}).get("schema")
+        if own is None or own == ERROR_REF["application/json"]["schema"]:
+            answer["content"] = ERROR_REF
+        else:  # the route's own refusal body (a recorded scan's answer), or the one error body
+            answer["content"] = {
+                "application/json": {"schema": {"anyOf": [own, ERROR_REF["application/json"]["schema"]]}}
+            }
         if answer.get("description") in ("Validation Error", None):
             answer["description"] = ERROR_MEANING.get(code, "")
 

@@ -43,7 +43,16 @@ def _raw(scan: ScanIn) -> str:
 
 # The scan path answers with its own JSONResponse (the model only describes it: nothing is re-validated).
 @router.post(
-    "/scans", summary="Record and route one scan (Idempotency-Key required)", response_model=ScanAnswer
+    "/scans",
+    summary="Record and route one scan (Idempotency-Key required)",
+    response_model=ScanAnswer,
+    responses={
+        code: {
+            "model": ScanAnswer,
+            "description": "The scan was recorded and refused (`data.error` says why)",
+        }
+        for code in (404, 409, 422)
+    },
 )
 def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: IdempotencyKey = None) -> JSONResponse:
     raw = _raw(scan)

@@ -81,7 +81,10 @@ def _exercise(floor: Floor, operation: Any, who: str, mode: GenerationMode, fail
         run()
     except Unsatisfiable:
         pass  # nothing to make invalid (an operation without parameters)
-    except (Exception, FailureGroup) as error:  # the first failure of each run is gathered, all reported at the end
+    except (
+        Exception,
+        FailureGroup,
+    ) as error:  # the first failure of each run is gathered, all reported at the end
         failures[f"{operation.label} as {who} ({mode.value})"] = str(error)[:2500]
     return calls
 
