@@ -206,11 +206,12 @@ async def test_a_scan_the_server_refuses_is_settled_and_the_rest_of_the_queue_go
     async with agent_for([], queue_path, server_url, site.agent_token) as agent:
         await eventually(lambda: agent.queue.count("pending") == 0)
         history = agent.queue.history()
+    # unknown LPNs are recorded and answered 404 (settled, not retried), the NUL scan refused with 422
     assert [(r.entry.body["raw"], r.state, r.status) for r in history] == [
-        ("]C0LPN-00001", "delivered", 200),
+        ("]C0LPN-00001", "rejected", 404),
         ("]C0LOC-P-01-1\x00", "rejected", 422),
-        ("]C0LPN-00002", "delivered", 200),
-        ("]C0LPN-00003", "delivered", 200),
+        ("]C0LPN-00002", "rejected", 404),
+        ("]C0LPN-00003", "rejected", 404),
     ]
     assert "control characters" in history[1].answer
     assert site.recorded() == ["]C0LPN-00001", "]C0LPN-00002", "]C0LPN-00003"]
