@@ -16,9 +16,9 @@ def test_every_routed_mode_is_a_mode_a_device_can_be_given():
 
 
 def test_pick_pack_and_returns_scans_go_to_their_areas_and_idle_scans_are_look_ups():
-    assert routes.CHANGING == {
+    assert {
         "pick": fulfilment_scans.pick,
         "pack": fulfilment_scans.pack,
         "returns": returns_scans.returns_scan,
-    }
-    assert routes.ANSWERING == {"idle": look_up}
+    } == routes.CHANGING
+    assert {"idle": look_up} == routes.ANSWERING
