@@ -25,9 +25,14 @@ from schemathesis.specs.openapi.checks import (
 from tests.floor import Floor
 from wms.context import Kaeru
 
-EXAMPLES = 8  # per operation, credential and mode (valid / invalid data)
+EXAMPLES = 10  # per operation, credential and mode (valid / invalid data)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-CALLERS = ("admin", "device", "integrator")
+# Valid data as each kind of caller; invalid data as staff and as a device (an integrator's token
+# reaches the same validation as staff's, and the run stays within a few minutes per database).
+RUNS = [
+    *((who, GenerationMode.POSITIVE) for who in ("admin", "device", "integrator")),
+    *((who, GenerationMode.NEGATIVE) for who in ("admin", "device")),
+]
 
 
 @pytest.fixture
@@ -95,9 +100,8 @@ def test_every_operation_answers_as_documented(floor: Floor) -> None:
     failures: dict[str, str] = {}
     started, calls = time.monotonic(), 0
     for operation in operations:
-        for who in CALLERS:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                calls += _exercise(floor, operation, who, mode, failures)
+        for who, mode in RUNS:
+            calls += _exercise(floor, operation, who, mode, failures)
     elapsed = time.monotonic() - started
     print(f"{len(operations)} operations, {calls} requests, {len(failures)} failures, {elapsed:.0f} s")
     assert not failures, "\n\n".join(f"{k}\n{v}" for k, v in sorted(failures.items()))
