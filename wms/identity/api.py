@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from wms.auth import CurrentPrincipal, KaeruDep, require
@@ -114,7 +114,7 @@ def audit_trail(
     principal: Auditor,
     object_type: Code | None = None,
     object_id: Code | None = None,
-    limit: int = 100,
+    limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[schemas.AuditEntryPublic]:
     with kaeru.db.read() as session:
         entries = queries.audit_entries(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -92,7 +92,9 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> Any:
 
 @router.get("/scans", summary="Recent scans of the caller's warehouse", response_model=list[ScanRecordPublic])
 def recent_scans(
-    kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))], limit: int = 50
+    kaeru: KaeruDep,
+    principal: Annotated[Principal, Depends(require("inventory.read"))],
+    limit: int = Query(default=50, ge=1, le=500),
 ) -> Any:
     with kaeru.db.read() as session:
         return queries.recent_scans(session, principal, limit=limit)
