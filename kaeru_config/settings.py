@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     media_dir: Path = ROOT / "var" / "media"
     # Upper bound on a request body; larger bodies are refused with 413 before they are read.
     max_body_bytes: int = 1_000_000
+    # A device's clock reading (a scan's, a weight's, a health report's time) is refused with 422
+    # unless it lies within this window around server time: a station replays a queue kept offline
+    # for days, but never one from 1970 or 9999.
+    clock_past_days: int = 30
+    clock_future_seconds: int = 300
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_sender: str = "Kaeru <no-reply@kaeru.local>"

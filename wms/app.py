@@ -13,7 +13,7 @@ from kaeru_config.settings import Settings, get_settings
 from wms.areas import modules
 from wms.context import Kaeru
 from wms.docs import install as install_docs
-from wms.http import BodyLimit, install_error_handlers
+from wms.http import BodyLimit, InputGuard, Options, install_error_handlers
 from wms.observability.wiring import install as install_observability
 from wms.openapi import install as install_openapi
 
@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
 
     install_openapi(app)
     install_docs(app)
+    app.add_middleware(Options, routes=app.routes)
+    app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_observability(app, kaeru)  # /metrics, /readyz, traces when configured (outermost middleware)
     return app

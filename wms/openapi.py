@@ -55,16 +55,30 @@ def _auth_of(dependant: Dependant) -> tuple[bool, str | None]:
 
 
 def _errors_of(route: Any, method: str, secured: bool) -> list[str]:
+    """The error answers an operation's shape allows: derived from the route, not listed by hand.
+
+    Every request can be malformed (422); a token can be missing or lack a right (401, 403); an
+    operation that names anything (in its path, query or body: an id, a warehouse, a SKU) can find
+    it missing (404); a change can meet a state that forbids it (409); a body can be too large (413).
+    Other answers an operation gives are declared on its route (`responses=`) and kept.
+    """
     codes = {"422"}
     if secured:
         codes |= {"401", "403"}
-    if "{" in route.path_format:
+    dependant = route.dependant
+    if "{" in route.path_format or _names_anything(dependant):
         codes.add("404")
     if method in MUTATING:
         codes.add("409")
     if route.body_field is not None:
         codes.add("413")
     return sorted(codes)
+
+
+def _names_anything(dependant: Dependant) -> bool:
+    if dependant.path_params or dependant.query_params or dependant.body_params:
+        return True
+    return any(_names_anything(dep) for dep in dependant.dependencies)
 
 
 ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
@@ -117,11 +131,18 @@ def _describe_operation(
         needs = f"Needs the permission `{permission}`."
         operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
     responses = operation.setdefault("responses", {})
-    for code in errors:
+    declared = [code for code in responses if code.startswith("4") and "content" not in responses[code]]
+    for code in sorted({*errors, *declared}):
         answer = responses.setdefault(code, {})
-        answer["content"] = ERROR_REF
+        own = answer.get("content", {}).get("application/json", {}).get("schema")
+        if own is None or own == ERROR_REF["application/json"]["schema"]:
+            answer["content"] = ERROR_REF
+        else:  # the route's own refusal body (a recorded scan's answer), or the one error body
+            answer["content"] = {
+                "application/json": {"schema": {"anyOf": [own, ERROR_REF["application/json"]["schema"]]}}
+            }
         if answer.get("description") in ("Validation Error", None):
-            answer["description"] = ERROR_MEANING[code]
+            answer["description"] = ERROR_MEANING.get(code, "")
 
 
 def install(app: FastAPI) -> None:

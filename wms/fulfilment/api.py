@@ -32,6 +32,7 @@ from wms.fulfilment.schemas import (
 )
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Code, Id
 from wms.inventory.catalogue import warehouse_by_code
 from wms.scanning.assignment import assign
 
@@ -82,8 +83,8 @@ def create_order(body: OrderIn, kaeru: KaeruDep, principal: OrderWriter, key: Id
 def list_orders(
     kaeru: KaeruDep,
     principal: OrderReader,
-    status: str | None = None,
-    number: str | None = Query(default=None, max_length=64, description="exactly this order number"),
+    status: Code | None = None,
+    number: Code | None = Query(default=None, max_length=64, description="exactly this order number"),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> Any:
     with kaeru.db.read() as session:
@@ -93,7 +94,7 @@ def list_orders(
 @router.get(
     "/orders/{order_id}", summary="One order with its lines and shipments", response_model=OrderPublic
 )
-def get_order(order_id: int, kaeru: KaeruDep, principal: OrderReader) -> Any:
+def get_order(order_id: Id, kaeru: KaeruDep, principal: OrderReader) -> Any:
     with kaeru.db.read() as session:
         return queries.order_view(session, orders.get_order(session, principal, order_id))
 
@@ -103,7 +104,7 @@ def get_order(order_id: int, kaeru: KaeruDep, principal: OrderReader) -> Any:
     summary="Cancel an order that has not been packed",
     response_model=OrderChanged,
 )
-def cancel_order(order_id: int, kaeru: KaeruDep, principal: OrderWriter, key: IdempotencyKey = None) -> Any:
+def cancel_order(order_id: Id, kaeru: KaeruDep, principal: OrderWriter, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         order = orders.get_order(session, principal, order_id)
         return queries.order_view(session, orders.cancel_order(session, principal=principal, order=order))
@@ -156,7 +157,7 @@ def next_task(kaeru: KaeruDep, principal: Picker, key: IdempotencyKey = None) ->
     response_model=PickView,
     response_model_exclude_unset=True,
 )
-def get_task(task_id: int, kaeru: KaeruDep, principal: Picker) -> Any:
+def get_task(task_id: Id, kaeru: KaeruDep, principal: Picker) -> Any:
     with kaeru.db.read() as session:
         return picking.describe_pick(session, picking.get_task(session, principal, task_id))
 
@@ -167,7 +168,7 @@ def get_task(task_id: int, kaeru: KaeruDep, principal: Picker) -> Any:
     response_model=ShortReported,
     response_model_exclude_unset=True,
 )
-def short(task_id: int, body: ShortIn, kaeru: KaeruDep, principal: Picker, key: IdempotencyKey = None) -> Any:
+def short(task_id: Id, body: ShortIn, kaeru: KaeruDep, principal: Picker, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         task = picking.get_task(session, principal, task_id)
         result = picking.report_short(session, principal=principal, task=task, missing=body.missing)
@@ -188,7 +189,7 @@ def pack_start(body: PackStartIn, kaeru: KaeruDep, principal: Packer, key: Idemp
 
 
 @router.get("/packing/cartons/{sscc}", summary="A carton and its contents", response_model=CartonPublic)
-def get_carton(sscc: str, kaeru: KaeruDep, principal: Packer) -> Any:
+def get_carton(sscc: Code, kaeru: KaeruDep, principal: Packer) -> Any:
     with kaeru.db.read() as session:
         return queries.carton_view(session, queries.carton_by_sscc(session, principal, sscc))
 
@@ -198,7 +199,7 @@ def get_carton(sscc: str, kaeru: KaeruDep, principal: Packer) -> Any:
     summary="Weigh and close a carton; queue its labels",
     response_model=CartonPublic,
 )
-def close(sscc: str, body: CloseIn, kaeru: KaeruDep, principal: Packer, key: IdempotencyKey = None) -> Any:
+def close(sscc: Code, body: CloseIn, kaeru: KaeruDep, principal: Packer, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         carton = queries.carton_by_sscc(session, principal, sscc)
         weight: Decimal | int | None = body.weight_g  # a station's scale gives exact grams
@@ -225,7 +226,7 @@ def close(sscc: str, body: CloseIn, kaeru: KaeruDep, principal: Packer, key: Ide
 @router.post(
     "/shipments/{tracking_number}/ship", summary="Hand a closed carton to the carrier", response_model=Shipped
 )
-def ship(tracking_number: str, kaeru: KaeruDep, principal: Packer, key: IdempotencyKey = None) -> Any:
+def ship(tracking_number: Code, kaeru: KaeruDep, principal: Packer, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         shipment, order = queries.shipment_by_tracking(session, principal, tracking_number)
         shipping.ship(session, principal=principal, shipment=shipment)
@@ -259,6 +260,6 @@ def tracking_event(body: TrackingIn, kaeru: KaeruDep, principal: Tracker, key: I
     summary="A shipment's tracking history",
     response_model=list[TrackingEventPublic],
 )
-def tracking_history(tracking_number: str, kaeru: KaeruDep, principal: OrderReader) -> Any:
+def tracking_history(tracking_number: Code, kaeru: KaeruDep, principal: OrderReader) -> Any:
     with kaeru.db.read() as session:
         return queries.tracking_history(session, principal, tracking_number)

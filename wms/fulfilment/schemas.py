@@ -7,33 +7,35 @@ the JSON keeps exactly the keys it had."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, Field
 
+from wms.inputs import Code, Money, Name, Note, Quantity, Sku
+
 
 class LineIn(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=10_000)
-    unit_price_minor: int = Field(default=0, ge=0)
+    sku: Annotated[Sku, Field(min_length=1, max_length=64)]
+    quantity: Annotated[Quantity, Field(gt=0, le=10_000)]
+    unit_price_minor: Annotated[Money, Field(ge=0)] = 0
 
 
 class ShopperIn(BaseModel):
     email: EmailStr
-    name: str = Field(default="", max_length=200)
-    locale: str = Field(default="en", max_length=16)
+    name: Annotated[Name, Field(max_length=200)] = ""
+    locale: Annotated[Code, Field(max_length=16)] = "en"
 
 
 class OrderIn(BaseModel):
-    warehouse: str
-    number: str = Field(min_length=1, max_length=64)
+    warehouse: Code
+    number: Annotated[Code, Field(min_length=1, max_length=64)]
     shopper: ShopperIn
-    ship_to: dict[str, str] = Field(default_factory=dict)
+    ship_to: dict[Code, Name] = Field(default_factory=dict, max_length=20)
     lines: list[LineIn] = Field(min_length=1, max_length=500)
-    carrier: str = ""
-    service: str = ""
-    currency: str = Field(default="USD", min_length=3, max_length=3)
-    external_id: str | None = None
+    carrier: Code = ""
+    service: Code = ""
+    currency: Annotated[Code, Field(min_length=3, max_length=3)] = "USD"
+    external_id: Code | None = None
     promised_date: date | None = None
 
 
@@ -85,11 +87,11 @@ class OrderChanged(OrderPublic):
 
 
 class ReleaseIn(BaseModel):
-    warehouse: str
-    mode: str = "single"
-    orders: list[str] | None = None
-    orders_per_task: int = Field(default=8, gt=0, le=100)
-    wave: str = ""
+    warehouse: Code
+    mode: Code = "single"
+    orders: list[Code] | None = None
+    orders_per_task: Annotated[Quantity, Field(gt=0, le=100)] = 8
+    wave: Code = ""
 
 
 class PickStep(BaseModel):
@@ -124,7 +126,7 @@ class NextTask(BaseModel):
 
 
 class ShortIn(BaseModel):
-    missing: int = Field(gt=0, le=10_000)
+    missing: Annotated[Quantity, Field(gt=0, le=10_000)]
 
 
 class ShortReported(PickView):
@@ -132,8 +134,8 @@ class ShortReported(PickView):
 
 
 class PackStartIn(BaseModel):
-    warehouse: str
-    order: str
+    warehouse: Code
+    order: Code
 
 
 class CartonContent(BaseModel):
@@ -159,8 +161,8 @@ class CartonPublic(BaseModel):
 
 
 class CloseIn(BaseModel):
-    weight_g: int | None = Field(default=None, gt=0, le=100_000)
-    station: str | None = None
+    weight_g: Annotated[Quantity, Field(gt=0, le=100_000)] | None = None
+    station: Code | None = None
     accept_weight_override: bool = False
 
 
@@ -172,12 +174,12 @@ class Shipped(BaseModel):
 
 
 class TrackingIn(BaseModel):
-    tracking_number: str = Field(min_length=1, max_length=64)
-    kind: str
+    tracking_number: Annotated[Code, Field(min_length=1, max_length=64)]
+    kind: Code
     at: datetime
-    location: str = Field(default="", max_length=200)
-    description: str = Field(default="", max_length=500)
-    external_id: str = Field(default="", max_length=200)
+    location: Annotated[Name, Field(max_length=200)] = ""
+    description: Annotated[Note, Field(max_length=500)] = ""
+    external_id: Annotated[Name, Field(max_length=200)] = ""
 
 
 class TrackingAccepted(BaseModel):

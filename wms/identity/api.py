@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -12,6 +12,7 @@ from wms.auth import CurrentPrincipal, KaeruDep, require
 from wms.identity import queries, schemas, service
 from wms.identity.model import PERMISSIONS, Principal, plain_grams
 from wms.identity.throttle import TooManyAttempts, throttles_for
+from wms.inputs import Code
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
@@ -31,7 +32,7 @@ TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/auth/login",
     response_model=schemas.LoginOut,
-    responses=TOO_MANY_ATTEMPTS,
+    responses={**TOO_MANY_ATTEMPTS, 401: {"description": "Unknown user name or wrong password"}},
     summary="Sign in; returns a bearer token for 12 hours",
 )
 def login(body: schemas.LoginIn, kaeru: KaeruDep, request: Request) -> Any:
@@ -94,7 +95,7 @@ def list_devices(kaeru: KaeruDep, principal: StockReader) -> list[schemas.Device
 
 
 @router.post("/devices/{code}/tokens", status_code=201, summary="Issue a token for a device (managers)")
-def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> schemas.DeviceTokenOut:
+def device_token(code: Code, kaeru: KaeruDep, principal: DeviceManager) -> schemas.DeviceTokenOut:
     def work(session: Session) -> schemas.DeviceTokenOut:
         device, token = service.issue_token_to_device(session, principal, code)
         return schemas.DeviceTokenOut(device=device.code, token=token)
@@ -103,7 +104,7 @@ def device_token(code: str, kaeru: KaeruDep, principal: DeviceManager) -> schema
 
 
 @router.get("/stations/{code}", summary="A station, its devices and its scale's latest reading")
-def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> schemas.StationOut:
+def get_station(code: Code, kaeru: KaeruDep, principal: CurrentPrincipal) -> schemas.StationOut:
     with kaeru.db.read() as session:
         station, devices = queries.station(session, principal, code)
         return schemas.StationOut(
@@ -128,9 +129,9 @@ def get_station(code: str, kaeru: KaeruDep, principal: CurrentPrincipal) -> sche
 def audit_trail(
     kaeru: KaeruDep,
     principal: Auditor,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    limit: int = 100,
+    object_type: Code | None = None,
+    object_id: Code | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[schemas.AuditEntryPublic]:
     with kaeru.db.read() as session:
         entries = queries.audit_entries(

@@ -3,48 +3,18 @@ and the audit trail."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
-from wms.identity.model import GRAM_PLACES, MAX_GRAMS, plain_grams
-
-_DECIMAL_TEXT = re.compile(rf"^[0-9]{{1,7}}(\.[0-9]{{1,{GRAM_PLACES}}})?$")
-
-
-def _decimal_text_only(value: object) -> object:
-    """A weight given as text must be a plain decimal ("1234.5"): no units, signs, exponents or spaces."""
-    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
-        raise ValueError('a weight is a number of grams such as 1234.5 or "1234.5"')
-    return value
-
-
-_GRAMS_IN_JSON = {
-    "anyOf": [
-        {"type": "number", "minimum": 0, "maximum": int(MAX_GRAMS)},
-        {"type": "string", "pattern": _DECIMAL_TEXT.pattern},
-    ],
-    "description": f"grams, at most {GRAM_PLACES} decimal places: a JSON number or a decimal string",
-    "examples": ["1234.5", 1250],
-}
-
-# A weight in grams at the scale's resolution: taken as a JSON number (old agents send whole grams)
-# or a decimal string (exact), answered as a decimal string ("1234.5").
-Grams = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_text_only),
-    Field(ge=0, le=MAX_GRAMS, decimal_places=GRAM_PLACES, allow_inf_nan=False),
-    AfterValidator(plain_grams),
-    WithJsonSchema(_GRAMS_IN_JSON, mode="validation"),
-]
+from wms.inputs import Code, Name
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
+    username: Annotated[Code, Field(min_length=1, max_length=64)]
+    password: Annotated[Name, Field(min_length=1, max_length=200)]
 
 
 class SignedInUser(BaseModel):
@@ -69,12 +39,12 @@ class Me(BaseModel):
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    password: str = Field(min_length=8, max_length=200)
-    role: str
-    warehouse: str | None = None
-    name: str = ""
-    locale: str = "en"
+    username: Annotated[Code, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    password: Annotated[Name, Field(min_length=8, max_length=200)]
+    role: Code
+    warehouse: Code | None = None
+    name: Name = ""
+    locale: Code = "en"
 
 
 class UserAdded(BaseModel):

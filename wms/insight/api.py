@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, Query
 from wms.auth import KaeruDep, require
 from wms.context import Kaeru
 from wms.identity.model import Principal
+from wms.inputs import Code
 from wms.insight import queries, schemas
 
 router = APIRouter(prefix="/api/v1/insight/returns", tags=["insight"])
 Manager = Annotated[Principal, Depends(require("returns.insight"))]
 Since = Annotated[datetime | None, Query(description="from this time (inclusive), ISO 8601")]
 Until = Annotated[datetime | None, Query(description="until this time (exclusive), ISO 8601")]
-WarehouseCode = Annotated[str | None, Query(description="warehouse code; a manager's own by default")]
+WarehouseCode = Annotated[Code | None, Query(description="warehouse code; a manager's own by default")]
 
 FIGURES: dict[str, Callable[..., dict[str, Any]]] = {
     "reasons": queries.reasons,
@@ -31,7 +32,7 @@ FIGURES: dict[str, Callable[..., dict[str, Any]]] = {
 def _run(
     kaeru: Kaeru,
     principal: Principal,
-    warehouse: str | None,
+    warehouse: Code | None,
     since: datetime | None,
     until: datetime | None,
     names: tuple[str, ...],

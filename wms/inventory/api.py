@@ -11,6 +11,7 @@ from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Conflict
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Code, Name, Sku
 from wms.inventory import ledger as stock_ledger
 from wms.inventory import queries, receiving
 from wms.inventory.catalogue import create_item as add_item
@@ -52,7 +53,7 @@ def create_item(body: ItemCreate, kaeru: KaeruDep, principal: CatalogueWriter) -
 
 @router.get("/items", summary="Search the catalogue by SKU, GTIN or name", response_model=list[ItemPublic])
 def list_items(
-    kaeru: KaeruDep, principal: CatalogueReader, q: str = "", limit: int = Query(default=50, ge=1, le=500)
+    kaeru: KaeruDep, principal: CatalogueReader, q: Name = "", limit: int = Query(default=50, ge=1, le=500)
 ) -> Any:
     with kaeru.db.read() as session:
         return queries.items(session, q=q, limit=limit)
@@ -61,7 +62,7 @@ def list_items(
 @router.get(
     "/items/{sku}", summary="One item with its stock in the caller's warehouse", response_model=ItemWithStock
 )
-def get_item(sku: str, kaeru: KaeruDep, principal: Reader) -> Any:
+def get_item(sku: Sku, kaeru: KaeruDep, principal: Reader) -> Any:
     with kaeru.db.read() as session:
         return queries.item_with_stock(session, principal, sku)
 
@@ -71,14 +72,14 @@ def get_item(sku: str, kaeru: KaeruDep, principal: Reader) -> Any:
     summary="A warehouse's locations in walking order",
     response_model=list[LocationPublic],
 )
-def list_locations(code: str, kaeru: KaeruDep, principal: Reader, kind: str | None = None) -> Any:
+def list_locations(code: Code, kaeru: KaeruDep, principal: Reader, kind: Code | None = None) -> Any:
     with kaeru.db.read() as session:
         return queries.locations(session, warehouse_by_code(session, principal, code), kind=kind)
 
 
 @router.get("/warehouses/{code}/stock", summary="Stock by item and location", response_model=list[StockRow])
 def stock(
-    code: str, kaeru: KaeruDep, principal: Reader, sku: str | None = None, location: str | None = None
+    code: Code, kaeru: KaeruDep, principal: Reader, sku: Sku | None = None, location: Code | None = None
 ) -> Any:
     with kaeru.db.read() as session:
         return queries.stock(session, warehouse_by_code(session, principal, code), sku=sku, location=location)
@@ -90,7 +91,7 @@ def stock(
     response_model=Received,
 )
 def receive(
-    code: str, body: ReceiveIn, kaeru: KaeruDep, principal: Receiver, key: IdempotencyKey = None
+    code: Code, body: ReceiveIn, kaeru: KaeruDep, principal: Receiver, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
@@ -113,7 +114,7 @@ def receive(
     summary="Move stock between locations (put-away, replenishment)",
     response_model=Moved,
 )
-def move(code: str, body: MoveIn, kaeru: KaeruDep, principal: Mover, key: IdempotencyKey = None) -> Any:
+def move(code: Code, body: MoveIn, kaeru: KaeruDep, principal: Mover, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
         item = item_by_sku(session, body.sku)
@@ -142,7 +143,7 @@ def move(code: str, body: MoveIn, kaeru: KaeruDep, principal: Mover, key: Idempo
     summary="Cycle count: set a location's quantity, with a reason",
     response_model=Counted,
 )
-def count(code: str, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: IdempotencyKey = None) -> Any:
+def count(code: Code, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
         counted = Count(
@@ -164,10 +165,10 @@ def count(code: str, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: I
     "/warehouses/{code}/ledger", summary="The stock ledger, newest first", response_model=list[LedgerRow]
 )
 def ledger(
-    code: str,
+    code: Code,
     kaeru: KaeruDep,
     principal: Reader,
-    sku: str | None = None,
+    sku: Sku | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> Any:
     with kaeru.db.read() as session:
@@ -180,7 +181,7 @@ def ledger(
     summary="Announce an inbound purchase order",
     response_model=POCreated,
 )
-def create_po(code: str, body: POIn, kaeru: KaeruDep, principal: Receiver) -> Any:
+def create_po(code: Code, body: POIn, kaeru: KaeruDep, principal: Receiver) -> Any:
     def work(session: Session) -> dict[str, Any]:
         po = create_purchase_order(
             session,
@@ -199,6 +200,6 @@ def create_po(code: str, body: POIn, kaeru: KaeruDep, principal: Receiver) -> An
     summary="A purchase order and what has arrived",
     response_model=POPublic,
 )
-def get_po(code: str, number: str, kaeru: KaeruDep, principal: Reader) -> Any:
+def get_po(code: Code, number: Code, kaeru: KaeruDep, principal: Reader) -> Any:
     with kaeru.db.read() as session:
         return queries.purchase_order(session, warehouse_by_code(session, principal, code), number)

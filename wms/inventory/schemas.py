@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from wms.inputs import Code, Count, Gtin, Money, Name, Quantity, Sku
+
 
 class ItemBase(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
-    gtin: str | None = Field(default=None, pattern=r"^\d{8,14}$")
-    name: str = Field(min_length=1, max_length=200)
-    category: str = Field(default="general", max_length=32)
+    sku: Annotated[Sku, Field(min_length=1, max_length=64)]
+    gtin: Gtin | None = None
+    name: Annotated[Name, Field(min_length=1, max_length=200)]
+    category: Annotated[Code, Field(max_length=32)] = "general"
     tracking: str = Field(default="none", pattern="^(none|lot|serial)$")
-    weight_g: int = Field(default=0, ge=0)
-    length_mm: int = Field(default=0, ge=0)
-    width_mm: int = Field(default=0, ge=0)
-    height_mm: int = Field(default=0, ge=0)
-    price_minor: int = Field(default=0, ge=0)
-    currency: str = Field(default="USD", min_length=3, max_length=3)
+    weight_g: Annotated[Count, Field(ge=0)] = 0
+    length_mm: Annotated[Count, Field(ge=0)] = 0
+    width_mm: Annotated[Count, Field(ge=0)] = 0
+    height_mm: Annotated[Count, Field(ge=0)] = 0
+    price_minor: Annotated[Money, Field(ge=0)] = 0
+    currency: Annotated[Code, Field(min_length=3, max_length=3)] = "USD"
     final_sale: bool = False
-    variant_group: str | None = None
-    variant_label: str = ""
-    open_box_sku: str | None = None
-    consumable_days: int | None = Field(default=None, gt=0)
+    variant_group: Code | None = None
+    variant_label: Name = ""
+    open_box_sku: Sku | None = None
+    consumable_days: Annotated[Quantity, Field(gt=0)] | None = None
 
 
 class ItemCreate(ItemBase):
@@ -78,12 +81,12 @@ class LocationPublic(BaseModel):
 
 
 class ReceiveIn(BaseModel):
-    sku: str
-    quantity: int = Field(gt=0, le=100_000)
-    location: str
-    lot: str = ""
-    serials: list[str] = Field(default_factory=list, max_length=10_000)
-    purchase_order: str | None = None
+    sku: Sku
+    quantity: Annotated[Quantity, Field(gt=0, le=100_000)]
+    location: Code
+    lot: Code = ""
+    serials: list[Code] = Field(default_factory=list, max_length=10_000)
+    purchase_order: Code | None = None
 
 
 class Received(BaseModel):
@@ -92,13 +95,13 @@ class Received(BaseModel):
 
 
 class MoveIn(BaseModel):
-    sku: str
-    quantity: int = Field(gt=0, le=100_000)
-    from_location: str
-    to_location: str
-    lot: str = ""
-    serial: str = ""
-    condition: str = "new"
+    sku: Sku
+    quantity: Annotated[Quantity, Field(gt=0, le=100_000)]
+    from_location: Code
+    to_location: Code
+    lot: Code = ""
+    serial: Code = ""
+    condition: Code = "new"
 
 
 class Moved(BaseModel):
@@ -106,13 +109,13 @@ class Moved(BaseModel):
 
 
 class CountIn(BaseModel):
-    sku: str
-    location: str
-    counted: int = Field(ge=0, le=1_000_000)
-    reason: str = Field(min_length=1, max_length=200)
-    lot: str = ""
-    serial: str = ""
-    condition: str = "new"
+    sku: Sku
+    location: Code
+    counted: Annotated[Count, Field(ge=0, le=1_000_000)]
+    reason: Annotated[Name, Field(min_length=1, max_length=200)]
+    lot: Code = ""
+    serial: Code = ""
+    condition: Code = "new"
 
 
 class Counted(BaseModel):
@@ -142,13 +145,13 @@ class LedgerRow(BaseModel):
 
 
 class POLineIn(BaseModel):
-    sku: str
-    quantity: int = Field(gt=0)
+    sku: Sku
+    quantity: Annotated[Quantity, Field(gt=0)]
 
 
 class POIn(BaseModel):
-    number: str = Field(min_length=1, max_length=64)
-    supplier: str = ""
+    number: Annotated[Code, Field(min_length=1, max_length=64)]
+    supplier: Name = ""
     lines: list[POLineIn] = Field(min_length=1)
 
 

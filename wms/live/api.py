@@ -27,6 +27,7 @@ from wms.db import utcnow
 from wms.error_status import status_of
 from wms.errors import KaeruError
 from wms.identity.model import Principal
+from wms.inputs import Code
 from wms.live.bus import Bus, Event
 from wms.live.coalesce import Coalescer, send_delay
 from wms.live.publish import ALL_WAREHOUSES, warehouse_channel
@@ -147,7 +148,9 @@ async def live(websocket: WebSocket, token: str = "", warehouse: str | None = No
     summary="The floor's figures now (what the live socket sends first), counted in the database",
 )
 def summary(
-    kaeru: KaeruDep, principal: Watcher, warehouse: Annotated[str | None, Query(max_length=32)] = None
+    kaeru: KaeruDep,
+    principal: Watcher,
+    warehouse: Annotated[Code | None, Query(description="warehouse code")] = None,
 ) -> Any:
     with kaeru.db.read() as session:
         site = watched_warehouse(session, principal, warehouse)

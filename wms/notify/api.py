@@ -11,6 +11,7 @@ from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Invalid
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Code
 from wms.notify import jobs
 from wms.notify.schemas import PrintJobPublic, ReprintIn
 
@@ -26,9 +27,9 @@ Printer = Annotated[Principal, Depends(require("print"))]
 def list_jobs(
     kaeru: KaeruDep,
     principal: Printer,
-    order: Annotated[str | None, Query(max_length=64, description="order number")] = None,
-    sscc: Annotated[str | None, Query(max_length=18, description="carton SSCC")] = None,
-    lpn: Annotated[str | None, Query(max_length=64, description="a graded unit's tag, without LPN-")] = None,
+    order: Annotated[Code | None, Query(description="order number")] = None,
+    sscc: Annotated[Code | None, Query(max_length=18, description="carton SSCC")] = None,
+    lpn: Annotated[Code | None, Query(description="a graded unit's tag, without LPN-")] = None,
 ) -> Any:
     given = {k: v for k, v in (("order", order), ("sscc", sscc), ("lpn", lpn)) if v}
     if len(given) != 1:
@@ -45,7 +46,7 @@ def list_jobs(
     summary="Print the label again (after it printed or failed), on the same or another printer",
 )
 def reprint(
-    job_id: str, body: ReprintIn, kaeru: KaeruDep, principal: Printer, key: IdempotencyKey = None
+    job_id: Code, body: ReprintIn, kaeru: KaeruDep, principal: Printer, key: IdempotencyKey = None
 ) -> Any:
     return mutate(
         kaeru,

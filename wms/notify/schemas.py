@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from wms.inputs import Code
+
 
 class PrintJobPublic(BaseModel):
     id: str
@@ -21,8 +23,7 @@ class PrintJobPublic(BaseModel):
 
 
 class ReprintIn(BaseModel):
-    printer: str | None = Field(
+    printer: Code | None = Field(
         default=None,
-        max_length=64,
         description="another printer of the warehouse (its device code); omitted: the same printer",
     )

@@ -21,6 +21,7 @@ from wms.errors import Invalid
 from wms.fulfilment.service import order_by_number
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Code, Id, Name
 from wms.returns import authorisation, grading, holds, intake, putaway, queries, scans, units, views
 from wms.returns.authorisation import NewReturnLine, ReturnRequest
 from wms.returns.eligibility import return_options, trust_view
@@ -103,7 +104,7 @@ def policy(kaeru: KaeruDep) -> dict[str, Any]:
     response_model=RubricPublic,
     summary="The grading checklist for a product category",
 )
-def rubric(category: str, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
+def rubric(category: Code, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     return views.rubric_view(config_of(kaeru), category, principal.locale)
 
 
@@ -116,7 +117,7 @@ def rubric(category: str, kaeru: KaeruDep, principal: StationUser) -> dict[str, 
     summary="What of this order may be returned, and what the shopper may have for it",
     response_model=ReturnOptions,
 )
-def shopper_options(token: str, kaeru: KaeruDep) -> dict[str, Any]:
+def shopper_options(token: Name, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
         return return_options(session, config_of(kaeru), order)
@@ -129,7 +130,7 @@ def shopper_options(token: str, kaeru: KaeruDep) -> dict[str, Any]:
     response_model=ReturnPublic,
     summary="Start a return: the answer holds the QR payload and the return label details",
 )
-def shopper_create(token: str, body: ShopperReturnIn, kaeru: KaeruDep, key: IdempotencyKey = None) -> Any:
+def shopper_create(token: Name, body: ShopperReturnIn, kaeru: KaeruDep, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         order = queries.order_by_token(session, token)
         request = ReturnRequest(order=order, lines=_lines(body), channel="shopper")
@@ -145,7 +146,7 @@ def shopper_create(token: str, body: ShopperReturnIn, kaeru: KaeruDep, key: Idem
     tags=["shopper"],
     summary="This order's returns",
 )
-def shopper_list(token: str, kaeru: KaeruDep) -> list[dict[str, Any]]:
+def shopper_list(token: Name, kaeru: KaeruDep) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
         return views.rma_views(session, queries.returns_of_order(session, order), staff=False)
@@ -157,7 +158,7 @@ def shopper_list(token: str, kaeru: KaeruDep) -> list[dict[str, Any]]:
     summary="One of this order's returns",
     response_model=ReturnPublic,
 )
-def shopper_get(token: str, number: str, kaeru: KaeruDep) -> dict[str, Any]:
+def shopper_get(token: Name, number: Code, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
         return views.rma_view(session, queries.rma_of_order(session, order, number), staff=False)
@@ -169,7 +170,7 @@ def shopper_get(token: str, number: str, kaeru: KaeruDep) -> dict[str, Any]:
     tags=["shopper"],
     summary="A return, by the token in its QR code",
 )
-def shopper_rma(rma_token: str, kaeru: KaeruDep) -> dict[str, Any]:
+def shopper_rma(rma_token: Name, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         return views.rma_view(session, queries.rma_by_token(session, rma_token), staff=False)
 
@@ -181,7 +182,7 @@ def shopper_rma(rma_token: str, kaeru: KaeruDep) -> dict[str, Any]:
     responses=PDF,
     summary="The return label as a PDF, in the shopper's language",
 )
-def shopper_label(rma_token: str, kaeru: KaeruDep) -> Response:
+def shopper_label(rma_token: Name, kaeru: KaeruDep) -> Response:
     with kaeru.db.read() as session:
         rma = queries.rma_by_token(session, rma_token)
         pdf = return_label_pdf(session, kaeru.settings.base_url, rma)
@@ -201,7 +202,7 @@ def shopper_label(rma_token: str, kaeru: KaeruDep) -> Response:
     response_model=ReturnOptions,
 )
 def staff_options(
-    kaeru: KaeruDep, principal: Authoriser, order: str, warehouse: str | None = None
+    kaeru: KaeruDep, principal: Authoriser, order: Code, warehouse: Code | None = None
 ) -> dict[str, Any]:
     with kaeru.db.read() as session:
         warehouse_id = queries.warehouse_id_for(session, principal, warehouse)
@@ -245,7 +246,7 @@ def staff_create(
 def list_returns(
     kaeru: KaeruDep,
     principal: Intake,
-    status: str | None = None,
+    status: Code | None = None,
     limit: int = Query(default=50, ge=1, le=500),
 ) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
@@ -259,7 +260,7 @@ def list_returns(
     summary="Print the return label (the print job goes through the outbox)",
 )
 def print_label(
-    number: str, body: LabelIn, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None
+    number: Code, body: LabelIn, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         rma = queries.rma_by_number(session, principal, number)
@@ -274,7 +275,7 @@ def print_label(
 @router.post(
     "/returns/{number}/cancel", response_model=ReturnStaff, summary="Cancel a return that has not arrived"
 )
-def cancel(number: str, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None) -> Any:
+def cancel(number: Code, kaeru: KaeruDep, principal: Authoriser, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         rma = queries.rma_by_number(session, principal, number)
         return views.rma_view(session, authorisation.cancel(session, principal=principal, rma=rma))
@@ -318,7 +319,7 @@ def open_parcel(body: ParcelIn, kaeru: KaeruDep, principal: StationUser, key: Id
     response_model=ParcelPublic,
     summary="A parcel: what it should hold and what was found",
 )
-def get_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
+def get_parcel(parcel_id: Id, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     with kaeru.db.read() as session:
         parcel = queries.get_parcel(session, principal, parcel_id)
         return views.parcel_view(session, parcel, locale=principal.locale)
@@ -330,7 +331,7 @@ def get_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[
     summary="A unit out of the parcel, matched against the order",
 )
 def receive_unit(
-    parcel_id: int, body: UnitIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
+    parcel_id: Id, body: UnitIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         parcel = queries.get_parcel(session, principal, parcel_id)
@@ -354,7 +355,7 @@ def receive_unit(
     response_model=ParcelPublic,
     summary="Everything is out of the parcel: record what is missing",
 )
-def close_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None) -> Any:
+def close_parcel(parcel_id: Id, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         parcel = queries.get_parcel(session, principal, parcel_id)
         intake.close_parcel(session, principal=principal, parcel=parcel)
@@ -369,7 +370,7 @@ def close_parcel(parcel_id: int, kaeru: KaeruDep, principal: StationUser, key: I
     summary="Answer the checklist: grade, disposition, grade tag, and resolution unless held",
 )
 def grade(
-    unit_id: int, body: GradeIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
+    unit_id: Id, body: GradeIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         unit = queries.get_unit(session, principal, unit_id)
@@ -387,7 +388,7 @@ def grade(
     summary="The graded unit is at its destination: move it in the ledger",
 )
 def put_away(
-    unit_id: int, body: PutAwayIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
+    unit_id: Id, body: PutAwayIn, kaeru: KaeruDep, principal: StationUser, key: IdempotencyKey = None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         unit = queries.get_unit(session, principal, unit_id)
@@ -399,7 +400,7 @@ def put_away(
 
 
 @router.get("/returns/units/{unit_id}", response_model=UnitPublic, summary="One returned unit")
-def get_unit(unit_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
+def get_unit(unit_id: Id, kaeru: KaeruDep, principal: StationUser) -> dict[str, Any]:
     with kaeru.db.read() as session:
         return views.unit_view(session, queries.get_unit(session, principal, unit_id))
 
@@ -411,7 +412,7 @@ def get_unit(unit_id: int, kaeru: KaeruDep, principal: StationUser) -> dict[str,
     summary="Attach a photo (JPEG, PNG or WebP)",
 )
 def upload_photo(
-    unit_id: int,
+    unit_id: Id,
     kaeru: KaeruDep,
     principal: StationUser,
     photo: Annotated[UploadFile, File(description="the picture")],
@@ -440,7 +441,7 @@ def upload_photo(
 @router.get(
     "/returns/units/{unit_id}/photos", response_model=list[PhotoPublic], summary="A unit's photos (managers)"
 )
-def list_photos(unit_id: int, kaeru: KaeruDep, principal: Reviewer) -> list[dict[str, Any]]:
+def list_photos(unit_id: Id, kaeru: KaeruDep, principal: Reviewer) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         queries.get_unit(session, principal, unit_id)
         return [photo_view(r) for r in queries.photos_of(session, unit_id)]
@@ -452,7 +453,7 @@ def list_photos(unit_id: int, kaeru: KaeruDep, principal: Reviewer) -> list[dict
     responses=IMAGE,
     summary="A photo's image (managers)",
 )
-def get_photo(photo_id: int, kaeru: KaeruDep, principal: Reviewer) -> FileResponse:
+def get_photo(photo_id: Id, kaeru: KaeruDep, principal: Reviewer) -> FileResponse:
     with kaeru.db.read() as session:
         row = queries.get_photo(session, principal, photo_id)
     return FileResponse(kaeru.settings.media_dir / row.path, media_type=row.content_type)
@@ -464,13 +465,13 @@ def get_photo(photo_id: int, kaeru: KaeruDep, principal: Reviewer) -> FileRespon
 @router.get(
     "/returns/holds", response_model=list[HeldPublic], summary="Returns held for review, with their evidence"
 )
-def list_holds(kaeru: KaeruDep, principal: Reviewer, status: str = "open") -> list[dict[str, Any]]:
+def list_holds(kaeru: KaeruDep, principal: Reviewer, status: Code = "open") -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
         return [views.held_view(h, r) for h, r in queries.list_holds(session, principal, status=status)]
 
 
 def _decide(
-    hold_id: int, approve: bool, body: DecisionIn, kaeru: Kaeru, principal: Principal, key: str | None
+    hold_id: Id, approve: bool, body: DecisionIn, kaeru: Kaeru, principal: Principal, key: str | None
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         hold = queries.get_hold(session, principal, hold_id)
@@ -491,7 +492,7 @@ def _decide(
     summary="Approve a held return: it is resolved as usual",
 )
 def approve_hold(
-    hold_id: int, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
+    hold_id: Id, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
 ) -> Any:
     return _decide(hold_id, True, body, kaeru, principal, key)
 
@@ -502,7 +503,7 @@ def approve_hold(
     summary="Reject a held return: no refund; the shopper is told why",
 )
 def reject_hold(
-    hold_id: int, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
+    hold_id: Id, body: DecisionIn, kaeru: KaeruDep, principal: Reviewer, key: IdempotencyKey = None
 ) -> Any:
     return _decide(hold_id, False, body, kaeru, principal, key)
 
@@ -512,7 +513,7 @@ def reject_hold(
     response_model=TrustPublic,
     summary="A shopper's trust score and what it is made of",
 )
-def shopper_trust(shopper_id: int, kaeru: KaeruDep, principal: Reviewer) -> dict[str, Any]:
+def shopper_trust(shopper_id: Id, kaeru: KaeruDep, principal: Reviewer) -> dict[str, Any]:
     with kaeru.db.read() as session:
         queries.shopper_of(session, principal, shopper_id)
         return trust_view(session, config_of(kaeru), shopper_id)
@@ -524,6 +525,6 @@ def shopper_trust(shopper_id: int, kaeru: KaeruDep, principal: Reviewer) -> dict
     response_model=ReturnStaff,
     summary="One return with its lines, units, holds and money",
 )
-def get_return(number: str, kaeru: KaeruDep, principal: Authoriser) -> dict[str, Any]:
+def get_return(number: Code, kaeru: KaeruDep, principal: Authoriser) -> dict[str, Any]:
     with kaeru.db.read() as session:
         return views.rma_view(session, queries.rma_by_number(session, principal, number))

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from wms.inputs import Code, Count, Id, Name, Note, Quantity, ScanText, Sku, Url
 from wms.returns.rules import OUTCOMES, REASONS, KeepIt, RestockingFee, TrustTier
 
 Instant = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
@@ -20,16 +21,18 @@ Instant = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_
 
 
 class ReturnLineIn(BaseModel):
-    sku: str | None = Field(
-        default=None, max_length=64, description="the item, by SKU (or give order_line_id)"
+    sku: Annotated[Sku, Field(max_length=64)] | None = Field(
+        default=None, description="the item, by SKU (or give order_line_id)"
     )
-    order_line_id: int | None = None
-    quantity: int = Field(default=1, gt=0, le=1000)
-    reason: str = Field(description=f"one of {', '.join(REASONS)}")
-    reason_text: str = Field(default="", max_length=500, description="free text; required for reason 'other'")
-    outcome: str = Field(default="refund", description=f"preferred outcome: one of {', '.join(OUTCOMES)}")
-    exchange_sku: str | None = Field(
-        default=None, max_length=64, description="the variant wanted, for exchange"
+    order_line_id: Id | None = None
+    quantity: Annotated[Quantity, Field(gt=0, le=1000)] = 1
+    reason: Code = Field(description=f"one of {', '.join(REASONS)}")
+    reason_text: Annotated[Note, Field(max_length=500)] = Field(
+        default="", description="free text; required for reason 'other'"
+    )
+    outcome: Code = Field(default="refund", description=f"preferred outcome: one of {', '.join(OUTCOMES)}")
+    exchange_sku: Annotated[Sku, Field(max_length=64)] | None = Field(
+        default=None, description="the variant wanted, for exchange"
     )
 
 
@@ -38,35 +41,33 @@ class ShopperReturnIn(BaseModel):
 
 
 class StaffReturnIn(ShopperReturnIn):
-    warehouse: str
-    order: str = Field(min_length=1, max_length=64, description="order number")
+    warehouse: Code
+    order: Annotated[Code, Field(min_length=1, max_length=64)] = Field(description="order number")
     allow_outside_window: bool = Field(default=False, description="managers only: accept after the window")
     print_label: bool = False
-    station: str | None = Field(default=None, description="print the label at this station's printer")
-    note: str = Field(default="", max_length=500)
+    station: Code | None = Field(default=None, description="print the label at this station's printer")
+    note: Annotated[Note, Field(max_length=500)] = ""
 
 
 class LabelIn(BaseModel):
-    station: str | None = None
-    printer: str | None = Field(default=None, max_length=300, description="printer URL, if not a station's")
+    station: Code | None = None
+    printer: Annotated[Url, Field(max_length=300)] | None = Field(
+        default=None, description="printer URL, if not a station's"
+    )
 
 
 class StationIn(BaseModel):
-    station: str | None = Field(default=None, description="the returns station (a device's own is implied)")
+    station: Code | None = Field(default=None, description="the returns station (a device's own is implied)")
 
 
 class ParcelIn(StationIn):
-    code: str = Field(
+    code: Annotated[ScanText, Field(max_length=200)] = Field(
         default="",
-        max_length=200,
         description="what is on the parcel: RMA QR (RMA:<token>), RMA-<number>, a tracking number, "
         "ORD-<number> or a carton SSCC; empty for a parcel without a readable label",
     )
-    weight_g: int | None = Field(
-        default=None,
-        ge=0,
-        le=100_000,
-        description="parcel weight; omitted: the station scale's latest stable reading",
+    weight_g: Annotated[Count, Field(ge=0, le=100_000)] | None = Field(
+        default=None, description="parcel weight; omitted: the station scale's latest stable reading"
     )
     unexpected: bool = Field(
         default=False,
@@ -76,30 +77,32 @@ class ParcelIn(StationIn):
 
 
 class UnitIn(BaseModel):
-    raw: str | None = Field(
-        default=None, max_length=4096, description="what the scanner sent (GTIN, GS1, serial)"
+    raw: Annotated[ScanText, Field(max_length=4096)] | None = Field(
+        default=None, description="what the scanner sent (GTIN, GS1, serial)"
     )
-    epc: str | None = Field(default=None, max_length=64, description="RFID EPC (hex)")
-    sku: str | None = Field(default=None, max_length=64, description="keyed in instead of scanned")
-    serial: str | None = Field(default=None, max_length=64)
-    quantity: int = Field(default=1, gt=0, le=1000)
-    not_ours: str | None = Field(
-        default=None,
-        max_length=500,
-        description="a product that is not ours: describe it (nothing else needed)",
+    epc: Annotated[Code, Field(max_length=64)] | None = Field(default=None, description="RFID EPC (hex)")
+    sku: Annotated[Sku, Field(max_length=64)] | None = Field(
+        default=None, description="keyed in instead of scanned"
+    )
+    serial: Annotated[Code, Field(max_length=64)] | None = None
+    quantity: Annotated[Quantity, Field(gt=0, le=1000)] = 1
+    not_ours: Annotated[Note, Field(max_length=500)] | None = Field(
+        default=None, description="a product that is not ours: describe it (nothing else needed)"
     )
 
 
 class GradeIn(StationIn):
-    answers: dict[str, str] = Field(description="question id -> answer, for every question of the checklist")
+    answers: dict[Code, Name] = Field(
+        description="question id -> answer, for every question of the checklist"
+    )
 
 
 class PutAwayIn(BaseModel):
-    location: str = Field(min_length=1, max_length=64)
+    location: Annotated[Code, Field(min_length=1, max_length=64)]
 
 
 class DecisionIn(BaseModel):
-    note: str = Field(default="", max_length=1000)
+    note: Annotated[Note, Field(max_length=1000)] = ""
 
 
 # --- answers -------------------------------------------------------------------------------------

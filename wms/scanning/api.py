@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -43,7 +43,16 @@ def _raw(scan: ScanIn) -> str:
 
 # The scan path answers with its own JSONResponse (the model only describes it: nothing is re-validated).
 @router.post(
-    "/scans", summary="Record and route one scan (Idempotency-Key required)", response_model=ScanAnswer
+    "/scans",
+    summary="Record and route one scan (Idempotency-Key required)",
+    response_model=ScanAnswer,
+    responses={
+        code: {
+            "model": ScanAnswer,
+            "description": "The scan was recorded and refused (`data.error` says why)",
+        }
+        for code in (404, 409, 422)
+    },
 )
 def post_scan(scan: ScanIn, kaeru: KaeruDep, principal: Scanner, key: IdempotencyKey = None) -> JSONResponse:
     raw = _raw(scan)
@@ -69,7 +78,7 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> Any:
 
     def work(session: Session) -> list[dict[str, Any]]:
         def one(s: Session, index: int) -> tuple[int, dict[str, Any]]:
-            scan = batch.scans[index]
+            scan = batch.scans[index].checked()  # a refused scan is answered 422 in its place
             return service.ingest(s, kaeru, principal, raw=_raw(scan), scanned_at=scan.scanned_at)
 
         results = run_batch(session, client=principal.key, items=items, work=one)
@@ -83,7 +92,9 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> Any:
 
 @router.get("/scans", summary="Recent scans of the caller's warehouse", response_model=list[ScanRecordPublic])
 def recent_scans(
-    kaeru: KaeruDep, principal: Annotated[Principal, Depends(require("inventory.read"))], limit: int = 50
+    kaeru: KaeruDep,
+    principal: Annotated[Principal, Depends(require("inventory.read"))],
+    limit: int = Query(default=50, ge=1, le=500),
 ) -> Any:
     with kaeru.db.read() as session:
         return queries.recent_scans(session, principal, limit=limit)

@@ -4,23 +4,44 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from wms.identity.schemas import Grams
+from wms.errors import Invalid
+from wms.inputs import Code, Grams, Moment, Name, Note, ScanText, describe_faults
 
 MAX_BATCH = 5000
 
 
 class ScanIn(BaseModel):
-    raw: str = Field(max_length=4096, description="What the scanner sent, AIM symbology id included")
-    scanned_at: datetime | None = None
-    epc: str | None = Field(default=None, max_length=64, description="RFID EPC (hex) instead of a barcode")
+    raw: Annotated[ScanText, Field(max_length=4096)] = Field(
+        description="What the scanner sent, AIM symbology id included"
+    )
+    scanned_at: Moment | None = None
+    epc: Annotated[Code, Field(max_length=64)] | None = Field(
+        default=None, description="RFID EPC (hex) instead of a barcode"
+    )
 
 
-class BatchScan(ScanIn):
-    idempotency_key: str = Field(min_length=1, max_length=200)
+class BatchScan(BaseModel):
+    """One scan of a replayed queue, read loosely so that one bad scan does not refuse the batch:
+    `checked` applies ScanIn's rules scan by scan, and a scan they refuse is answered 422 in its
+    place while the rest go on in order."""
+
+    idempotency_key: Annotated[Name, Field(min_length=1)]
+    raw: str = Field(default="", max_length=4096, description="as ScanIn.raw (checked per scan)")
+    scanned_at: str | None = Field(
+        default=None, max_length=64, description="as ScanIn.scanned_at (checked per scan)"
+    )
+    epc: str | None = Field(default=None, max_length=64, description="as ScanIn.epc (checked per scan)")
+
+    def checked(self) -> ScanIn:
+        try:
+            return ScanIn.model_validate(self.model_dump(exclude={"idempotency_key"}))
+        except ValidationError as error:
+            faults = describe_faults(error.errors())
+            raise Invalid("; ".join(faults), faults=faults) from None
 
 
 class BatchIn(BaseModel):
@@ -30,20 +51,20 @@ class BatchIn(BaseModel):
 class WeightIn(BaseModel):
     grams: Grams
     stable: bool = True
-    measured_at: datetime | None = None
+    measured_at: Moment | None = None
 
 
 class HealthIn(BaseModel):
-    device: str | None = None
-    state: str
-    detail: str = ""
-    last_seen: datetime | None = None
+    device: Code | None = None
+    state: Code
+    detail: Note = ""
+    last_seen: Moment | None = None
 
 
 class AssignmentIn(BaseModel):
-    mode: str
-    ref_type: str = ""
-    ref_id: str = ""
+    mode: Code
+    ref_type: Code = ""
+    ref_id: Code = ""
 
 
 class ParsedScan(BaseModel):

@@ -25,6 +25,7 @@ from wms.errors import Invalid, Unauthorised
 from wms.fulfilment.tables import Order
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Code, Name
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Warehouse
 from wms.shopper import claims, edd, model, portal, queries, schemas, shopify, site
@@ -41,7 +42,7 @@ ClaimReviewer = Annotated[Principal, Depends(require("claims.review"))]
 # --- storefront: delivery estimates --------------------------------------------------------------
 
 
-def _warehouse(session: Session, principal: Principal, code: str) -> Warehouse:
+def _warehouse(session: Session, principal: Principal, code: Code) -> Warehouse:
     return (
         warehouse_by_code(session, principal, code) if code else queries.default_warehouse(session, principal)
     )
@@ -88,10 +89,10 @@ def cart_edd(body: schemas.EddIn, kaeru: KaeruDep, principal: Storefront) -> sch
 
 @api.get("/edd/orders/{number}", summary="An order's current delivery estimate")
 def order_edd(
-    number: str,
+    number: Code,
     kaeru: KaeruDep,
     principal: Storefront,
-    warehouse: str = "",
+    warehouse: Code = "",
     confidence: float | None = Query(default=None, gt=0, lt=1),
 ) -> schemas.OrderEstimate:
     with kaeru.db.read() as session:
@@ -140,6 +141,7 @@ def _not_configured(config: Shopify) -> JSONResponse:
     responses={
         201: {"model": schemas.ShopifyOrderImported, "description": "the order was imported"},
         200: {"model": schemas.ShopifyOrderImported, "description": "received before: its order"},
+        401: {"description": "The signature or the shop domain does not match"},
         503: {"description": "Shopify webhooks are not set up on this server"},
     },
 )
@@ -180,7 +182,7 @@ async def shopify_order(request: Request, kaeru: KaeruDep) -> Response:
     summary="Report a delivery problem (shopper)",
     response_model=schemas.ClaimPublic,
 )
-def shopper_claim(token: str, body: schemas.ClaimIn, kaeru: KaeruDep, key: IdempotencyKey = None) -> Any:
+def shopper_claim(token: Name, body: schemas.ClaimIn, kaeru: KaeruDep, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         order = queries.order_by_token(session, token)
         return claim_view(
@@ -194,7 +196,7 @@ def shopper_claim(token: str, body: schemas.ClaimIn, kaeru: KaeruDep, key: Idemp
 def list_claims(
     kaeru: KaeruDep,
     principal: ClaimReviewer,
-    status: str | None = "review",
+    status: Code | None = "review",
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[schemas.ClaimStaff]:
     with kaeru.db.read() as session:
@@ -203,7 +205,7 @@ def list_claims(
 
 
 @api.get("/claims/{number}", tags=["claims"], summary="One delivery claim with its evidence")
-def get_claim(number: str, kaeru: KaeruDep, principal: ClaimReviewer) -> schemas.ClaimStaff:
+def get_claim(number: Code, kaeru: KaeruDep, principal: ClaimReviewer) -> schemas.ClaimStaff:
     with kaeru.db.read() as session:
         claim = queries.claim_by_number(session, principal, number)
         return schemas.ClaimStaff.model_validate(claim_view(claim, staff=True))
@@ -216,7 +218,7 @@ def get_claim(number: str, kaeru: KaeruDep, principal: ClaimReviewer) -> schemas
     response_model=schemas.ClaimStaff,
 )
 def decide_claim(
-    number: str,
+    number: Code,
     body: schemas.DecisionIn,
     kaeru: KaeruDep,
     principal: ClaimReviewer,
@@ -235,7 +237,7 @@ def decide_claim(
     summary="The tracking page's facts as JSON (shopper)",
     response_model=schemas.Tracking,
 )
-def tracking_json(token: str, kaeru: KaeruDep) -> JSONResponse:
+def tracking_json(token: Name, kaeru: KaeruDep) -> JSONResponse:
     with kaeru.db.read() as session:
         view = tracking_view(session, kaeru, queries.order_by_token(session, token))
     order: Order = view["order"]

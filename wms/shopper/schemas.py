@@ -4,37 +4,40 @@ the tracking page's facts. Keys and values are those the storefront, the pages a
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from wms.delivery.model import ParcelState
+from wms.inputs import Code, Note, Quantity, Sku
 from wms.shopper import model
 
 # --- delivery estimates --------------------------------------------------------------------------
 
 
 class CartLineIn(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(default=1, gt=0, le=10_000)
+    sku: Annotated[Sku, Field(min_length=1, max_length=64)]
+    quantity: Annotated[Quantity, Field(gt=0, le=10_000)] = 1
 
 
 class DestinationIn(BaseModel):
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    postal_code: str = Field(default="", max_length=16)
+    country: Annotated[Code, Field(min_length=2, max_length=2)] = Field(description="ISO 3166-1 alpha-2")
+    postal_code: Annotated[Code, Field(max_length=16)] = ""
 
 
 class EddIn(BaseModel):
-    warehouse: str = Field(
-        default="", max_length=32, description="ships from; default: the caller's or the first"
+    warehouse: Annotated[Code, Field(max_length=32)] = Field(
+        default="", description="ships from; default: the caller's or the first"
     )
     destination: DestinationIn
     lines: list[CartLineIn] = Field(min_length=1, max_length=200)
     confidence: float | None = Field(
         default=None, gt=0, lt=1, description="default: the network's (e.g. 0.9)"
     )
-    carrier: str | None = Field(default=None, max_length=32, description="only this carrier and service")
-    service: str | None = Field(default=None, max_length=32)
+    carrier: Annotated[Code, Field(max_length=32)] | None = Field(
+        default=None, description="only this carrier and service"
+    )
+    service: Annotated[Code, Field(max_length=32)] | None = None
 
 
 class Estimate(BaseModel):
@@ -77,17 +80,17 @@ class ShopifyOrderImported(BaseModel):
 
 
 class ClaimIn(BaseModel):
-    kind: str = Field(description=f"one of {', '.join(model.CLAIM_KINDS)}")
-    lines: dict[str, int] = Field(
+    kind: Code = Field(description=f"one of {', '.join(model.CLAIM_KINDS)}")
+    lines: dict[Sku, Quantity] = Field(
         default_factory=dict, description="SKU -> units affected (not for not_received)"
     )
-    note: str = Field(default="", max_length=1000)
+    note: Annotated[Note, Field(max_length=1000)] = ""
 
 
 class DecisionIn(BaseModel):
-    resolution: str = Field(description=f"one of {', '.join(model.RESOLUTIONS)}")
-    note: str = Field(
-        default="", max_length=1000, description="the reason, told to the shopper (needed to deny)"
+    resolution: Code = Field(description=f"one of {', '.join(model.RESOLUTIONS)}")
+    note: Annotated[Note, Field(max_length=1000)] = Field(
+        default="", description="the reason, told to the shopper (needed to deny)"
     )
 
 

@@ -154,3 +154,27 @@ async def test_each_rfid_tag_arriving_at_the_reader_is_recorded_once_by_its_epc(
     recorded = site.recorded()
     assert sorted(recorded) == sorted(f"EPC:{epc}" for epc in epcs)
     assert reader.stats.reads > 3 * len(epcs)
+
+
+async def test_a_scan_the_server_refuses_is_settled_and_the_rest_of_the_queue_goes_on_in_order(
+    site: Site, server_url: str, tmp_path: Path
+) -> None:
+    # A NUL byte in a scan once answered 500 on PostgreSQL, for the whole batch: the agent retried
+    # it forever and its queue stopped behind it. Now that scan alone is refused (422).
+    queue_path = tmp_path / "q.sqlite"
+    raws = ["]C0LPN-00001", "]C0LOC-P-01-1\x00", "]C0LPN-00002", "]C0LPN-00003"]
+    queue = DurableQueue(queue_path)
+    queue.put_many(("scan", {"raw": raw}) for raw in raws)
+    queue.close()
+    async with agent_for([], queue_path, server_url, site.agent_token) as agent:
+        await eventually(lambda: agent.queue.count("pending") == 0)
+        history = agent.queue.history()
+    # unknown LPNs are recorded and answered 404 (settled, not retried), the NUL scan refused with 422
+    assert [(r.entry.body["raw"], r.state, r.status) for r in history] == [
+        ("]C0LPN-00001", "rejected", 404),
+        ("]C0LOC-P-01-1\x00", "rejected", 422),
+        ("]C0LPN-00002", "rejected", 404),
+        ("]C0LPN-00003", "rejected", 404),
+    ]
+    assert "control characters" in history[1].answer
+    assert site.recorded() == ["]C0LPN-00001", "]C0LPN-00002", "]C0LPN-00003"]

@@ -33,10 +33,10 @@ def test_an_unknown_barcode_is_refused_clearly_and_recorded(floor: Floor) -> Non
     assert _count(floor, ScanRecord) == 1
 
 
-def test_a_garbled_scan_is_recorded_as_unreadable(floor: Floor) -> None:
+def test_a_garbled_scan_is_refused_before_it_is_recorded(floor: Floor) -> None:
     body = floor.scan("\x02\x07\x1b", "receiver", expect=422)
-    assert "could not read" in body["message"]
-    assert body["kind"] == "unknown"
+    assert "control characters (U+0002 found)" in body["message"]
+    assert _count(floor, ScanRecord) == 0
 
 
 def test_a_zero_or_negative_quantity_is_refused(floor: Floor) -> None:

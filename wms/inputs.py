@@ -1,0 +1,141 @@
+"""What the API accepts: one definition of each kind of value that every area's schemas and
+parameters use, so that a rule about text, ids, quantities or moments is written once.
+
+- Text never carries control characters (NUL, escapes, C1 codes) nor lone surrogates: PostgreSQL
+  cannot store NUL, and no code, name or address has a use for the others. Multi-line notes may
+  carry tab, line feed and carriage return. A scan's raw text may carry GS (0x1D): inside GS1 data
+  it ends a variable-length field (PRODUCT.md: the leading FNC1 is never sent, later ones arrive as
+  GS). Every text type has a documented maximum length.
+- Ids are database INTEGER keys (32-bit on PostgreSQL): 1 .. 2^31-1. A larger number names nothing.
+- Quantities and counts are JSON integers (strict: "3" is refused), bounded.
+- A device's clock reading (a scan's time, a weight's, a health report's) must lie within the
+  window `Settings.clock_past_days` before and `Settings.clock_future_seconds` after server time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from biip import ParseError
+from biip.gtin import Gtin as Gs1Gtin
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints, WithJsonSchema
+
+from kaeru_config.settings import get_settings
+from wms.identity.model import GRAM_PLACES, MAX_GRAMS, plain_grams
+
+_C1_DEL_SURROGATES = "\x7f-\x9f\ud800-\udfff"
+SINGLE_LINE = re.compile(f"[\x00-\x1f{_C1_DEL_SURROGATES}]")
+MULTI_LINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_C1_DEL_SURROGATES}]")  # tab, LF and CR allowed
+HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+# What a header value may not carry (bytes read as Latin-1: tab and non-ASCII are fine).
+SCAN = re.compile(f"[\x00-\x1c\x1e\x1f{_C1_DEL_SURROGATES}]")  # GS (0x1D) allowed
+
+MAX_ID = 2**31 - 1
+MAX_QUANTITY = 1_000_000
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+def control_character(value: str, pattern: re.Pattern[str] = SINGLE_LINE) -> str | None:
+    """The first character of `value` that text may not carry, shown as a code point, or None."""
+    found = pattern.search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _refusing(pattern: re.Pattern[str]) -> AfterValidator:
+    def check(value: str) -> str:
+        bad = control_character(value, pattern)
+        if bad is not None:
+            raise ValueError(f"must not contain control characters ({bad} found)")
+        return value
+
+    return AfterValidator(check)
+
+
+def _gtin(value: str) -> str:
+    try:
+        Gs1Gtin.parse(value)
+    except ParseError as error:
+        raise ValueError(f"not a valid GTIN: {error}") from None
+    return value
+
+
+def _plausible(moment: datetime) -> datetime:
+    settings = get_settings()
+    now = datetime.now(UTC)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    earliest = now - timedelta(days=settings.clock_past_days)
+    latest = now + timedelta(seconds=settings.clock_future_seconds)
+    if not earliest <= aware <= latest:
+        raise ValueError(
+            f"must lie between {settings.clock_past_days} days before and "
+            f"{settings.clock_future_seconds} seconds after the server's time (is the device's clock set?)"
+        )
+    return moment
+
+
+Code = Annotated[str, StringConstraints(max_length=64), _refusing(SINGLE_LINE)]
+"""A code, number, key or short token: one line, up to 64 characters."""
+Name = Annotated[str, StringConstraints(max_length=200), _refusing(SINGLE_LINE)]
+"""A name, an address line, a label: one line, up to 200 characters."""
+Note = Annotated[str, StringConstraints(max_length=2000), _refusing(MULTI_LINE)]
+"""Free text a person writes (a reason, a comment): up to 2000 characters, line breaks allowed."""
+ScanText = Annotated[str, StringConstraints(max_length=4096), _refusing(SCAN)]
+"""What a scanner sent: up to 4096 characters; GS (0x1D) allowed as the GS1 field separator."""
+Url = Annotated[str, StringConstraints(max_length=2000), _refusing(SINGLE_LINE)]
+Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN)]
+"""A stock-keeping unit: a letter or digit, then letters, digits, `.`, `_` or `-`; 64 at most."""
+Gtin = Annotated[str, StringConstraints(pattern=r"^\d{8}$|^\d{12,14}$"), AfterValidator(_gtin)]
+"""A GTIN-8, -12, -13 or -14 whose GS1 check digit is right."""
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A database key: 1 .. 2^31-1."""
+Quantity = Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+"""How many units: a JSON integer, 1 .. 1,000,000."""
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_QUANTITY)]
+"""A counted number of units (zero allowed): a JSON integer, 0 .. 1,000,000."""
+Money = Annotated[int, Strict(), Field(ge=0, le=10**12)]
+"""An amount in minor units (cents): a JSON integer, 0 .. 10^12."""
+Moment = Annotated[datetime, AfterValidator(_plausible)]
+"""A device's clock reading, within the configured window around server time."""
+
+
+def describe_faults(errors: Iterable[Any]) -> list[str]:
+    """Validation errors as sentences, each led by where it is (`lines.0.quantity: ...`)."""
+    faults = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        faults.append(f"{where}: {error.get('msg')}")
+    return faults
+
+
+_DECIMAL_TEXT = re.compile(rf"^[0-9]{{1,7}}(\.[0-9]{{1,{GRAM_PLACES}}})?$")
+
+
+def _decimal_text_only(value: object) -> object:
+    """A weight given as text must be a plain decimal ("1234.5"): no units, signs, exponents or spaces."""
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueError('a weight is a number of grams such as 1234.5 or "1234.5"')
+    return value
+
+
+_GRAMS_IN_JSON = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": int(MAX_GRAMS)},
+        {"type": "string", "pattern": _DECIMAL_TEXT.pattern},
+    ],
+    "description": f"grams, at most {GRAM_PLACES} decimal places: a JSON number or a decimal string",
+    "examples": ["1234.5", 1250],
+}
+
+# A weight in grams at the scale's resolution: taken as a JSON number (old agents send whole grams)
+# or a decimal string (exact), answered as a decimal string ("1234.5").
+Grams = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text_only),
+    Field(ge=0, le=MAX_GRAMS, decimal_places=GRAM_PLACES, allow_inf_nan=False),
+    AfterValidator(plain_grams),
+    WithJsonSchema(_GRAMS_IN_JSON, mode="validation"),
+]
