@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
@@ -32,6 +32,7 @@ from wms.fulfilment.schemas import (
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inventory.catalogue import warehouse_by_code
+from wms.platform.paging import AFTER, announce_next
 from wms.scanning.assignment import assign
 
 router = APIRouter(prefix="/api/v1", tags=["fulfilment"])
@@ -79,14 +80,20 @@ def create_order(body: OrderIn, kaeru: KaeruDep, principal: OrderWriter, key: Id
     "/orders", summary="Orders of the caller's warehouse, newest first", response_model=list[OrderPublic]
 )
 def list_orders(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: OrderReader,
     status: str | None = None,
     number: str | None = Query(default=None, max_length=64, description="exactly this order number"),
     limit: int = Query(default=50, ge=1, le=500),
+    after: int | None = Query(default=None, ge=1, description=AFTER),
 ) -> Any:
+    """A full page names the next one: `Next-Cursor` and `Link: <...>; rel="next"` headers."""
     with kaeru.db.read() as session:
-        return queries.orders_page(session, principal, status=status, number=number, limit=limit)
+        page = queries.orders_page(session, principal, status=status, number=number, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
 
 
 @router.get(
