@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.floor import Floor
-from tests.statements import statements_of
+from tests.statements import fewest_statements, statements_of
 from wms.context import Kaeru
 from wms.inventory.tables import Item, Warehouse
 from wms.returns.tables import ReturnAuthorisation, ReturnLine
@@ -41,9 +41,7 @@ def _returns(session: Session, first: int, count: int) -> None:
 
 
 def _fewest(floor: Floor, path: str) -> int:
-    """A request's statements: the fewest of three runs (a pooled connection idle for a while is pinged
-    first, and the process's samplers may query meanwhile; the request's own never vary)."""
-    return min(statements_of(floor.kaeru.db.engine, lambda: floor.call("GET", path)) for _ in range(3))
+    return fewest_statements(floor.kaeru.db.engine, lambda: floor.call("GET", path))
 
 
 def _walk(floor: Floor, path: str, limit: int) -> list[list[str]]:

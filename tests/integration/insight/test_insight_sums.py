@@ -5,17 +5,16 @@ values and timestamps to the microsecond), on SQLite and PostgreSQL, for all tim
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tests.floor import Floor
-from tests.statements import statements_of
+from tests.statements import fewest_statements
 from wms.context import Kaeru
 from wms.insight import model
 from wms.inventory.tables import Item, Warehouse
@@ -196,16 +195,10 @@ def test_the_figures_cost_the_same_statements_for_ten_times_the_history(floor: F
     floor.kaeru.db.write(lambda s: _seed(s, rng, 10))
     assert _asked(floor, None, None)["dock_to_stock"]["count"] > 0  # every statement of the figures runs
     engine = floor.kaeru.db.engine
-    few = _fewest(engine, lambda: _asked(floor, None, None))
+    few = fewest_statements(engine, lambda: _asked(floor, None, None))
     floor.kaeru.db.write(lambda s: _seed_more(s, rng))
-    many = _fewest(engine, lambda: _asked(floor, None, None))
+    many = fewest_statements(engine, lambda: _asked(floor, None, None))
     assert many == few
-
-
-def _fewest(engine: Engine, request: Callable[[], object]) -> int:
-    """The request's statements: the fewest of three runs (a pooled connection idle for a while is
-    pinged first, and the process's samplers may query meanwhile; the request's own never vary)."""
-    return min(statements_of(engine, request) for _ in range(3))
 
 
 def _seed_more(session: Session, rng: random.Random) -> None:
