@@ -82,6 +82,18 @@ class _Graded:
 def _graded(
     session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
 ) -> list[_Graded]:
+    """The graded units of the period in groups; grades, dispositions and recovery asked together (in
+    one read session) share one query."""
+    key = ("insight.graded", warehouse_id, since, until)
+    if key not in session.info:
+        session.info[key] = _graded_groups(session, warehouse_id, since, until)
+    groups: list[_Graded] = session.info[key]
+    return groups
+
+
+def _graded_groups(
+    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+) -> list[_Graded]:
     unit = ReturnUnit
     statement = (
         sa.select(
