@@ -33,7 +33,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from labels import kinds
 from labels.fonts import FontMissing
 from labels.gs1 import make_sscc, sscc_human_readable, validate_sscc
 from labels.layout import Layout
@@ -47,9 +46,35 @@ from labels.model import (
     ReturnLabelData,
     ShippingLabelData,
 )
-from labels.render_escpos import render_escpos
-from labels.render_pdf import render_pdf, render_pdf_sheet
-from labels.render_zpl import render_zpl
+
+# The layouts (barcodes: zxing-cpp, numpy, reportlab) and the renderers (reportlab, python-escpos,
+# Pillow) load on the first label drawn, not when a program imports `labels` for its data classes:
+# a server process starts without them.
+
+
+def _kinds() -> Any:
+    from labels import kinds
+
+    return kinds
+
+
+def _pdf(pages: Sequence[Layout], dpi: int) -> bytes:
+    from labels.render_pdf import render_pdf
+
+    return render_pdf(pages)
+
+
+def _zpl(pages: Sequence[Layout], dpi: int) -> bytes:
+    from labels.render_zpl import render_zpl
+
+    return render_zpl(pages, dpi=dpi)
+
+
+def _escpos(pages: Sequence[Layout], dpi: int) -> bytes:
+    from labels.render_escpos import render_escpos
+
+    return render_escpos(pages, dpi=dpi)
+
 
 Format = Literal["pdf", "zpl", "escpos"]
 Kind = Literal["shipping", "return", "grade", "location", "lpn", "packing-slip"]
@@ -74,24 +99,24 @@ def _sized(default: str) -> Callable[[_Options], Any]:
 
 
 KINDS: dict[str, _KindSpec] = {
-    "shipping": _KindSpec(ShippingLabelData, lambda d, o: kinds.shipping_label(d), ("4x6",)),
-    "return": _KindSpec(ReturnLabelData, lambda d, o: kinds.return_label(d, o.locale), ("4x6",)),
-    "grade": _KindSpec(GradeTagData, lambda d, o: kinds.grade_tag(d, _sized("2x1")(o)), ("2x1", "4x2")),
+    "shipping": _KindSpec(ShippingLabelData, lambda d, o: _kinds().shipping_label(d), ("4x6",)),
+    "return": _KindSpec(ReturnLabelData, lambda d, o: _kinds().return_label(d, o.locale), ("4x6",)),
+    "grade": _KindSpec(GradeTagData, lambda d, o: _kinds().grade_tag(d, _sized("2x1")(o)), ("2x1", "4x2")),
     "location": _KindSpec(
-        LocationLabelData, lambda d, o: kinds.location_label(d, _sized("4x2")(o)), ("4x2", "2x1")
+        LocationLabelData, lambda d, o: _kinds().location_label(d, _sized("4x2")(o)), ("4x2", "2x1")
     ),
-    "lpn": _KindSpec(LpnLabelData, lambda d, o: kinds.lpn_label(d, _sized("4x2")(o)), ("4x2", "2x1")),
+    "lpn": _KindSpec(LpnLabelData, lambda d, o: _kinds().lpn_label(d, _sized("4x2")(o)), ("4x2", "2x1")),
     "packing-slip": _KindSpec(
         PackingSlipData,
-        lambda d, o: kinds.packing_slip(d, o.locale, o.page),
+        lambda d, o: _kinds().packing_slip(d, o.locale, o.page),
         (),
     ),
 }
 
 RENDERERS: dict[str, Callable[[Sequence[Layout], int], bytes]] = {
-    "pdf": lambda pages, dpi: render_pdf(pages),
-    "zpl": lambda pages, dpi: render_zpl(pages, dpi=dpi),
-    "escpos": lambda pages, dpi: render_escpos(pages, dpi=dpi),
+    "pdf": _pdf,
+    "zpl": _zpl,
+    "escpos": _escpos,
 }
 
 
@@ -135,6 +160,8 @@ def render_sheet(
     kind: str, items: Sequence[object], *, page: str = "A4", locale: str = "en", size: str | None = None
 ) -> bytes:
     """A PDF with labels of one kind in a grid on A4 or Letter sheets (e.g. a run of bin labels)."""
+    from labels.render_pdf import render_pdf_sheet
+
     pages = [p for item in items for p in layout(kind, item, locale=locale, size=size)]
     return render_pdf_sheet(pages, page=page)
 

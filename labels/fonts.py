@@ -14,9 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 Role = Literal["sans", "sans-bold", "japanese"]
 
 _HERE = Path(__file__).parent / "fonts"
@@ -87,6 +84,9 @@ def font_path(role: Role) -> Path:
 @cache
 def face(role: Role) -> Face:
     """Load (once per process) and register with reportlab the font for `role`."""
+    from reportlab.pdfbase import pdfmetrics  # loaded on the first label, not when a server starts
+    from reportlab.pdfbase.ttfonts import TTFont
+
     path = font_path(role)
     name = f"Kaeru-{role}"
     ttf = TTFont(name, str(path))
@@ -139,4 +139,6 @@ def runs(text: str, language: str = "en", bold: bool = False) -> list[tuple[Face
 
 def text_width(text: str, size: float, language: str = "en", bold: bool = False) -> float:
     """Width in points of `text` at `size` points, as reportlab will draw it."""
+    from reportlab.pdfbase import pdfmetrics
+
     return sum(pdfmetrics.stringWidth(run, f.name, size) for f, run in runs(text, language, bold))

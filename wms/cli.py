@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-from typing import Annotated
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from sqlmodel import select
+from typer.core import TyperGroup
 
 from kaeru_config.settings import Settings, get_settings
 
-app = typer.Typer(help="Kaeru: warehouse fulfilment and reverse logistics.", no_args_is_help=True)
+if TYPE_CHECKING:  # typer carries its own copy of click
+    from typer._click.core import Command, Context
+
+
+class _Commands(TyperGroup):
+    """`kaeru`'s commands, with those other packages add (`kaeru agent`, `kaeru sim`) through the
+    "kaeru.commands" entry points in pyproject.toml. The server names none of them, and an entry
+    point is loaded only when its command runs (or help lists it): `kaeru serve` and every worker it
+    starts (each re-imports this module) import neither the station agent nor the simulators. A
+    command that is declared but fails to import is an error, not hidden."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        own = super().list_commands(ctx)
+        return own + [name for name in _plugins() if name not in own]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        command = super().get_command(ctx, cmd_name)
+        entry = _plugins().get(cmd_name)
+        if command is None and entry is not None:
+            command = typer.main.get_group(entry.load())
+            command.name = cmd_name
+        return command
+
+
+def _plugins() -> dict[str, EntryPoint]:
+    return {entry.name: entry for entry in entry_points(group="kaeru.commands")}
+
+
+app = typer.Typer(
+    cls=_Commands, help="Kaeru: warehouse fulfilment and reverse logistics.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for devices and users.", no_args_is_help=True)
@@ -19,12 +50,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 console = Console()
-
-# Other packages add their commands (`kaeru agent`, `kaeru sim`) through the "kaeru.commands" entry
-# points in pyproject.toml: the server names none of them, so it imports neither the station agent nor
-# the simulators. A command that is declared but fails to import is an error, not hidden.
-for _entry in entry_points(group="kaeru.commands"):
-    app.add_typer(_entry.load(), name=_entry.name)
 
 
 def _kaeru():  # type: ignore[no-untyped-def]

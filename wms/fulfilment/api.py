@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
@@ -34,6 +34,7 @@ from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inputs import Code, Id
 from wms.inventory.catalogue import warehouse_by_code
+from wms.platform.paging import AFTER, announce_next
 from wms.scanning.assignment import assign
 
 router = APIRouter(prefix="/api/v1", tags=["fulfilment"])
@@ -81,14 +82,20 @@ def create_order(body: OrderIn, kaeru: KaeruDep, principal: OrderWriter, key: Id
     "/orders", summary="Orders of the caller's warehouse, newest first", response_model=list[OrderPublic]
 )
 def list_orders(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: OrderReader,
     status: Code | None = None,
     number: Code | None = Query(default=None, max_length=64, description="exactly this order number"),
     limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER),
 ) -> Any:
+    """A full page names the next one: `Next-Cursor` and `Link: <...>; rel="next"` headers."""
     with kaeru.db.read() as session:
-        return queries.orders_page(session, principal, status=status, number=number, limit=limit)
+        page = queries.orders_page(session, principal, status=status, number=number, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
 
 
 @router.get(

@@ -17,7 +17,7 @@ from wms.fulfilment import model
 from wms.fulfilment.effects import EFFECTS
 from wms.fulfilment.events import OrderCancelled, OrderCreated
 from wms.fulfilment.model import ORDERS, OrderStatus, advance
-from wms.fulfilment.reservation import live_reservations, release, reserve_units
+from wms.fulfilment.reservation import live_reservations, lock_candidates, release, reserve_units
 from wms.fulfilment.tables import Order, OrderLine, Shopper
 from wms.fulfilment.views import order_lines
 from wms.identity.model import Principal
@@ -171,10 +171,13 @@ def _add_lines(session: Session, order: Order, lines: list[NewLine]) -> None:
 
 def reserve_order(session: Session, order: Order) -> str:
     """Reserve what each line still needs; never more than is free (docs/architecture.md, Reservation)."""
-    for line in order_lines(session, order.id or 0):
-        need = line.quantity - line.reserved - line.picked
-        if need > 0:
-            reserve_units(session, line, order.warehouse_id, need)
+    lines = order_lines(session, order.id or 0)
+    needs = [(line, line.quantity - line.reserved - line.picked) for line in lines]
+    needs = [(line, need) for line, need in needs if need > 0]
+    # Every quant the order may take is locked first, all lines at once, in quant-id order.
+    candidates = lock_candidates(session, order.warehouse_id, [line.item_id for line, _ in needs])
+    for line, need in needs:
+        reserve_units(session, line, order.warehouse_id, need, candidates)
     session.flush()
     return refresh_order_status(session, order)
 

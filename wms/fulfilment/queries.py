@@ -17,10 +17,19 @@ from wms.inventory.tables import Item
 
 
 def orders_page(
-    session: Session, principal: Principal, *, status: str | None, number: str | None, limit: int
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    number: str | None,
+    limit: int,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The caller's orders, newest first, with their lines and shipments."""
+    """The caller's orders, newest first, with their lines and shipments; `after`: only older than
+    that order (a keyset page, wms.platform.paging). Four statements whatever the page's length."""
     statement = select(Order).order_by(col(Order.id).desc()).limit(limit)
+    if after is not None:
+        statement = statement.where(col(Order.id) < after)
     if principal.warehouse_id is not None:
         statement = statement.where(Order.warehouse_id == principal.warehouse_id)
     if status:

@@ -1,7 +1,11 @@
 """Holding stock for order lines: reserve what is free (never more), release what is no longer needed
-(docs/architecture.md, Reservation). Quants are locked in id order, so two reservers never deadlock."""
+(docs/architecture.md, Reservation). An order locks every quant it may reserve from, for all its lines
+at once and in quant-id order (one SELECT .. FOR UPDATE), before deciding anything: two orders listing
+the same items in any order take their locks in the same order, so they never deadlock."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
@@ -10,21 +14,32 @@ from wms.inventory.ledger import StockKey, lock_quant
 from wms.inventory.model import ALLOCATABLE_KINDS, Available, allocate
 from wms.inventory.tables import Location, Quant
 
+Candidates = dict[int, list[tuple[Quant, Location]]]
 
-def _candidates(session: Session, warehouse_id: int, item_id: int) -> list[tuple[Quant, Location]]:
-    rows = session.exec(
+
+def lock_candidates(session: Session, warehouse_id: int, item_ids: Iterable[int]) -> Candidates:
+    """The free quants of these items in the warehouse's allocatable bins, each row-locked until the
+    transaction ends, by item (quant-id order). One statement, locking in quant-id order."""
+    wanted = sorted(set(item_ids))
+    found: Candidates = {item_id: [] for item_id in wanted}
+    if not wanted:
+        return found
+    statement = (
         select(Quant, Location)
         .join(Location, col(Location.id) == col(Quant.location_id))
         .where(
             Location.warehouse_id == warehouse_id,
-            Quant.item_id == item_id,
+            col(Quant.item_id).in_(wanted),
             Quant.condition == "new",
             Quant.quantity > Quant.reserved,
             col(Location.kind).in_(list(ALLOCATABLE_KINDS)),
         )
         .order_by(col(Quant.id))
-    ).all()
-    return [(q, loc) for q, loc in rows]
+        .with_for_update(of=Quant)
+    )
+    for quant, location in session.exec(statement.execution_options(populate_existing=True)).all():
+        found[quant.item_id].append((quant, location))
+    return found
 
 
 def _lock(session: Session, quant: Quant) -> Quant | None:
@@ -35,15 +50,18 @@ def _lock(session: Session, quant: Quant) -> Quant | None:
     )
 
 
-def reserve_units(session: Session, line: OrderLine, warehouse_id: int, need: int) -> int:
-    """Hold up to `need` free units for the line; how many were found."""
+def reserve_units(
+    session: Session, line: OrderLine, warehouse_id: int, need: int, candidates: Candidates | None = None
+) -> int:
+    """Hold up to `need` free units for the line; how many were found. `candidates`: the quants
+    already locked for the whole order (lock_candidates); without them this line's are locked."""
+    if candidates is None:
+        candidates = lock_candidates(session, warehouse_id, [line.item_id])
     locked: dict[int | None, Quant] = {}
     available = []
-    for quant, location in _candidates(session, warehouse_id, line.item_id):
-        # Lock in quant-id order (a fixed order: no deadlocks) and decide on the locked values.
-        held = _lock(session, quant)
-        if held is None:
-            continue
+    for held, location in candidates.get(line.item_id, []):
+        if held.quantity <= held.reserved:
+            continue  # taken by an earlier line of the same order
         locked[held.id] = held
         available.append(
             Available(

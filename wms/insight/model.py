@@ -1,12 +1,11 @@
-"""Pure summaries over plain rows: mixes with shares, and percentiles of durations."""
+"""Pure summaries over grouped rows: mixes with shares, money sums, and percentiles of durations."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 
 def mix(labels: Iterable[str], weights: Iterable[int] | None = None) -> list[dict[str, object]]:
@@ -49,27 +48,53 @@ class Spread:
         return {"count": self.count, "p50": self.p50, "p90": self.p90, "mean": self.mean}
 
 
+def ranks(count: int, fraction: float) -> tuple[int, float]:
+    """Where the `fraction` percentile of `count` sorted values lies (linear interpolation between
+    ranks, as numpy's default and PostgreSQL's percentile_cont): the 0-based rank below it and how far
+    towards the next one."""
+    position = (count - 1) * fraction
+    below = math.floor(position)
+    return below, position - below
+
+
+def between(below: float, above: float, weight: float) -> float:
+    """The value `weight` of the way from `below` to `above` (numpy's rounding-stable form)."""
+    step = above - below
+    return above - step * (1 - weight) if weight >= 0.5 else below + step * weight
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float:
+    """The `fraction` percentile of values sorted ascending."""
+    below, weight = ranks(len(ordered), fraction)
+    return between(ordered[below], ordered[min(below + 1, len(ordered) - 1)], weight)
+
+
+def spread_of(count: int, p50: float | None, p90: float | None, mean: float | None) -> Spread:
+    """A spread from figures the database computed (rounded as every spread is)."""
+    if not count or p50 is None or p90 is None or mean is None:
+        return Spread(0, None, None, None)
+    return Spread(count, round(float(p50), 3), round(float(p90), 3), round(float(mean), 3))
+
+
 def spread(values: Sequence[float]) -> Spread:
     """Median, 90th percentile (linear interpolation between ranks) and mean of durations."""
     if not values:
         return Spread(0, None, None, None)
-    data = np.asarray(values, dtype=float)
-    return Spread(
-        len(values),
-        round(float(np.percentile(data, 50)), 3),
-        round(float(np.percentile(data, 90)), 3),
-        round(float(data.mean()), 3),
+    ordered = sorted(values)
+    return spread_of(
+        len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.9), math.fsum(ordered) / len(ordered)
     )
 
 
-def money_by(rows: Iterable[tuple[str, str, int, int]]) -> list[dict[str, object]]:
-    """(currency, group, value, recovered) rows summed per currency and group, with the recovery rate."""
+def money_by(rows: Iterable[tuple[str, str, int, int, int]]) -> list[dict[str, object]]:
+    """(currency, group, value, recovered, units) rows summed per currency and group, with the
+    recovery rate."""
     sums: dict[tuple[str, str], list[int]] = {}
-    for currency, group, value, recovered in rows:
+    for currency, group, value, recovered, units in rows:
         total = sums.setdefault((currency, group), [0, 0, 0])
         total[0] += value
         total[1] += recovered
-        total[2] += 1
+        total[2] += units
     return [
         {
             "currency": currency,

@@ -1,11 +1,17 @@
-"""Returns insight queries: load the rows of a period (one statement per figure, whatever its size),
-summarise them with the pure functions of wms.insight.model."""
+"""Returns insight queries: the database adds up the rows of a period (GROUP BY, COUNT, SUM, and
+percentiles: PostgreSQL's percentile_cont, or on SQLite the one or two rows at each percentile's rank
+of a sorted query), so a figure costs a few statements returning a few rows however long the history;
+the pure functions of wms.insight.model turn the groups into mixes and shares."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import Float, Integer, cast, func
 from sqlmodel import Session, col, select
 
 from wms.errors import NotFound
@@ -41,7 +47,7 @@ def reasons(
 ) -> dict[str, Any]:
     """Why things come back, per SKU and per category (units asked to be returned)."""
     statement = (
-        select(Item.sku, Item.category, ReturnLine.reason, ReturnLine.quantity)
+        select(Item.sku, Item.category, ReturnLine.reason, func.sum(ReturnLine.quantity))
         .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnLine.rma_id)
         .join(Item, col(Item.id) == ReturnLine.item_id)
         .where(
@@ -49,9 +55,10 @@ def reasons(
             ReturnAuthorisation.kind == "authorised",
             col(ReturnAuthorisation.status).not_in(["cancelled"]),
         )
+        .group_by(Item.sku, Item.category, ReturnLine.reason)
     )
     rows = session.exec(_period(statement, ReturnAuthorisation.created_at, since, until)).all()
-    quantities = [r[3] for r in rows]
+    quantities = [int(r[3]) for r in rows]
     return {
         "overall": model.mix((r[2] for r in rows), quantities),
         "by_sku": model.mix_by(((r[0], r[2]) for r in rows), quantities),
@@ -59,30 +66,71 @@ def reasons(
     }
 
 
-def _graded(session: Session, warehouse_id: int, since: datetime | None, until: datetime | None) -> list[Any]:
-    statement = select(ReturnUnit).where(
-        ReturnUnit.warehouse_id == warehouse_id, col(ReturnUnit.grade).is_not(None)
+@dataclass(frozen=True)
+class _Graded:
+    """Graded units of one category, grade, disposition and currency: how many, worth what."""
+
+    category: str
+    grade: str
+    disposition: str
+    currency: str
+    units: int
+    value_minor: int
+    recovery_minor: int
+
+
+def _graded(
+    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+) -> list[_Graded]:
+    """The graded units of the period in groups; grades, dispositions and recovery asked together (in
+    one read session) share one query."""
+    key = ("insight.graded", warehouse_id, since, until)
+    if key not in session.info:
+        session.info[key] = _graded_groups(session, warehouse_id, since, until)
+    groups: list[_Graded] = session.info[key]
+    return groups
+
+
+def _graded_groups(
+    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+) -> list[_Graded]:
+    unit = ReturnUnit
+    statement = (
+        sa.select(
+            col(unit.category),
+            col(unit.grade),
+            col(unit.disposition),
+            col(unit.currency),
+            func.count(),
+            func.sum(unit.value_minor),
+            func.sum(unit.recovery_minor),
+        )
+        .where(col(unit.warehouse_id) == warehouse_id, col(unit.grade).is_not(None))
+        .group_by(col(unit.category), col(unit.grade), col(unit.disposition), col(unit.currency))
     )
-    return list(session.exec(_period(statement, ReturnUnit.graded_at, since, until)))
+    rows = session.execute(_period(statement, unit.graded_at, since, until)).all()
+    return [_Graded(r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), int(r[6])) for r in rows]
 
 
 def grades(
     session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    units = _graded(session, warehouse_id, since, until)
+    groups = _graded(session, warehouse_id, since, until)
+    units = [g.units for g in groups]
     return {
-        "overall": model.mix(u.grade for u in units),
-        "by_category": model.mix_by((u.category, u.grade) for u in units),
+        "overall": model.mix((g.grade for g in groups), units),
+        "by_category": model.mix_by(((g.category, g.grade) for g in groups), units),
     }
 
 
 def dispositions(
     session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    units = _graded(session, warehouse_id, since, until)
+    groups = _graded(session, warehouse_id, since, until)
+    units = [g.units for g in groups]
     return {
-        "overall": model.mix(u.disposition for u in units),
-        "by_grade": model.mix_by((u.grade, u.disposition) for u in units),
+        "overall": model.mix((g.disposition for g in groups), units),
+        "by_grade": model.mix_by(((g.grade, g.disposition) for g in groups), units),
     }
 
 
@@ -90,15 +138,15 @@ def recovery(
     session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
     """What returned stock is worth after grading, against what it sold for."""
-    units = _graded(session, warehouse_id, since, until)
+    groups = _graded(session, warehouse_id, since, until)
+
+    def by(key: Callable[[_Graded], str]) -> list[dict[str, object]]:
+        return model.money_by((g.currency, key(g), g.value_minor, g.recovery_minor, g.units) for g in groups)
+
     return {
-        "total": model.money_by((u.currency, "all", u.value_minor, u.recovery_minor) for u in units),
-        "by_disposition": model.money_by(
-            (u.currency, u.disposition, u.value_minor, u.recovery_minor) for u in units
-        ),
-        "by_category": model.money_by(
-            (u.currency, u.category, u.value_minor, u.recovery_minor) for u in units
-        ),
+        "total": by(lambda g: "all"),
+        "by_disposition": by(lambda g: g.disposition),
+        "by_category": by(lambda g: g.category),
     }
 
 
@@ -106,11 +154,54 @@ def dock_to_stock(
     session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
     """Seconds from the parcel's scan at the station to each unit's put-away."""
-    statement = (
-        select(ReturnParcel.scanned_at, ReturnUnit.put_away_at)
-        .join(ReturnParcel, col(ReturnParcel.id) == ReturnUnit.parcel_id)
-        .where(ReturnUnit.warehouse_id == warehouse_id, col(ReturnUnit.put_away_at).is_not(None))
+    if session.get_bind().dialect.name == "postgresql":
+        spread = _dock_to_stock_postgresql(session, warehouse_id, since, until)
+    else:
+        spread = _dock_to_stock_ranked(session, warehouse_id, since, until)
+    return {"unit": "seconds", **spread.as_dict()}
+
+
+def _put_away(statement: Any, warehouse_id: int, since: datetime | None, until: datetime | None) -> Any:
+    statement = statement.join(ReturnParcel, col(ReturnParcel.id) == ReturnUnit.parcel_id).where(
+        ReturnUnit.warehouse_id == warehouse_id, col(ReturnUnit.put_away_at).is_not(None)
     )
-    rows = session.exec(_period(statement, ReturnUnit.put_away_at, since, until)).all()
-    seconds = [(put_away - scanned).total_seconds() for scanned, put_away in rows]
-    return {"unit": "seconds", **model.spread(seconds).as_dict()}
+    return _period(statement, ReturnUnit.put_away_at, since, until)
+
+
+def _dock_to_stock_postgresql(
+    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+) -> model.Spread:
+    seconds = cast(func.extract("epoch", col(ReturnUnit.put_away_at) - col(ReturnParcel.scanned_at)), Float)
+    statement = select(
+        func.count(),
+        func.percentile_cont(0.5).within_group(seconds),
+        func.percentile_cont(0.9).within_group(seconds),
+        func.avg(seconds),
+    ).select_from(ReturnUnit)
+    count, p50, p90, mean = session.exec(_put_away(statement, warehouse_id, since, until)).one()
+    return model.spread_of(count, p50, p90, mean)
+
+
+def _microseconds(column: Any) -> Any:
+    """A SQLite timestamp ('YYYY-MM-DD HH:MM:SS.ffffff', UTC) as whole microseconds since 1970: exact."""
+    return cast(func.strftime("%s", column), Integer) * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+
+
+def _dock_to_stock_ranked(
+    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+) -> model.Spread:
+    """Without percentile functions: the count and sum, then the one or two rows at each
+    percentile's rank of the durations sorted (LIMIT 2 OFFSET rank)."""
+    micros = _microseconds(col(ReturnUnit.put_away_at)) - _microseconds(col(ReturnParcel.scanned_at))
+    totals = select(func.count(), func.sum(micros)).select_from(ReturnUnit)
+    count, total = session.exec(_put_away(totals, warehouse_id, since, until)).one()
+    if not count:
+        return model.spread_of(0, None, None, None)
+
+    def at(fraction: float) -> float:
+        below, weight = model.ranks(count, fraction)
+        ordered = select(micros).select_from(ReturnUnit).order_by(micros).offset(below).limit(2)
+        values = [v / 1_000_000 for v in session.exec(_put_away(ordered, warehouse_id, since, until)).all()]
+        return model.between(values[0], values[-1], weight)
+
+    return model.spread_of(count, at(0.5), at(0.9), total / 1_000_000 / count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wms.db import UTCDateTime, utcnow
@@ -80,6 +80,8 @@ class Quant(SQLModel, table=True):
 class LedgerEntry(SQLModel, table=True):
     """One movement of stock. Never updated, never deleted."""
 
+    # One SKU's history, newest first, found by index however long the ledger (0004).
+    __table_args__ = (Index("ix_ledgerentry_item_history", "warehouse_id", "item_id", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wms.db import UTCDateTime, utcnow
@@ -41,6 +41,8 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
+    # One object's trail, newest first, found by index however long the audit (0004).
+    __table_args__ = (Index("ix_auditentry_object", "object_type", "object_id", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor: str = Field(max_length=80)  # user:3, device:7, shopper:rma:12, system

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
@@ -22,6 +22,7 @@ from wms.fulfilment.service import order_by_number
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inputs import Code, Id, Name
+from wms.platform.paging import AFTER, announce_next
 from wms.returns import authorisation, grading, holds, intake, putaway, queries, scans, units, views
 from wms.returns.authorisation import NewReturnLine, ReturnRequest
 from wms.returns.eligibility import return_options, trust_view
@@ -244,14 +245,20 @@ def staff_create(
     "/returns", response_model=list[ReturnStaff], summary="Returns of the caller's warehouse, newest first"
 )
 def list_returns(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: Intake,
     status: Code | None = None,
     limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER),
 ) -> list[dict[str, Any]]:
+    """A full page names the next one: `Next-Cursor` and `Link: <...>; rel="next"` headers."""
     with kaeru.db.read() as session:
-        rmas = queries.list_returns(session, principal, status=status, limit=limit)
-        return views.rma_views(session, rmas)
+        rmas = queries.list_returns(session, principal, status=status, limit=limit, after=after)
+        page = views.rma_views(session, rmas)
+    announce_next(request, response, rmas, limit)
+    return page
 
 
 @router.post(

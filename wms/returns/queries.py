@@ -194,10 +194,13 @@ def parcel_units(session: Session, parcel_id: int) -> list[ReturnUnit]:
 
 
 def list_returns(
-    session: Session, principal: Principal, *, status: str | None, limit: int
+    session: Session, principal: Principal, *, status: str | None, limit: int, after: int | None = None
 ) -> list[ReturnAuthorisation]:
-    """The caller's warehouse's returns, newest first."""
+    """The caller's warehouse's returns, newest first; `after`: only older than that return (a keyset
+    page, wms.platform.paging)."""
     statement = select(ReturnAuthorisation).order_by(col(ReturnAuthorisation.id).desc()).limit(limit)
+    if after is not None:
+        statement = statement.where(col(ReturnAuthorisation.id) < after)
     if principal.warehouse_id is not None:
         statement = statement.where(ReturnAuthorisation.warehouse_id == principal.warehouse_id)
     if status:

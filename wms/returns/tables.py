@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wms.db import UTCDateTime, utcnow
@@ -15,7 +15,10 @@ class ReturnAuthorisation(SQLModel, table=True):
     """An RMA: what a shopper may send back, found at the station by its QR token, number or tracking."""
 
     __tablename__ = "return_authorisation"
-    __table_args__ = (UniqueConstraint("warehouse_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("warehouse_id", "number"),
+        Index("ix_return_authorisation_created", "warehouse_id", "created_at"),  # insight periods (0004)
+    )
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(max_length=24, index=True)  # printed as RMA-<number>
@@ -90,6 +93,11 @@ class ReturnUnit(SQLModel, table=True):
     """One unit found in a parcel (or found missing from it): matched, graded, disposed, resolved."""
 
     __tablename__ = "return_unit"
+    # The insight figures of a period read only that period's units (0004).
+    __table_args__ = (
+        Index("ix_return_unit_graded", "warehouse_id", "graded_at"),
+        Index("ix_return_unit_put_away", "warehouse_id", "put_away_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     parcel_id: int = Field(foreign_key="return_parcel.id", index=True)

@@ -38,9 +38,9 @@ def test_no_durations_give_no_percentiles() -> None:
 
 def test_recovery_is_summed_per_currency_and_group_with_its_rate() -> None:
     rows = [
-        ("USD", "restock_new", 4000, 4000),
-        ("USD", "liquidation", 6000, 900),
-        ("JPY", "restock_new", 500, 500),
+        ("USD", "restock_new", 4000, 4000, 1),
+        ("USD", "liquidation", 6000, 900, 1),
+        ("JPY", "restock_new", 500, 500, 1),
     ]
     summed = model.money_by(rows)
     assert summed[0] == {
@@ -52,3 +52,15 @@ def test_recovery_is_summed_per_currency_and_group_with_its_rate() -> None:
         "recovery_rate": 1.0,
     }
     assert summed[1]["recovery_rate"] == 0.15
+
+
+def test_percentiles_interpolate_as_numpy_does() -> None:
+    import random
+
+    import numpy as np
+
+    rng = random.Random(3)
+    for size in (1, 2, 3, 10, 101, 1000):
+        values = sorted(rng.uniform(0, 86400) for _ in range(size))
+        for fraction in (0.5, 0.9):
+            assert model.percentile(values, fraction) == float(np.percentile(values, fraction * 100))
