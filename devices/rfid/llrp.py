@@ -22,6 +22,7 @@ reader that refuses the configuration (e.g. an antenna it does not have) raises 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import time
@@ -212,12 +213,21 @@ class LlrpReader:
         client.add_message_callback("KEEPALIVE", heard)
         client.add_message_callback("RO_ACCESS_REPORT", heard)
         client.add_state_callback(llrp.LLRPReaderState.STATE_INVENTORYING, inventorying)
+        # The connect runs in a thread, which a cancellation cannot stop: if the driver is stopped
+        # meanwhile, wait for the connect to end and hang up, or the reader keeps a live connection
+        # (and its client thread) that nobody owns.
+        connecting = asyncio.ensure_future(asyncio.to_thread(client.connect))
         try:
-            await asyncio.to_thread(client.connect)
+            await asyncio.shield(connecting)
         except OSError as exc:
             raise DeviceDisconnected(
                 f"cannot reach the LLRP reader at {self.settings.host}:{self.settings.port}: {exc}"
             ) from exc
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await connecting
+            await self._hang_up(client)
+            raise
         self._last_heard = started = self._clock()
         silence_limit = 3 * self.settings.keepalive_ms / 1000
         tick = min(self.settings.window_s, self.windows.gone_after_s or self.settings.window_s) / 4
