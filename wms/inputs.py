@@ -22,7 +22,15 @@ from typing import Annotated, Any
 
 from biip import ParseError
 from biip.gtin import Gtin as Gs1Gtin
-from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    JsonValue,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from kaeru_config.settings import get_settings
 from wms.identity.model import GRAM_PLACES, MAX_GRAMS, plain_grams
@@ -77,15 +85,21 @@ def _plausible(moment: datetime) -> datetime:
     return moment
 
 
-Code = Annotated[str, StringConstraints(max_length=64), _refusing(SINGLE_LINE)]
+# The same rules as patterns in the OpenAPI document, so that clients (and the fuzzer) know them; the
+# validators above still decide, with their own words.
+_ONE_LINE_DOC = Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"})
+_LINES_DOC = Field(json_schema_extra={"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"})
+_SCAN_DOC = Field(json_schema_extra={"pattern": r"^[^\x00-\x1c\x1e\x1f\x7f-\x9f]*$"})
+
+Code = Annotated[str, StringConstraints(max_length=64), _refusing(SINGLE_LINE), _ONE_LINE_DOC]
 """A code, number, key or short token: one line, up to 64 characters."""
-Name = Annotated[str, StringConstraints(max_length=200), _refusing(SINGLE_LINE)]
+Name = Annotated[str, StringConstraints(max_length=200), _refusing(SINGLE_LINE), _ONE_LINE_DOC]
 """A name, an address line, a label: one line, up to 200 characters."""
-Note = Annotated[str, StringConstraints(max_length=2000), _refusing(MULTI_LINE)]
+Note = Annotated[str, StringConstraints(max_length=2000), _refusing(MULTI_LINE), _LINES_DOC]
 """Free text a person writes (a reason, a comment): up to 2000 characters, line breaks allowed."""
-ScanText = Annotated[str, StringConstraints(max_length=4096), _refusing(SCAN)]
+ScanText = Annotated[str, StringConstraints(max_length=4096), _refusing(SCAN), _SCAN_DOC]
 """What a scanner sent: up to 4096 characters; GS (0x1D) allowed as the GS1 field separator."""
-Url = Annotated[str, StringConstraints(max_length=2000), _refusing(SINGLE_LINE)]
+Url = Annotated[str, StringConstraints(max_length=2000), _refusing(SINGLE_LINE), _ONE_LINE_DOC]
 Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN)]
 """A stock-keeping unit: a letter or digit, then letters, digits, `.`, `_` or `-`; 64 at most."""
 Gtin = Annotated[str, StringConstraints(pattern=r"^\d{8}$|^\d{12,14}$"), AfterValidator(_gtin)]
@@ -139,3 +153,12 @@ Grams = Annotated[
     AfterValidator(plain_grams),
     WithJsonSchema(_GRAMS_IN_JSON, mode="validation"),
 ]
+
+
+def one_of(values: Iterable[str], what: str) -> Any:
+    """A code taken from a fixed set: the document lists the set (so that clients, and the fuzzer,
+    send values the server accepts); the area's own rule still refuses anything else with 422."""
+    listed: list[JsonValue] = [*sorted(str(v) for v in values)]
+    return Field(
+        description=f"{what}: one of {', '.join(map(str, listed))}", json_schema_extra={"enum": listed}
+    )

@@ -91,3 +91,36 @@ def test_operations_on_an_object_document_404_and_changes_document_409(document)
 
 def test_every_operation_describes_the_shape_of_its_success(document):
     assert undescribed_successes(document) == []
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "values"),
+    [
+        ("ReturnLineIn", "reason", "wms.returns.rules:REASONS"),
+        ("ReturnLineIn", "outcome", "wms.returns.rules:OUTCOMES"),
+        ("ReleaseIn", "mode", "wms.fulfilment.model:PickMode"),
+        ("TrackingIn", "kind", "wms.fulfilment.model:TRACKING_KINDS"),
+        ("UserIn", "role", "wms.identity.model:ROLES"),
+        ("AssignmentIn", "mode", "wms.scanning.assignment:MODES"),
+        ("ClaimIn", "kind", "wms.shopper.model:CLAIM_KINDS"),
+    ],
+)
+def test_a_field_taken_from_a_fixed_set_documents_the_set(
+    document: dict[str, Any], schema: str, field: str, values: str
+) -> None:
+    """Clients (and the fuzzer) send what the server accepts: the set comes from the rule itself."""
+    import importlib
+
+    module, name = values.split(":")
+    accepted = sorted(str(v) for v in getattr(importlib.import_module(module), name))
+    assert document["components"]["schemas"][schema]["properties"][field]["enum"] == accepted
+
+
+def test_text_fields_document_that_control_characters_are_refused(document: dict[str, Any]) -> None:
+    import re
+
+    reason = document["components"]["schemas"]["ReturnLineIn"]["properties"]["reason"]
+    pattern = re.compile(reason["pattern"])
+    assert pattern.fullmatch("size_too_small")
+    assert not pattern.fullmatch("size\x00")
+    assert not pattern.fullmatch("size\u0085")

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, Field
 
-from wms.inputs import Code, Money, Name, Note, Quantity, Sku
+from wms.fulfilment.model import TRACKING_KINDS, PickMode
+from wms.inputs import Code, Money, Name, Note, Quantity, Sku, one_of
 
 
 class LineIn(BaseModel):
@@ -88,7 +89,7 @@ class OrderChanged(OrderPublic):
 
 class ReleaseIn(BaseModel):
     warehouse: Code
-    mode: Code = "single"
+    mode: Annotated[Code, one_of(PickMode, "how tasks are cut")] = "single"
     orders: list[Code] | None = None
     orders_per_task: Annotated[Quantity, Field(gt=0, le=100)] = 8
     wave: Code = ""
@@ -175,7 +176,7 @@ class Shipped(BaseModel):
 
 class TrackingIn(BaseModel):
     tracking_number: Annotated[Code, Field(min_length=1, max_length=64)]
-    kind: Code
+    kind: Annotated[Code, one_of(TRACKING_KINDS, "what happened")]
     at: datetime
     location: Annotated[Name, Field(max_length=200)] = ""
     description: Annotated[Note, Field(max_length=500)] = ""

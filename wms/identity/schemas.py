@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from wms.inputs import Code, Name
+from wms.identity.model import ROLES
+from wms.inputs import Code, Name, one_of
 
 
 class LoginIn(BaseModel):
@@ -41,7 +42,7 @@ class Me(BaseModel):
 class UserIn(BaseModel):
     username: Annotated[Code, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
     password: Annotated[Name, Field(min_length=8, max_length=200)]
-    role: Code
+    role: Annotated[Code, one_of(ROLES, "the account's role")]
     warehouse: Code | None = None
     name: Name = ""
     locale: Code = "en"

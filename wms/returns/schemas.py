@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from wms.inputs import Code, Count, Id, Name, Note, Quantity, ScanText, Sku, Url
+from wms.inputs import Code, Count, Id, Name, Note, Quantity, ScanText, Sku, Url, one_of
 from wms.returns.rules import OUTCOMES, REASONS, KeepIt, RestockingFee, TrustTier
 
 Instant = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
@@ -26,11 +26,11 @@ class ReturnLineIn(BaseModel):
     )
     order_line_id: Id | None = None
     quantity: Annotated[Quantity, Field(gt=0, le=1000)] = 1
-    reason: Code = Field(description=f"one of {', '.join(REASONS)}")
+    reason: Annotated[Code, one_of(REASONS, "why it comes back")]
     reason_text: Annotated[Note, Field(max_length=500)] = Field(
         default="", description="free text; required for reason 'other'"
     )
-    outcome: Code = Field(default="refund", description=f"preferred outcome: one of {', '.join(OUTCOMES)}")
+    outcome: Annotated[Code, one_of(OUTCOMES, "the outcome the shopper prefers")] = "refund"
     exchange_sku: Annotated[Sku, Field(max_length=64)] | None = Field(
         default=None, description="the variant wanted, for exchange"
     )

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wms.errors import Invalid
-from wms.inputs import Code, Grams, Moment, Name, Note, ScanText, describe_faults
+from wms.inputs import Code, Grams, Moment, Name, Note, ScanText, describe_faults, one_of
+from wms.scanning.assignment import MODES
 
 MAX_BATCH = 5000
 
@@ -56,13 +57,13 @@ class WeightIn(BaseModel):
 
 class HealthIn(BaseModel):
     device: Code | None = None
-    state: Code
+    state: Annotated[Code, one_of(("connected", "disconnected", "fault"), "the device's state")]
     detail: Note = ""
     last_seen: Moment | None = None
 
 
 class AssignmentIn(BaseModel):
-    mode: Code
+    mode: Annotated[Code, one_of(MODES, "what the scans are for")]
     ref_type: Code = ""
     ref_id: Code = ""
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from wms.delivery.model import ParcelState
-from wms.inputs import Code, Note, Quantity, Sku
+from wms.inputs import Code, Note, Quantity, Sku, one_of
 from wms.shopper import model
 
 # --- delivery estimates --------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class ShopifyOrderImported(BaseModel):
 
 
 class ClaimIn(BaseModel):
-    kind: Code = Field(description=f"one of {', '.join(model.CLAIM_KINDS)}")
+    kind: Annotated[Code, one_of(model.CLAIM_KINDS, "what went wrong")]
     lines: dict[Sku, Quantity] = Field(
         default_factory=dict, description="SKU -> units affected (not for not_received)"
     )
