@@ -7,18 +7,17 @@ message naming the file and the fault.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from kaeru_config.files import ConfigError, load_model, read_yaml
+from kaeru_config.merchants import MerchantSpec, load_merchants
 from kaeru_config.vocabulary import LOCATION_KINDS
 
+__all__ = ["ConfigError", "SiteConfig", "load_model", "load_site", "read_yaml"]
+
 M = TypeVar("M", bound=BaseModel)
-
-
-class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names the file and the fault."""
 
 
 class LocationSpec(BaseModel):
@@ -93,29 +92,10 @@ class SiteConfig(BaseModel):
     warehouses: list[WarehouseSpec]
     stations: list[StationSpec] = Field(default_factory=list)
     shipping: ShippingSpec = Field(default_factory=ShippingSpec)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file, naming the file in any error."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-
-
-def load_model(path: Path, model: type[M]) -> M:
-    """Validate one YAML file against a model; the error names the file and each fault's place."""
-    data = read_yaml(path)
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        faults = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{path}: {faults}") from exc
+    # config/merchants/*.yaml (not site.yaml): whose stock, orders and returns the floor handles.
+    merchants: list[MerchantSpec] = Field(default_factory=list)
 
 
 def load_site(config_dir: Path) -> SiteConfig:
-    return load_model(config_dir / "site.yaml", SiteConfig)
+    site = load_model(config_dir / "site.yaml", SiteConfig)
+    return site.model_copy(update={"merchants": load_merchants(config_dir)})

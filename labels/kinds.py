@@ -272,7 +272,7 @@ def grade_tag(data: GradeTagData, size: Literal["2x1", "4x2"] = "2x1") -> Layout
         els: list[Element] = [
             Box(4, 4, 30, 34, 1.5),
             Text(6, 6, data.grade, size=28, bold=True, max_width=26, align="center"),
-            Text(38, 4, data.sku, size=8, bold=True, max_width=w - 42),
+            Text(38, 4, data.heading, size=8, bold=True, max_width=w - 42),
             Text(38, 15, data.disposition, size=7, max_width=w - 42),
             Text(38, 26, data.graded_on.isoformat(), size=7, max_width=w - 42),
         ]
@@ -290,7 +290,7 @@ def grade_tag(data: GradeTagData, size: Literal["2x1", "4x2"] = "2x1") -> Layout
     text_x = MARGIN + 68
     has_dm = bool(data.gtin)
     text_w = w - text_x - MARGIN - (58 if has_dm else 0)
-    els.append(Text(text_x, MARGIN, data.sku, size=12, bold=True, max_width=text_w))
+    els.append(Text(text_x, MARGIN, data.heading, size=12, bold=True, max_width=text_w))
     if data.description:
         els.append(Text(text_x, MARGIN + 16, data.description, size=8, max_width=text_w))
     els.append(Text(text_x, MARGIN + 30, data.disposition, size=10, max_width=text_w))

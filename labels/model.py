@@ -164,9 +164,12 @@ class GradeTagData:
     description: str = ""
     gtin: str = ""  # with `serial`, also printed as a GS1 DataMatrix (01)(21)
     serial: str = ""
+    # Whose unit it is, on a floor that serves several merchants (their code, printed before the SKU).
+    owner: str = ""
 
     def __post_init__(self) -> None:
         check_code("LPN", self.lpn)
+        _check_text("owner", self.owner, required=False, limit=32)
         _check_text("SKU", self.sku, limit=40)
         if self.grade not in GRADES:
             raise ValueError(f"grade must be one of {', '.join(GRADES)}, got {self.grade!r}")
@@ -181,6 +184,11 @@ class GradeTagData:
     def gs1_hri(self) -> str:
         gtin = self.gtin.zfill(14)
         return f"(01){gtin}" + (f"(21){self.serial}" if self.serial else "")
+
+    @property
+    def heading(self) -> str:
+        """The SKU, after its owner's code where the tag says whose unit it is."""
+        return f"{self.owner} / {self.sku}" if self.owner else self.sku
 
 
 @dataclass(frozen=True)

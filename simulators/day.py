@@ -200,12 +200,15 @@ class CatalogueItem:
     variant_group: str = ""
     variant_label: str = ""
     final_sale: bool = False
+    merchant: str = ""  # whose item: a floor may serve several merchants
 
 
 def choose_basket(rng: random.Random, catalogue: Sequence[CatalogueItem]) -> list[CatalogueItem]:
-    """What one shopper buys: 1-3 different items, categories in their usual shares."""
+    """What one shopper buys: 1-3 different items of one merchant's shop, categories in their usual
+    shares (each merchant's shop gets orders in proportion to its catalogue)."""
+    merchant = rng.choice(catalogue).merchant
     by_category: dict[str, list[CatalogueItem]] = {}
-    for item in catalogue:
+    for item in (i for i in catalogue if i.merchant == merchant):
         by_category.setdefault(item.category, []).append(item)
     shares = {c: CATEGORY_SHARE.get(c, 0.05) for c in by_category}
     basket: list[CatalogueItem] = []

@@ -349,6 +349,8 @@ class Floor:
         self._seq = itertools.count()
         self._orders = itertools.count(1)
         self._serials = itertools.count(1)
+        self._integrators: dict[str, bool] = {}  # another merchant's integrator -> signed in
+        self._own_merchants: set[str] = set()  # the merchants the demo's integrator works for
         self._rngs: dict[str, random.Random] = {}
 
     def rng_for(self, actor: str) -> random.Random:
@@ -393,6 +395,8 @@ class Floor:
             if not await self.api.sign_in(f"picker-{n}", f"picker{n}", self.options.password):
                 log.warning("only %d picker(s) on the floor", n - 1)
                 break
+        me = await self.api.call("integrator", "GET", "/api/v1/me") or {}
+        self._own_merchants = set(me.get("merchants") or [])
         items = await self.api.call("manager", "GET", "/api/v1/items", params={"limit": 500}) or []
         for raw in items:
             self.catalogue[raw["sku"]] = CatalogueItem(
@@ -405,6 +409,7 @@ class Floor:
                 variant_group=raw.get("variant_group") or "",
                 variant_label=raw.get("variant_label") or "",
                 final_sale=bool(raw.get("final_sale")),
+                merchant=raw.get("merchant") or "",
             )
         if not self.catalogue:
             log.error("the catalogue is empty: load the demo data first (kaeru seed --demo)")
@@ -563,13 +568,15 @@ class Floor:
             city, postal = rng.choice(cities)
             number = f"{self.run_id.upper()}-{next(self._orders):05d}"
             email = f"{name.lower().replace(' ', '.')}{rng.randint(1, 400)}@example.com"
+            merchant = basket[0].merchant
             order = await self.api.call(
-                "integrator",
+                await self._integrator_of(merchant),
                 "POST",
                 "/api/v1/orders",
                 keyed=True,
                 json={
                     "warehouse": self.options.warehouse,
+                    **({"merchant": merchant} if merchant else {}),
                     "number": number,
                     "shopper": {"email": email, "name": name, "locale": locale},
                     "ship_to": {
@@ -591,6 +598,16 @@ class Floor:
                     ", ".join(i.sku for i in basket),
                     order["status"],
                 )
+
+    async def _integrator_of(self, merchant: str) -> str:
+        """Who places a merchant's orders: the demo's integrator for its own merchant, another
+        merchant's integrator (integrator-<code>, as the demo seeds them) signed in on first use."""
+        if not merchant or merchant in self._own_merchants:
+            return "integrator"
+        who = f"integrator-{merchant.lower()}"
+        if who not in self._integrators:
+            self._integrators[who] = await self.api.sign_in(who, who, self.options.password)
+        return who if self._integrators[who] else "manager"
 
     async def planner(self) -> None:
         """The manager releases reserved orders to the pickers every quarter of an hour."""
@@ -634,7 +651,13 @@ class Floor:
                     "POST",
                     f"/api/v1/warehouses/{self.options.warehouse}/receipts",
                     keyed=True,
-                    json={"sku": sku, "quantity": quantity, "location": self.home[sku], "serials": serials},
+                    json={
+                        "sku": sku,
+                        "quantity": quantity,
+                        "location": self.home[sku],
+                        "serials": serials,
+                        **({"merchant": item.merchant} if item.merchant else {}),
+                    },
                 )
                 if done is not None:
                     self.stats.units_received += quantity

@@ -9,11 +9,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from kaeru_config.merchants import MerchantSpec
 from wms.app import create_app
 from wms.context import Kaeru
 from wms.identity.service import add_user, issue_device_token, issue_user_token
 from wms.identity.tables import Device
 from wms.inventory.tables import Item, Location, Warehouse
+from wms.merchants.directory import directory_of
+from wms.merchants.service import profile_of
+from wms.merchants.tables import Merchant
 
 ROLES = ("associate", "packer", "picker", "receiver", "manager", "admin", "integrator")
 _counter = itertools.count(1)
@@ -36,23 +40,57 @@ class Floor:
     def close(self) -> None:
         self.client.__exit__(None, None, None)
 
-    def staff(self, role: str, *, username: str | None = None, warehouse_id: int | None = -1) -> str:
-        """A new staff account of `role` (in WH1 unless told) and its token."""
+    def staff(
+        self,
+        role: str,
+        *,
+        username: str | None = None,
+        warehouse_id: int | None = -1,
+        merchants: tuple[str, ...] = (),
+    ) -> str:
+        """A new staff account of `role` (in WH1 unless told; working for `merchants` only, if given)
+        and its token."""
         wid = self.warehouse.id if warehouse_id == -1 else warehouse_id
         if role in ("admin", "integrator") and warehouse_id == -1:
             wid = None
 
         def work(session):  # type: ignore[no-untyped-def]
+            ids = [session.exec(select(Merchant).where(Merchant.code == code)).one().id for code in merchants]
             user = add_user(
                 session,
                 username=username or f"{role}{next(_counter)}",
                 role=role,
                 password="correct horse battery",
                 warehouse_id=wid,
+                merchant_ids=ids,
             )
             return issue_user_token(session, user)
 
         return self.kaeru.db.write(work)
+
+    def merchant(self, code: str, **profile: Any) -> int:
+        """Another merchant on this floor (its brand named after it unless given); its id."""
+
+        def work(session):  # type: ignore[no-untyped-def]
+            found = session.exec(select(Merchant).where(Merchant.code == code)).first()
+            if found is not None:
+                return found.id
+            spec = MerchantSpec.model_validate(
+                {
+                    "code": code,
+                    "name": f"{code.title()} Co",
+                    "brand": {"name": f"{code.title()} Shop"},
+                    **profile,
+                }
+            )
+            merchant = Merchant(code=code, name=spec.name, profile=profile_of(spec))
+            session.add(merchant)
+            session.flush()
+            return merchant.id
+
+        made = self.kaeru.db.write(work)
+        directory_of(self.kaeru).invalidate()
+        return made
 
     def another_warehouse(self, code: str = "WH2") -> int:
         """A second warehouse with one storage location (A-01-1); its id."""
@@ -106,8 +144,11 @@ class Floor:
         weight_g: int = 200,
         price_minor: int = 5000,
         category: str = "apparel",
+        merchant: str | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
+        if merchant:
+            extra["merchant"] = merchant
         return self.call(
             "POST",
             "/api/v1/items",
@@ -133,6 +174,7 @@ class Floor:
         *,
         serials: list[str] | None = None,
         lot: str = "",
+        merchant: str | None = None,
     ) -> dict[str, Any]:
         return self.call(
             "POST",
@@ -145,6 +187,7 @@ class Floor:
                 "location": location,
                 "serials": serials or [],
                 "lot": lot,
+                **({"merchant": merchant} if merchant else {}),
             },
         )
 
@@ -156,6 +199,7 @@ class Floor:
         email: str = "shopper@example.com",
         locale: str = "en",
         expect: int = 201,
+        merchant: str | None = None,
     ) -> Any:
         return self.call(
             "POST",
@@ -164,6 +208,7 @@ class Floor:
             expect=expect,
             json={
                 "warehouse": "WH1",
+                **({"merchant": merchant} if merchant else {}),
                 "number": number,
                 "shopper": {"email": email, "name": "Sam Shopper", "locale": locale},
                 "ship_to": {
@@ -184,6 +229,7 @@ class Floor:
 
     def gtin_of(self, sku: str) -> str:
         with self.kaeru.db.read() as session:
-            item = session.exec(select(Item).where(Item.sku == sku)).one()
+            item = session.exec(select(Item).where(Item.sku == sku)).first()
+            assert item is not None, f"no item {sku}"
             assert item.gtin
             return item.gtin

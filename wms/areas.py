@@ -17,6 +17,7 @@ import importlib.util
 from types import ModuleType
 
 AREAS = [
+    "wms.merchants",
     "wms.identity",
     "wms.inventory",
     "wms.fulfilment",
@@ -28,6 +29,7 @@ AREAS = [
     "wms.delivery",
     "wms.shopper",
     "wms.insight",
+    "wms.billing",
     "kiosk_ui",
 ]
 

@@ -46,7 +46,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for devices and users.", no_args_is_help=True)
+merchant_app = typer.Typer(help="The merchants the floor works for.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(merchant_app, name="merchant")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 console = Console()
@@ -202,19 +204,41 @@ def user_add(
     console.print(f"added {_kaeru().db.write(work)} ({role})")
 
 
+@merchant_app.command("list")
+def merchant_list() -> None:
+    """Print the merchants' codes and names (the default one marked)."""
+    from wms.merchants.tables import Merchant
+
+    with _kaeru().db.read() as session:
+        rows = session.exec(select(Merchant).order_by(Merchant.code)).all()
+    for merchant in rows:
+        typer.echo(f"{merchant.code}\t{merchant.name}{chr(9) + 'default' if merchant.is_default else ''}")
+
+
 @token_app.command("issue")
 def token_issue(
     device: Annotated[str | None, typer.Option(help="device code, e.g. RET-1-AGENT")] = None,
     user: Annotated[str | None, typer.Option(help="username")] = None,
+    integrator: Annotated[
+        str | None, typer.Option(help="an integrator's name: its account is made if new (with --merchant)")
+    ] = None,
+    merchant: Annotated[str | None, typer.Option(help="the merchant code an integrator works for")] = None,
 ) -> None:
-    """Issue a bearer token for a device (station agent, handheld) or a user; printed once."""
-    from wms.identity.service import issue_device_token, issue_user_token
+    """Issue a bearer token for a device (station agent, handheld), a user, or a merchant's integrator;
+    printed once."""
+    from wms.identity.service import integrator_account, issue_device_token, issue_user_token
     from wms.identity.tables import Device, User
 
-    if bool(device) == bool(user):
-        raise typer.BadParameter("give exactly one of --device or --user")
+    if sum(bool(x) for x in (device, user, integrator)) != 1:
+        raise typer.BadParameter("give exactly one of --device, --user or --integrator")
+    if bool(integrator) != bool(merchant):
+        raise typer.BadParameter(
+            "an integrator's token belongs to one merchant: give --integrator with --merchant"
+        )
 
     def work(session):  # type: ignore[no-untyped-def]
+        if integrator and merchant:
+            return issue_user_token(session, integrator_account(session, integrator, merchant), label="cli")
         if device:
             row = session.exec(select(Device).where(Device.code == device)).first()
             if row is None:

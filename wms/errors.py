@@ -57,6 +57,12 @@ class Conflict(KaeruError):
     code = "conflict"
 
 
+class Ambiguous(Conflict):
+    """A code that names objects of several merchants, and nothing in the request says whose."""
+
+    code = "ambiguous"
+
+
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
 

@@ -15,6 +15,8 @@ from wms.identity.service import add_user
 from wms.identity.tables import User
 from wms.inventory.ledger import Actor, Movement, Reference, move
 from wms.inventory.tables import Item, Location, Warehouse
+from wms.merchants.service import default_merchant
+from wms.merchants.tables import Merchant
 
 CATEGORIES = {
     # category: (product names, variants, weight range g, price range minor, tracking)
@@ -121,17 +123,48 @@ def opening_stock(
     )
 
 
-def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int = 40) -> SeedReport:  # noqa: C901 - predates the complexity limit
-    """Fill the first configured warehouse with a demo catalogue, stock, staff and orders."""
-    rng = random.Random(seed)
-    report = SeedReport()
+def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int = 40) -> SeedReport:
+    """Fill the first configured warehouse with a demo catalogue, stock, staff and orders: the default
+    merchant's, then a smaller one for each other merchant (a 3PL's floor serving several)."""
     spec = site.warehouses[0]
     warehouse = session.exec(select(Warehouse).where(Warehouse.code == spec.code)).one()
     if session.exec(select(Item)).first() is not None:
-        return report  # already seeded
-    for username, role in STAFF:
+        return SeedReport()  # already seeded
+    main = default_merchant(session)
+    report = _seed_merchant(session, site, warehouse, main, seed=seed, orders=orders, staff=STAFF)
+    others = session.exec(select(Merchant).where(Merchant.id != main.id).order_by(col(Merchant.id))).all()
+    for offset, merchant in enumerate(others, start=1):
+        staff = [(f"integrator-{merchant.code.lower()}", "integrator")]
+        more = _seed_merchant(
+            session, site, warehouse, merchant, seed=seed + offset, orders=max(orders // 4, 1), staff=staff
+        )
+        report.items += more.items
+        report.units += more.units
+        report.orders += more.orders
+        report.users += more.users
+    return report
+
+
+def _seed_merchant(  # noqa: C901 - predates the complexity limit
+    session: Session,
+    site: SiteConfig,
+    warehouse: Warehouse,
+    merchant: Merchant,
+    *,
+    seed: int,
+    orders: int,
+    staff: list[tuple[str, str]],
+) -> SeedReport:
+    """One merchant's catalogue, stock, people and orders; the default merchant's as before merchants."""
+    rng = random.Random(seed)
+    report = SeedReport()
+    spec = site.warehouses[0]
+    main = merchant.is_default
+    prefix = "" if main else f"{merchant.code[:3]}-"
+    order_prefix = "D" if main else merchant.code[:1]
+    for username, role in staff:
         if session.exec(select(User).where(User.username == username)).first() is None:
-            add_user(
+            user = add_user(
                 session,
                 username=username,
                 role=role,
@@ -140,6 +173,9 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
                 name=username.title(),
                 locale="en",
             )
+            if role == "integrator":  # an integrator works for one merchant
+                user.merchant_ids = [merchant.id or 0]
+                session.add(user)
             report.users += 1
     storage = list(
         session.exec(
@@ -151,16 +187,20 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
     storage = [loc for loc in storage if loc.zone != "openbox"]
     reference = 1000
     items: list[Item] = []
-    for category, (names, variants, weights, prices, tracking) in CATEGORIES.items():
-        for name in names:
+    categories = CATEGORIES if main else {"home": CATEGORIES["home"], "apparel": CATEGORIES["apparel"]}
+    if not main:
+        reference = 5000 + 1000 * (merchant.id or 0)
+    for category, (names, variants, weights, prices, tracking) in categories.items():
+        for name in names[: None if main else 3]:
             for colour in ("", " Navy", " Sand") if category in ("apparel", "shoes") else ("",):
                 group = f"{name}{colour}".upper().replace(" ", "-")
                 price = rng.randrange(prices[0], prices[1], 100)
                 weight = rng.randint(*weights)
                 for variant in variants:
                     reference += 1
-                    sku = f"{group[:18]}-{variant}".replace(" ", "")
+                    sku = f"{prefix}{group[:18]}-{variant}".replace(" ", "")
                     item = Item(
+                        merchant_id=merchant.id or 0,
                         sku=sku,
                         gtin=gtin13(spec.gs1_company_prefix, reference),
                         name=f"{name}{colour} {variant}",
@@ -201,7 +241,8 @@ def seed_demo(session: Session, site: SiteConfig, *, seed: int = 7, orders: int 
             warehouse=warehouse,
             site=site,
             new=NewOrder(
-                number=f"D{number:05d}",
+                number=f"{order_prefix}{number:05d}",
+                merchant_id=merchant.id or 0,
                 shopper_email=email,
                 shopper_name=name,
                 shopper_locale=locale,

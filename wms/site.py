@@ -1,17 +1,20 @@
-"""Bring the database in line with config/site.yaml: warehouses, locations, stations, devices."""
+"""Bring the database in line with config/: merchants, warehouses, locations, stations, devices."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from kaeru_config.merchants import default_merchant
 from kaeru_config.site import SiteConfig
 from wms.identity.tables import Device, Station
 from wms.inventory.tables import Location, Warehouse
+from wms.merchants.service import apply_merchants
 
 
 def apply_site(session: Session, site: SiteConfig) -> dict[str, int]:  # noqa: C901 - predates the complexity limit
     """Create what the configuration describes and is missing; update what changed. Never deletes."""
-    created = {"warehouses": 0, "locations": 0, "stations": 0, "devices": 0}
+    created = {"merchants": 0, "warehouses": 0, "locations": 0, "stations": 0, "devices": 0}
+    created["merchants"] = apply_merchants(session, site.merchants or [default_merchant()])
     warehouses: dict[str, Warehouse] = {}
     for spec in site.warehouses:
         warehouse = session.exec(select(Warehouse).where(Warehouse.code == spec.code)).first()

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from email.header import decode_header, make_header
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 from standardwebhooks import Webhook
 
 from tests.floor import Floor
-from tests.integration.notify.conftest import SECRET, Hooks, Inbox, drain, hooks, make_relay, smtp  # noqa: F401
+from tests.integration.notify.conftest import SECRET, Hooks, Inbox, drain, hooks, make_relay, settled, smtp  # noqa: F401
 from tests.integration.returns.returns_floor import (
     LIKE_NEW_APPAREL,
     authorise,
@@ -34,14 +34,6 @@ def floor(kaeru: Kaeru) -> Iterator[Floor]:
     f = Floor(kaeru)
     yield f
     f.close()
-
-
-def _settled(floor: Floor) -> bool:
-    with floor.kaeru.db.read() as session:
-        rows = session.exec(
-            select(OutboxMessage).where(col(OutboxMessage.channel).in_(["email", "webhook"]))
-        ).all()
-    return all(r.state in ("delivered", "dead") for r in rows)
 
 
 def test_a_graded_return_reaches_the_shopper_by_email_in_japanese_and_the_brand_by_signed_webhook(
@@ -65,7 +57,7 @@ def test_a_graded_return_reaches_the_shopper_by_email_in_japanese_and_the_brand_
     floor.scan("LOC-A-01-1", "associate")
 
     relay = make_relay(floor.kaeru, smtp_port=smtp_port, hook_url=hook_url)
-    asyncio.run(drain(relay, lambda: _settled(floor), within=60))
+    asyncio.run(drain(relay, lambda: settled(floor.kaeru), within=60))
 
     with floor.kaeru.db.read() as session:
         dead = session.exec(select(OutboxMessage).where(OutboxMessage.state == "dead")).all()

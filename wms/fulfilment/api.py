@@ -34,6 +34,7 @@ from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inputs import Code, Id
 from wms.inventory.catalogue import warehouse_by_code
+from wms.merchants.service import merchant_for
 from wms.platform.paging import AFTER, announce_next
 from wms.scanning.assignment import assign
 
@@ -46,9 +47,10 @@ Packer = Annotated[Principal, Depends(require("packing.work"))]
 Tracker = Annotated[Principal, Depends(require("shipping.track"))]
 
 
-def _new_order(body: OrderIn, principal: Principal) -> orders.NewOrder:
+def _new_order(body: OrderIn, principal: Principal, merchant_id: int) -> orders.NewOrder:
     return orders.NewOrder(
         number=body.number,
+        merchant_id=merchant_id,
         shopper_email=str(body.shopper.email),
         shopper_name=body.shopper.name,
         shopper_locale=body.shopper.locale,
@@ -69,7 +71,8 @@ def _new_order(body: OrderIn, principal: Principal) -> orders.NewOrder:
 def create_order(body: OrderIn, kaeru: KaeruDep, principal: OrderWriter, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, body.warehouse)
-        new = _new_order(body, principal)
+        merchant = merchant_for(session, principal, body.merchant)
+        new = _new_order(body, principal, merchant.id or 0)
         order = orders.create_order(
             session, principal=principal, warehouse=warehouse, new=new, site=kaeru.site
         )

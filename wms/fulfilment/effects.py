@@ -15,6 +15,7 @@ from wms.fulfilment.events import (
 )
 from wms.fulfilment.tables import Shopper
 from wms.fulfilment.views import order_context, shipment_context
+from wms.merchants.service import brand_facts
 from wms.platform.effects import EffectMap, Effects
 
 _TRACKING_TOPICS = {
@@ -81,6 +82,7 @@ def carton_opened(fx: Effects, event: CartonOpened) -> None:
 def carton_closed(fx: Effects, event: CartonClosed) -> None:
     order, carton, shipment = event.order, event.carton, event.shipment
     shopper = fx.session.get(Shopper, order.shopper_id)
+    brand = brand_facts(fx.session, order.merchant_id)
     for label in ("shipping_label", "return_label"):
         fx.enqueue(
             "print",
@@ -96,8 +98,11 @@ def carton_closed(fx: Effects, event: CartonClosed) -> None:
                 "ship_to": order.ship_to,
                 "locale": shopper.locale if shopper else "en",
                 "return_token": order.tracking_token,
+                "ship_from_name": brand.get("name", ""),
+                **({"return_to": brand["return_address"]} if brand.get("return_address") else {}),
             },
             warehouse_id=order.warehouse_id,
+            merchant_id=order.merchant_id,
         )
     fx.audit(
         "carton.closed",

@@ -40,6 +40,7 @@ class NewLine:
 @dataclass
 class NewOrder:
     number: str
+    merchant_id: int  # whose order: its items, its shopper, its brand
     shopper_email: str
     shopper_name: str = ""
     shopper_locale: str = "en"
@@ -83,9 +84,16 @@ def create_order(
 ) -> Order:
     """Accept an order, reserve its stock and confirm it to the shopper."""
     _check_new_order(new)
+    lines = _merged_lines(new.lines)
+    for line in lines:  # every SKU is the merchant's, before anything else is said of the order
+        item_by_sku(session, line.sku, merchant_id=new.merchant_id)
     if new.external_id:
         existing = session.exec(
-            select(Order).where(Order.warehouse_id == warehouse.id, Order.external_id == new.external_id)
+            select(Order).where(
+                Order.warehouse_id == warehouse.id,
+                Order.merchant_id == new.merchant_id,
+                Order.external_id == new.external_id,
+            )
         ).first()
         if existing is not None:
             return existing
@@ -99,6 +107,7 @@ def create_order(
     shopper = _shopper(session, new)
     order = Order(
         warehouse_id=warehouse.id or 0,
+        merchant_id=new.merchant_id,
         number=new.number,
         shopper_id=shopper.id or 0,
         channel=new.channel,
@@ -112,7 +121,7 @@ def create_order(
     )
     session.add(order)
     session.flush()
-    _add_lines(session, order, _merged_lines(new.lines))
+    _add_lines(session, order, lines)
     reserve_order(session, order)
     for listener in ORDER_CREATED_LISTENERS:
         listener(session, order)
@@ -128,10 +137,16 @@ def _check_new_order(new: NewOrder) -> None:
 
 
 def _shopper(session: Session, new: NewOrder) -> Shopper:
-    """The shopper by e-mail, made if new; their name and locale as this order gives them."""
-    shopper = session.exec(select(Shopper).where(Shopper.email == new.shopper_email.lower())).first()
+    """The merchant's shopper by e-mail, made if new; their name and locale as this order gives them.
+    The same person at another merchant is another shopper (their own history and trust)."""
+    email = new.shopper_email.lower()
+    shopper = session.exec(
+        select(Shopper).where(Shopper.merchant_id == new.merchant_id, Shopper.email == email)
+    ).first()
     if shopper is None:
-        shopper = Shopper(email=new.shopper_email.lower(), name=new.shopper_name, locale=new.shopper_locale)
+        shopper = Shopper(
+            merchant_id=new.merchant_id, email=email, name=new.shopper_name, locale=new.shopper_locale
+        )
         session.add(shopper)
         session.flush()
     else:
@@ -157,7 +172,7 @@ def _merged_lines(lines: list[NewLine]) -> list[NewLine]:
 
 def _add_lines(session: Session, order: Order, lines: list[NewLine]) -> None:
     for line in lines:
-        item = item_by_sku(session, line.sku)
+        item = item_by_sku(session, line.sku, merchant_id=order.merchant_id)
         session.add(
             OrderLine(
                 order_id=order.id or 0,

@@ -14,6 +14,8 @@ from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Shipment
 from wms.identity.model import Principal
 from wms.identity.tables import Device, Station
 from wms.inventory.tables import Item
+from wms.merchants.service import codes_by_id
+from wms.scoping import scoped, sees
 
 
 def orders_page(
@@ -30,8 +32,7 @@ def orders_page(
     statement = select(Order).order_by(col(Order.id).desc()).limit(limit)
     if after is not None:
         statement = statement.where(col(Order.id) < after)
-    if principal.warehouse_id is not None:
-        statement = statement.where(Order.warehouse_id == principal.warehouse_id)
+    statement = scoped(statement, principal, warehouse=Order.warehouse_id, merchant=Order.merchant_id)
     if status:
         statement = statement.where(Order.status == status)
     if number:
@@ -45,6 +46,7 @@ def order_views(session: Session, orders: list[Order]) -> list[dict[str, Any]]:
     order_ids = [order.id for order in orders]
     shopper_ids = {order.shopper_id for order in orders}
     shoppers = {s.id: s for s in session.exec(select(Shopper).where(col(Shopper.id).in_(shopper_ids)))}
+    merchants = codes_by_id(session, (order.merchant_id for order in orders))
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line, item in session.exec(
         select(OrderLine, Item)
@@ -59,7 +61,12 @@ def order_views(session: Session, orders: list[Order]) -> list[dict[str, Any]]:
     ):
         shipments[shipment.order_id].append(shipment)
     return [
-        _order_view(order, shoppers.get(order.shopper_id), lines[order.id or 0], shipments[order.id or 0])
+        {
+            **_order_view(
+                order, shoppers.get(order.shopper_id), lines[order.id or 0], shipments[order.id or 0]
+            ),
+            "merchant": merchants.get(order.merchant_id, ""),
+        }
         for order in orders
     ]
 
@@ -138,7 +145,7 @@ def carton_view(session: Session, carton: Carton) -> dict[str, Any]:
 def carton_by_sscc(session: Session, principal: Principal, sscc: str) -> Carton:
     carton = session.exec(select(Carton).where(Carton.sscc == sscc)).first()
     order = session.get(Order, carton.order_id) if carton else None
-    if carton is None or order is None or not principal.sees_warehouse(order.warehouse_id):
+    if carton is None or order is None or not sees(principal, order.warehouse_id, order.merchant_id):
         raise NotFound(f"no carton {sscc}")
     return carton
 
@@ -149,7 +156,7 @@ def shipment_by_tracking(
     """A shipment the caller may see, and its order."""
     shipment = session.exec(select(Shipment).where(Shipment.tracking_number == tracking_number)).first()
     order = session.get(Order, shipment.order_id) if shipment else None
-    if shipment is None or order is None or not principal.sees_warehouse(order.warehouse_id):
+    if shipment is None or order is None or not sees(principal, order.warehouse_id, order.merchant_id):
         raise NotFound(f"no shipment {tracking_number}")
     return shipment, order
 

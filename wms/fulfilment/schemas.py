@@ -29,6 +29,8 @@ class ShopperIn(BaseModel):
 
 class OrderIn(BaseModel):
     warehouse: Code
+    # Whose order; left out: the caller's only merchant (an integrator's), else the site's default.
+    merchant: Code | None = None
     number: Annotated[Code, Field(min_length=1, max_length=64)]
     shopper: ShopperIn
     ship_to: dict[Code, Name] = Field(default_factory=dict, max_length=20)
@@ -66,6 +68,7 @@ class OrderShipment(BaseModel):
 
 class OrderPublic(BaseModel):
     id: int
+    merchant: str
     number: str
     status: str
     channel: str

@@ -32,6 +32,7 @@ from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Reservat
 from wms.identity.model import Principal
 from wms.inventory.ledger import Actor, Movement, Reference, move
 from wms.inventory.tables import Item, Location, Quant
+from wms.scoping import sees
 
 # Other areas react to carrier events (delivery-date estimates, returns in transit) by registering here.
 TrackingListener = Callable[[Session, Shipment, TrackingEvent], None]
@@ -143,7 +144,7 @@ def track(session: Session, principal: Principal, event: CarrierEvent) -> dict[s
     if shipment is None:
         return _not_ours(session, principal, event)
     order = session.get(Order, shipment.order_id)
-    if order is None or not principal.sees_warehouse(order.warehouse_id):
+    if order is None or not sees(principal, order.warehouse_id, order.merchant_id):
         raise NotFound(f"no shipment with tracking number {event.tracking_number!r}")
     external_id = event.external_id or f"{event.kind}:{event.at.isoformat()}"
     duplicate = session.exec(

@@ -12,7 +12,11 @@ from wms.db import UTCDateTime, utcnow
 
 
 class Shopper(SQLModel, table=True):
+    """A shopper of one merchant: the same e-mail at two merchants is two shoppers with their own
+    histories and trust."""
+
     id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     email: str = Field(index=True, max_length=254)
     name: str = ""
     locale: str = "en"
@@ -26,6 +30,7 @@ class Order(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(max_length=64, index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     shopper_id: int = Field(foreign_key="shopper.id", index=True)
     # model.OrderStatus; its legal moves: model.ORDERS
     status: str = Field(default="new", max_length=16, index=True)

@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from wms.auth import CurrentPrincipal, KaeruDep, require
+from wms.context import Kaeru
 from wms.identity import queries, schemas, service
 from wms.identity.model import PERMISSIONS, Principal, plain_grams
 from wms.identity.throttle import TooManyAttempts, throttles_for
 from wms.inputs import Code
+from wms.merchants.directory import directory_of
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
@@ -51,15 +53,23 @@ def login(body: schemas.LoginIn, kaeru: KaeruDep, request: Request) -> Any:
 
 
 @router.get("/me", summary="Who the caller is")
-def me(principal: CurrentPrincipal) -> schemas.Me:
+def me(principal: CurrentPrincipal, kaeru: KaeruDep) -> schemas.Me:
     return schemas.Me(
         kind=principal.kind,
         role=principal.role,
         name=principal.name,
         locale=principal.locale,
         warehouse_id=principal.warehouse_id,
+        merchants=_merchant_codes(kaeru, principal),
         permissions=sorted(p for p in PERMISSIONS if principal.can(p)),
     )
+
+
+def _merchant_codes(kaeru: Kaeru, principal: Principal) -> list[str] | None:
+    if principal.merchant_ids is None:
+        return None
+    directory = directory_of(kaeru)
+    return sorted(directory.by_id(i).code for i in principal.merchant_ids)
 
 
 @router.post("/users", status_code=201, summary="Add a staff account (admins)")

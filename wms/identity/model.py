@@ -56,6 +56,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dashboard.view": MANAGERS,
     "audit.read": MANAGERS,
     "users.manage": frozenset({"admin"}),
+    "merchants.read": STAFF | {"integrator"},
+    "merchants.manage": frozenset({"admin"}),
+    "billing.read": MANAGERS | {"integrator"},
     "claims.review": MANAGERS,
     "print": STAFF,
 }
@@ -90,6 +93,9 @@ class Principal:
     name: str = ""
     locale: str = "en"
     station_kind: str | None = None  # a device's station's kind (returns | pack | pick | receive)
+    # The merchants whose objects this caller sees (None: every merchant of its warehouses). An
+    # integrator's token belongs to one merchant; staff may be restricted to some.
+    merchant_ids: frozenset[int] | None = None
 
     @property
     def key(self) -> str:
@@ -112,6 +118,10 @@ class Principal:
 
     def sees_warehouse(self, warehouse_id: int) -> bool:
         return self.warehouse_id is None or self.warehouse_id == warehouse_id
+
+    def sees_merchant(self, merchant_id: int | None) -> bool:
+        """An object of no merchant (a location, a pick batch) is the floor's, seen by all of it."""
+        return self.merchant_ids is None or merchant_id is None or merchant_id in self.merchant_ids
 
 
 def new_token() -> str:

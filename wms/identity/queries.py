@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from wms.errors import NotFound
+from wms.errors import Forbidden, NotFound
 from wms.identity.model import Principal
 from wms.identity.tables import Device, Station, User
 from wms.platform.tables import AuditEntry
@@ -36,6 +36,9 @@ def audit_entries(
     session: Session, principal: Principal, *, object_type: str | None, object_id: str | None, limit: int
 ) -> Sequence[AuditEntry]:
     """The newest entries first, at most `limit` (1..1000)."""
+    if principal.merchant_ids is not None:
+        # The trail is the floor's, of every merchant's objects: not for one merchant's people.
+        raise Forbidden("the audit trail covers every merchant of the floor: ask a manager of the warehouse")
     statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(min(max(limit, 1), 1000))
     if principal.warehouse_id is not None:
         statement = statement.where(AuditEntry.warehouse_id == principal.warehouse_id)

@@ -36,6 +36,7 @@ class Me(BaseModel):
     name: str
     locale: str
     warehouse_id: int | None = Field(description="None: every warehouse")
+    merchants: list[str] | None = Field(default=None, description="None: every merchant of the warehouse")
     permissions: list[str]
 
 
@@ -44,6 +45,8 @@ class UserIn(BaseModel):
     password: Annotated[Name, Field(min_length=8, max_length=200)]
     role: Annotated[Code, one_of(ROLES, "the account's role")]
     warehouse: Code | None = None
+    # The merchants this person works for (an integrator: exactly one); empty: every merchant.
+    merchants: list[Code] = Field(default_factory=list, max_length=100)
     name: Name = ""
     locale: Code = "en"
 
@@ -61,6 +64,7 @@ class UserPublic(BaseModel):
     name: str
     role: str
     warehouse_id: int | None
+    merchant_ids: list[int]
     locale: str
     active: bool
     created_at: datetime

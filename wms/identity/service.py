@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from wms.db import Database, utcnow
-from wms.errors import Conflict, Invalid, Unauthorised
+from wms.errors import Conflict, Invalid, NotFound, Unauthorised
 from wms.identity.effects import EFFECTS
 from wms.identity.events import DeviceTokenIssued, UserAdded
 from wms.identity.model import (
@@ -23,6 +23,8 @@ from wms.identity.model import (
 from wms.identity.tables import ApiToken, Device, Station, User
 from wms.identity.throttle import Throttles, forgive_account, record_failure, refuse_if_locked
 from wms.inventory.service import warehouse_by_code
+from wms.merchants.service import merchant_by_code
+from wms.merchants.tables import Merchant
 from wms.scoping import visible
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -37,6 +39,7 @@ def add_user(
     warehouse_id: int | None,
     name: str = "",
     locale: str = "en",
+    merchant_ids: list[int] | None = None,
 ) -> User:
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; one of {', '.join(ROLES)}")
@@ -48,6 +51,7 @@ def add_user(
         username=username,
         role=role,
         warehouse_id=warehouse_id,
+        merchant_ids=list(merchant_ids or []),
         name=name or username,
         locale=locale,
         password_hash=hash_password(password),
@@ -70,6 +74,28 @@ def issue_user_token(
         )
     )
     return token
+
+
+def integrator_account(session: Session, name: str, merchant_code: str) -> User:
+    """The account of an integrator of one merchant (made on first use, with an unusable password:
+    integrators sign in with tokens only). An existing account of another role or merchant is refused."""
+    merchant = session.exec(select(Merchant).where(Merchant.code == merchant_code.upper())).first()
+    if merchant is None or merchant.id is None:
+        raise NotFound(f"no merchant {merchant_code!r}")
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None:
+        user = User(
+            username=name,
+            name=name,
+            role="integrator",
+            merchant_ids=[merchant.id],
+            password_hash=hash_password(new_token()),
+        )
+        session.add(user)
+        session.flush()
+    elif user.role != "integrator" or user.merchant_ids != [merchant.id]:
+        raise Conflict(f"{name!r} is already an account of another role or merchant")
+    return user
 
 
 def issue_device_token(session: Session, device: Device, *, label: str = "") -> str:
@@ -119,6 +145,7 @@ def principal_for_token(session: Session, token: str) -> Principal:
             user_id=user.id,
             name=user.name,
             locale=user.locale,
+            merchant_ids=frozenset(user.merchant_ids) if user.merchant_ids else None,
         )
     device = session.get(Device, row.device_id)
     if device is None:
@@ -147,6 +174,7 @@ class NewUser:
     role: str
     password: str
     warehouse: str | None = None
+    merchants: tuple[str, ...] | list[str] = ()
     name: str = ""
     locale: str = "en"
 
@@ -154,6 +182,9 @@ class NewUser:
 def register_user(session: Session, principal: Principal, new: NewUser) -> User:
     """An admin adds a staff account; the audit trail keeps who did."""
     warehouse_id = warehouse_by_code(session, principal, new.warehouse).id if new.warehouse else None
+    merchant_ids = sorted({merchant_by_code(session, principal, code).id or 0 for code in new.merchants})
+    if new.role == "integrator" and len(merchant_ids) != 1:
+        raise Invalid("an integrator works for exactly one merchant: give its code in merchants")
     user = add_user(
         session,
         username=new.username,
@@ -162,6 +193,7 @@ def register_user(session: Session, principal: Principal, new: NewUser) -> User:
         warehouse_id=warehouse_id,
         name=new.name,
         locale=new.locale,
+        merchant_ids=merchant_ids,
     )
     EFFECTS.record(session, principal, UserAdded(user.username, user.role))
     return user

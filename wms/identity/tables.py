@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from wms.db import UTCDateTime, utcnow
@@ -18,6 +19,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)  # associate | packer | picker | receiver | manager | admin
     # None = every warehouse (admins); otherwise the one warehouse this person works in.
     warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
+    # The merchants this person (or an integrator: its one merchant) works for; empty: every merchant.
+    merchant_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     locale: str = "en"
     password_hash: str = ""
     active: bool = True

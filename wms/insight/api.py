@@ -19,6 +19,9 @@ Manager = Annotated[Principal, Depends(require("returns.insight"))]
 Since = Annotated[datetime | None, Query(description="from this time (inclusive), ISO 8601")]
 Until = Annotated[datetime | None, Query(description="until this time (exclusive), ISO 8601")]
 WarehouseCode = Annotated[Code | None, Query(description="warehouse code; a manager's own by default")]
+MerchantCode = Annotated[
+    Code | None, Query(description="one merchant's figures; the caller's merchants by default")
+]
 
 FIGURES: dict[str, Callable[..., dict[str, Any]]] = {
     "reasons": queries.reasons,
@@ -32,15 +35,15 @@ FIGURES: dict[str, Callable[..., dict[str, Any]]] = {
 def _run(
     kaeru: Kaeru,
     principal: Principal,
-    warehouse: Code | None,
+    where: tuple[str | None, str | None],
     since: datetime | None,
     until: datetime | None,
     names: tuple[str, ...],
 ) -> dict[str, Any]:
     """The named figures of the period; one name: its figures at the top level, beside the period."""
     with kaeru.db.read() as session:
-        wid = queries.warehouse_id(session, principal, warehouse)
-        found = {name: FIGURES[name](session, warehouse_id=wid, since=since, until=until) for name in names}
+        scope = queries.scope_of(session, principal, *where)
+        found = {name: FIGURES[name](session, scope=scope, since=since, until=until) for name in names}
     figures = found[names[0]] if len(names) == 1 else found
     return {"since": since, "until": until, **figures}
 
@@ -50,10 +53,11 @@ def everything(
     kaeru: KaeruDep,
     principal: Manager,
     warehouse: WarehouseCode = None,
+    merchant: MerchantCode = None,
     since: Since = None,
     until: Until = None,
 ) -> schemas.Everything:
-    answer = _run(kaeru, principal, warehouse, since, until, tuple(FIGURES))
+    answer = _run(kaeru, principal, (warehouse, merchant), since, until, tuple(FIGURES))
     return schemas.Everything.model_validate(answer)
 
 
@@ -62,10 +66,13 @@ def reasons(
     kaeru: KaeruDep,
     principal: Manager,
     warehouse: WarehouseCode = None,
+    merchant: MerchantCode = None,
     since: Since = None,
     until: Until = None,
 ) -> schemas.Reasons:
-    return schemas.Reasons.model_validate(_run(kaeru, principal, warehouse, since, until, ("reasons",)))
+    return schemas.Reasons.model_validate(
+        _run(kaeru, principal, (warehouse, merchant), since, until, ("reasons",))
+    )
 
 
 @router.get("/grades", summary="Grade mix overall and per category")
@@ -73,10 +80,13 @@ def grades(
     kaeru: KaeruDep,
     principal: Manager,
     warehouse: WarehouseCode = None,
+    merchant: MerchantCode = None,
     since: Since = None,
     until: Until = None,
 ) -> schemas.Grades:
-    return schemas.Grades.model_validate(_run(kaeru, principal, warehouse, since, until, ("grades",)))
+    return schemas.Grades.model_validate(
+        _run(kaeru, principal, (warehouse, merchant), since, until, ("grades",))
+    )
 
 
 @router.get("/dispositions", summary="Where graded units went, overall and per grade")
@@ -84,10 +94,11 @@ def dispositions(
     kaeru: KaeruDep,
     principal: Manager,
     warehouse: WarehouseCode = None,
+    merchant: MerchantCode = None,
     since: Since = None,
     until: Until = None,
 ) -> schemas.Dispositions:
-    answer = _run(kaeru, principal, warehouse, since, until, ("dispositions",))
+    answer = _run(kaeru, principal, (warehouse, merchant), since, until, ("dispositions",))
     return schemas.Dispositions.model_validate(answer)
 
 
@@ -96,10 +107,13 @@ def recovery(
     kaeru: KaeruDep,
     principal: Manager,
     warehouse: WarehouseCode = None,
+    merchant: MerchantCode = None,
     since: Since = None,
     until: Until = None,
 ) -> schemas.Recovery:
-    return schemas.Recovery.model_validate(_run(kaeru, principal, warehouse, since, until, ("recovery",)))
+    return schemas.Recovery.model_validate(
+        _run(kaeru, principal, (warehouse, merchant), since, until, ("recovery",))
+    )
 
 
 @router.get("/dock-to-stock", summary="Parcel scanned to unit put away: p50 and p90 in seconds")
@@ -107,8 +121,9 @@ def dock_to_stock(
     kaeru: KaeruDep,
     principal: Manager,
     warehouse: WarehouseCode = None,
+    merchant: MerchantCode = None,
     since: Since = None,
     until: Until = None,
 ) -> schemas.DockToStock:
-    answer = _run(kaeru, principal, warehouse, since, until, ("dock_to_stock",))
+    answer = _run(kaeru, principal, (warehouse, merchant), since, until, ("dock_to_stock",))
     return schemas.DockToStock.model_validate(answer)

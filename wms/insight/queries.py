@@ -19,7 +19,33 @@ from wms.identity.model import Principal
 from wms.insight import model
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Item, Warehouse
+from wms.merchants.service import merchant_by_code
 from wms.returns.tables import ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose returns a figure counts: one warehouse's, of the merchants the caller sees (or one)."""
+
+    warehouse_id: int
+    merchant_ids: tuple[int, ...] | None = None  # None: every merchant
+
+    def on(self, table: Any) -> list[Any]:
+        """The conditions that keep a query of `table` (with warehouse_id, merchant_id) in scope."""
+        conditions = [col(table.warehouse_id) == self.warehouse_id]
+        if self.merchant_ids is not None:
+            conditions.append(col(table.merchant_id).in_(self.merchant_ids))
+        return conditions
+
+
+def scope_of(session: Session, principal: Principal, warehouse: str | None, merchant: str | None) -> Scope:
+    """The warehouse asked for (else the caller's, else the first) and the merchant asked for (else
+    the caller's merchants)."""
+    if merchant:
+        merchants: tuple[int, ...] | None = (merchant_by_code(session, principal, merchant).id or 0,)
+    else:
+        merchants = tuple(sorted(principal.merchant_ids)) if principal.merchant_ids is not None else None
+    return Scope(warehouse_id(session, principal, warehouse), merchants)
 
 
 def warehouse_id(session: Session, principal: Principal, code: str | None) -> int:
@@ -43,7 +69,7 @@ def _period(statement: Any, column: Any, since: datetime | None, until: datetime
 
 
 def reasons(
-    session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, *, scope: Scope, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
     """Why things come back, per SKU and per category (units asked to be returned)."""
     statement = (
@@ -51,7 +77,7 @@ def reasons(
         .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnLine.rma_id)
         .join(Item, col(Item.id) == ReturnLine.item_id)
         .where(
-            ReturnAuthorisation.warehouse_id == warehouse_id,
+            *scope.on(ReturnAuthorisation),
             ReturnAuthorisation.kind == "authorised",
             col(ReturnAuthorisation.status).not_in(["cancelled"]),
         )
@@ -79,20 +105,18 @@ class _Graded:
     recovery_minor: int
 
 
-def _graded(
-    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
-) -> list[_Graded]:
+def _graded(session: Session, scope: Scope, since: datetime | None, until: datetime | None) -> list[_Graded]:
     """The graded units of the period in groups; grades, dispositions and recovery asked together (in
     one read session) share one query."""
-    key = ("insight.graded", warehouse_id, since, until)
+    key = ("insight.graded", scope, since, until)
     if key not in session.info:
-        session.info[key] = _graded_groups(session, warehouse_id, since, until)
+        session.info[key] = _graded_groups(session, scope, since, until)
     groups: list[_Graded] = session.info[key]
     return groups
 
 
 def _graded_groups(
-    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, scope: Scope, since: datetime | None, until: datetime | None
 ) -> list[_Graded]:
     unit = ReturnUnit
     statement = (
@@ -105,7 +129,7 @@ def _graded_groups(
             func.sum(unit.value_minor),
             func.sum(unit.recovery_minor),
         )
-        .where(col(unit.warehouse_id) == warehouse_id, col(unit.grade).is_not(None))
+        .where(*scope.on(unit), col(unit.grade).is_not(None))
         .group_by(col(unit.category), col(unit.grade), col(unit.disposition), col(unit.currency))
     )
     rows = session.execute(_period(statement, unit.graded_at, since, until)).all()
@@ -113,9 +137,9 @@ def _graded_groups(
 
 
 def grades(
-    session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, *, scope: Scope, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    groups = _graded(session, warehouse_id, since, until)
+    groups = _graded(session, scope, since, until)
     units = [g.units for g in groups]
     return {
         "overall": model.mix((g.grade for g in groups), units),
@@ -124,9 +148,9 @@ def grades(
 
 
 def dispositions(
-    session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, *, scope: Scope, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    groups = _graded(session, warehouse_id, since, until)
+    groups = _graded(session, scope, since, until)
     units = [g.units for g in groups]
     return {
         "overall": model.mix((g.disposition for g in groups), units),
@@ -135,10 +159,10 @@ def dispositions(
 
 
 def recovery(
-    session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, *, scope: Scope, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
     """What returned stock is worth after grading, against what it sold for."""
-    groups = _graded(session, warehouse_id, since, until)
+    groups = _graded(session, scope, since, until)
 
     def by(key: Callable[[_Graded], str]) -> list[dict[str, object]]:
         return model.money_by((g.currency, key(g), g.value_minor, g.recovery_minor, g.units) for g in groups)
@@ -151,25 +175,25 @@ def recovery(
 
 
 def dock_to_stock(
-    session: Session, *, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, *, scope: Scope, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
     """Seconds from the parcel's scan at the station to each unit's put-away."""
     if session.get_bind().dialect.name == "postgresql":
-        spread = _dock_to_stock_postgresql(session, warehouse_id, since, until)
+        spread = _dock_to_stock_postgresql(session, scope, since, until)
     else:
-        spread = _dock_to_stock_ranked(session, warehouse_id, since, until)
+        spread = _dock_to_stock_ranked(session, scope, since, until)
     return {"unit": "seconds", **spread.as_dict()}
 
 
-def _put_away(statement: Any, warehouse_id: int, since: datetime | None, until: datetime | None) -> Any:
+def _put_away(statement: Any, scope: Scope, since: datetime | None, until: datetime | None) -> Any:
     statement = statement.join(ReturnParcel, col(ReturnParcel.id) == ReturnUnit.parcel_id).where(
-        ReturnUnit.warehouse_id == warehouse_id, col(ReturnUnit.put_away_at).is_not(None)
+        *scope.on(ReturnUnit), col(ReturnUnit.put_away_at).is_not(None)
     )
     return _period(statement, ReturnUnit.put_away_at, since, until)
 
 
 def _dock_to_stock_postgresql(
-    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, scope: Scope, since: datetime | None, until: datetime | None
 ) -> model.Spread:
     seconds = cast(func.extract("epoch", col(ReturnUnit.put_away_at) - col(ReturnParcel.scanned_at)), Float)
     statement = select(
@@ -178,7 +202,7 @@ def _dock_to_stock_postgresql(
         func.percentile_cont(0.9).within_group(seconds),
         func.avg(seconds),
     ).select_from(ReturnUnit)
-    count, p50, p90, mean = session.exec(_put_away(statement, warehouse_id, since, until)).one()
+    count, p50, p90, mean = session.exec(_put_away(statement, scope, since, until)).one()
     return model.spread_of(count, p50, p90, mean)
 
 
@@ -188,20 +212,20 @@ def _microseconds(column: Any) -> Any:
 
 
 def _dock_to_stock_ranked(
-    session: Session, warehouse_id: int, since: datetime | None, until: datetime | None
+    session: Session, scope: Scope, since: datetime | None, until: datetime | None
 ) -> model.Spread:
     """Without percentile functions: the count and sum, then the one or two rows at each
     percentile's rank of the durations sorted (LIMIT 2 OFFSET rank)."""
     micros = _microseconds(col(ReturnUnit.put_away_at)) - _microseconds(col(ReturnParcel.scanned_at))
     totals = select(func.count(), func.sum(micros)).select_from(ReturnUnit)
-    count, total = session.exec(_put_away(totals, warehouse_id, since, until)).one()
+    count, total = session.exec(_put_away(totals, scope, since, until)).one()
     if not count:
         return model.spread_of(0, None, None, None)
 
     def at(fraction: float) -> float:
         below, weight = model.ranks(count, fraction)
         ordered = select(micros).select_from(ReturnUnit).order_by(micros).offset(below).limit(2)
-        values = [v / 1_000_000 for v in session.exec(_put_away(ordered, warehouse_id, since, until)).all()]
+        values = [v / 1_000_000 for v in session.exec(_put_away(ordered, scope, since, until)).all()]
         return model.between(values[0], values[-1], weight)
 
     return model.spread_of(count, at(0.5), at(0.9), total / 1_000_000 / count)

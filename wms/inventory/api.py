@@ -36,6 +36,8 @@ from wms.inventory.schemas import (
     ReceiveIn,
     StockRow,
 )
+from wms.inventory.tables import Item
+from wms.merchants.service import merchant_by_code, merchant_for
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 Reader = Annotated[Principal, Depends(require("inventory.read"))]
@@ -46,25 +48,43 @@ Mover = Annotated[Principal, Depends(require("inventory.move"))]
 Adjuster = Annotated[Principal, Depends(require("inventory.adjust"))]
 
 
-@router.post("/items", status_code=201, summary="Add an item to the catalogue", response_model=ItemPublic)
+@router.post(
+    "/items", status_code=201, summary="Add an item to a merchant's catalogue", response_model=ItemPublic
+)
 def create_item(body: ItemCreate, kaeru: KaeruDep, principal: CatalogueWriter) -> Any:
-    return kaeru.db.write(lambda session: add_item(session, body.model_dump()).model_dump())
+    def work(session: Session) -> dict[str, Any]:
+        merchant = merchant_for(session, principal, body.merchant)
+        item = add_item(session, {**body.model_dump(exclude={"merchant"}), "merchant_id": merchant.id})
+        return {**item.model_dump(), "merchant": merchant.code}
+
+    return kaeru.db.write(work)
 
 
 @router.get("/items", summary="Search the catalogue by SKU, GTIN or name", response_model=list[ItemPublic])
 def list_items(
-    kaeru: KaeruDep, principal: CatalogueReader, q: Name = "", limit: int = Query(default=50, ge=1, le=500)
+    kaeru: KaeruDep,
+    principal: CatalogueReader,
+    q: Name = "",
+    merchant: Code | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
 ) -> Any:
     with kaeru.db.read() as session:
-        return queries.items(session, q=q, limit=limit)
+        merchant_id = merchant_by_code(session, principal, merchant).id if merchant else None
+        return queries.items(session, principal, q=q, merchant_id=merchant_id, limit=limit)
+
+
+def _sku(session: Session, principal: Principal, sku: str, merchant: str | None) -> Item:
+    """The item a request names by SKU (and merchant, where several sell that code)."""
+    merchant_id = merchant_by_code(session, principal, merchant).id if merchant else None
+    return item_by_sku(session, sku, merchant_id=merchant_id, principal=principal)
 
 
 @router.get(
     "/items/{sku}", summary="One item with its stock in the caller's warehouse", response_model=ItemWithStock
 )
-def get_item(sku: Sku, kaeru: KaeruDep, principal: Reader) -> Any:
+def get_item(sku: Sku, kaeru: KaeruDep, principal: Reader, merchant: Code | None = None) -> Any:
     with kaeru.db.read() as session:
-        return queries.item_with_stock(session, principal, sku)
+        return queries.item_with_stock(session, principal, _sku(session, principal, sku, merchant))
 
 
 @router.get(
@@ -79,10 +99,19 @@ def list_locations(code: Code, kaeru: KaeruDep, principal: Reader, kind: Code | 
 
 @router.get("/warehouses/{code}/stock", summary="Stock by item and location", response_model=list[StockRow])
 def stock(
-    code: Code, kaeru: KaeruDep, principal: Reader, sku: Sku | None = None, location: Code | None = None
+    code: Code,
+    kaeru: KaeruDep,
+    principal: Reader,
+    sku: Sku | None = None,
+    location: Code | None = None,
+    merchant: Code | None = None,
 ) -> Any:
     with kaeru.db.read() as session:
-        return queries.stock(session, warehouse_by_code(session, principal, code), sku=sku, location=location)
+        warehouse = warehouse_by_code(session, principal, code)
+        merchant_id = merchant_by_code(session, principal, merchant).id if merchant else None
+        return queries.stock(
+            session, principal, warehouse, sku=sku, location=location, merchant_id=merchant_id
+        )
 
 
 @router.post(
@@ -95,8 +124,11 @@ def receive(
 ) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
+        merchant = body.merchant
+        if body.purchase_order and not merchant:  # the purchase order says whose stock arrives
+            merchant = receiving.owner_of(session, warehouse, body.purchase_order, principal)
         receipt = receiving.Receipt(
-            item=item_by_sku(session, body.sku),
+            item=_sku(session, principal, body.sku, merchant),
             quantity=body.quantity,
             location=location_by_code(session, warehouse.id or 0, body.location),
             lot=body.lot,
@@ -117,7 +149,7 @@ def receive(
 def move(code: Code, body: MoveIn, kaeru: KaeruDep, principal: Mover, key: IdempotencyKey = None) -> Any:
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
-        item = item_by_sku(session, body.sku)
+        item = _sku(session, principal, body.sku, body.merchant)
         source = location_by_code(session, warehouse.id or 0, body.from_location)
         target = location_by_code(session, warehouse.id or 0, body.to_location)
         if source.id == target.id:
@@ -147,7 +179,7 @@ def count(code: Code, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: 
     def work(session: Session) -> dict[str, Any]:
         warehouse = warehouse_by_code(session, principal, code)
         counted = Count(
-            item=item_by_sku(session, body.sku),
+            item=_sku(session, principal, body.sku, body.merchant),
             location=location_by_code(session, warehouse.id or 0, body.location),
             counted=body.counted,
             reason=body.reason,
@@ -169,10 +201,13 @@ def ledger(
     kaeru: KaeruDep,
     principal: Reader,
     sku: Sku | None = None,
+    merchant: Code | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> Any:
     with kaeru.db.read() as session:
-        return queries.ledger(session, warehouse_by_code(session, principal, code), sku=sku, limit=limit)
+        warehouse = warehouse_by_code(session, principal, code)
+        item_id = _sku(session, principal, sku, merchant).id if sku else None
+        return queries.ledger(session, principal, warehouse, item_id=item_id, limit=limit)
 
 
 @router.post(
@@ -183,14 +218,16 @@ def ledger(
 )
 def create_po(code: Code, body: POIn, kaeru: KaeruDep, principal: Receiver) -> Any:
     def work(session: Session) -> dict[str, Any]:
+        merchant = merchant_for(session, principal, body.merchant)
         po = create_purchase_order(
             session,
             warehouse=warehouse_by_code(session, principal, code),
+            merchant_id=merchant.id or 0,
             number=body.number,
             supplier=body.supplier,
             lines=[ExpectedLine(line.sku, line.quantity) for line in body.lines],
         )
-        return {"number": po.number, "lines": len(body.lines)}
+        return {"number": po.number, "lines": len(body.lines), "merchant": merchant.code}
 
     return kaeru.db.write(work)
 
@@ -202,4 +239,4 @@ def create_po(code: Code, body: POIn, kaeru: KaeruDep, principal: Receiver) -> A
 )
 def get_po(code: Code, number: Code, kaeru: KaeruDep, principal: Reader) -> Any:
     with kaeru.db.read() as session:
-        return queries.purchase_order(session, warehouse_by_code(session, principal, code), number)
+        return queries.purchase_order(session, principal, warehouse_by_code(session, principal, code), number)

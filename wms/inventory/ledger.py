@@ -69,15 +69,19 @@ class Actor:
     idempotency_key: str | None = None
 
 
-def lock_quant(session: Session, key: StockKey, *, create: bool) -> Quant | None:
+def lock_quant(session: Session, key: StockKey, *, create: bool, owner: int | None = None) -> Quant | None:
     """The quant for `key`, row-locked until the transaction ends (PostgreSQL FOR UPDATE).
 
-    Created if missing and `create`; INSERT .. ON CONFLICT DO NOTHING keeps two creators from
-    making two rows for the same stock (never a second row to dodge a lock).
+    Created if missing and `create` (owned by `owner`, the item's merchant); INSERT .. ON CONFLICT DO
+    NOTHING keeps two creators from making two rows for the same stock (never a second row to dodge
+    a lock).
     """
     if create:
+        if owner is None:
+            raise ValueError("a new quant needs its owner (the item's merchant)")
         values = {
             "item_id": key.item_id,
+            "merchant_id": owner,
             "location_id": key.location_id,
             "lot": key.lot,
             "serial": key.serial,
@@ -161,7 +165,12 @@ def _put(session: Session, movement: Movement, location_id: int) -> None:
                 serial=movement.serial,
                 location_id=elsewhere.location_id,
             )
-    destination = lock_quant(session, movement.key_at(location_id, movement.arriving_condition), create=True)
+    destination = lock_quant(
+        session,
+        movement.key_at(location_id, movement.arriving_condition),
+        create=True,
+        owner=movement.item.merchant_id,
+    )
     if destination is None:  # the insert above makes the row; only a concurrent delete could lose it
         raise Conflict(f"the stock of {movement.item.sku} there changed under this move: try again")
     destination.quantity += movement.quantity
@@ -176,6 +185,7 @@ def _ledger_row(movement: Movement, actor: Actor) -> LedgerEntry:
     return LedgerEntry(
         warehouse_id=movement.warehouse_id,
         item_id=movement.item.id or 0,
+        merchant_id=movement.item.merchant_id,
         from_location_id=movement.from_location_id,
         to_location_id=movement.to_location_id,
         lot=movement.lot,

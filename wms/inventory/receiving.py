@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from wms.errors import Conflict, Invalid, NotFound
+from wms.identity.model import Principal
 from wms.inventory.catalogue import item_by_sku
 from wms.inventory.effects import EFFECTS
 from wms.inventory.events import StockReceived
 from wms.inventory.ledger import Actor, Movement, Reference, move
 from wms.inventory.model import Tracking, require_positive
 from wms.inventory.tables import Item, LedgerEntry, Location, PurchaseOrder, PurchaseOrderLine, Warehouse
+from wms.merchants.tables import Merchant
 
 
 @dataclass(frozen=True)
@@ -22,26 +24,43 @@ class ExpectedLine:
 
 
 def create_purchase_order(
-    session: Session, *, warehouse: Warehouse, number: str, supplier: str, lines: list[ExpectedLine]
+    session: Session,
+    *,
+    warehouse: Warehouse,
+    merchant_id: int,
+    number: str,
+    supplier: str,
+    lines: list[ExpectedLine],
 ) -> PurchaseOrder:
-    """Announce an inbound purchase order, one line per item expected."""
+    """Announce a merchant's inbound purchase order, one line per item of the merchant expected."""
+    items = [item_by_sku(session, line.sku, merchant_id=merchant_id) for line in lines]
     if session.exec(
         select(PurchaseOrder).where(
             PurchaseOrder.warehouse_id == warehouse.id, PurchaseOrder.number == number
         )
     ).first():
         raise Conflict(f"purchase order {number} already exists")
-    po = PurchaseOrder(warehouse_id=warehouse.id or 0, number=number, supplier=supplier)
+    po = PurchaseOrder(
+        warehouse_id=warehouse.id or 0, merchant_id=merchant_id, number=number, supplier=supplier
+    )
     session.add(po)
     session.flush()
-    for line in lines:
-        item = item_by_sku(session, line.sku)
+    for line, item in zip(lines, items, strict=True):
         session.add(
             PurchaseOrderLine(
                 purchase_order_id=po.id or 0, item_id=item.id or 0, quantity_expected=line.quantity
             )
         )
     return po
+
+
+def owner_of(session: Session, warehouse: Warehouse, number: str, principal: Principal | None) -> str:
+    """The code of the merchant whose purchase order this is (NotFound if the caller may not see it)."""
+    po = purchase_order_by_number(session, warehouse.id or 0, number)
+    if po is None or (principal is not None and not principal.sees_merchant(po.merchant_id)):
+        raise NotFound(f"no purchase order {number!r} in this warehouse")
+    merchant = session.get(Merchant, po.merchant_id)
+    return merchant.code if merchant else ""
 
 
 def purchase_order_by_number(session: Session, warehouse_id: int, number: str) -> PurchaseOrder | None:

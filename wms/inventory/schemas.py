@@ -30,13 +30,15 @@ class ItemBase(BaseModel):
 
 
 class ItemCreate(ItemBase):
-    pass
+    # The merchant whose item this is; left out: the caller's only merchant, else the site's default.
+    merchant: Code | None = None
 
 
 class ItemPublic(BaseModel):
     """An item as stored (its GTIN as GTIN-14)."""
 
     id: int
+    merchant: str
     sku: str
     gtin: str | None
     name: str
@@ -70,6 +72,7 @@ class ItemWithStock(ItemPublic):
 
 class StockRow(StockAt):
     sku: str
+    merchant: str
 
 
 class LocationPublic(BaseModel):
@@ -87,6 +90,7 @@ class ReceiveIn(BaseModel):
     lot: Code = ""
     serials: list[Code] = Field(default_factory=list, max_length=10_000)
     purchase_order: Code | None = None
+    merchant: Code | None = None  # whose SKU, where several merchants sell the same code
 
 
 class Received(BaseModel):
@@ -102,6 +106,7 @@ class MoveIn(BaseModel):
     lot: Code = ""
     serial: Code = ""
     condition: Code = "new"
+    merchant: Code | None = None  # whose SKU, where several merchants sell the same code
 
 
 class Moved(BaseModel):
@@ -116,6 +121,7 @@ class CountIn(BaseModel):
     lot: Code = ""
     serial: Code = ""
     condition: Code = "new"
+    merchant: Code | None = None  # whose SKU, where several merchants sell the same code
 
 
 class Counted(BaseModel):
@@ -128,6 +134,7 @@ class LedgerRow(BaseModel):
     at: datetime
     warehouse_id: int
     item_id: int
+    merchant: str
     from_location_id: int | None
     to_location_id: int | None
     lot: str
@@ -153,11 +160,14 @@ class POIn(BaseModel):
     number: Annotated[Code, Field(min_length=1, max_length=64)]
     supplier: Name = ""
     lines: list[POLineIn] = Field(min_length=1)
+    # The merchant whose item this is; left out: the caller's only merchant, else the site's default.
+    merchant: Code | None = None
 
 
 class POCreated(BaseModel):
     number: str
     lines: int
+    merchant: str
 
 
 class POLinePublic(BaseModel):
@@ -168,6 +178,7 @@ class POLinePublic(BaseModel):
 
 class POPublic(BaseModel):
     number: str
+    merchant: str
     supplier: str
     status: str
     lines: list[POLinePublic]

@@ -33,8 +33,11 @@ class Location(SQLModel, table=True):
 
 
 class Item(SQLModel, table=True):
+    # A SKU is unique per merchant: two merchants of one floor may both sell TEE-M (0007).
+    __table_args__ = (UniqueConstraint("merchant_id", "sku", name="uq_item_merchant_id_sku"),)
     id: int | None = Field(default=None, primary_key=True)
-    sku: str = Field(unique=True, index=True, max_length=64)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    sku: str = Field(index=True, max_length=64)
     gtin: str | None = Field(default=None, index=True, max_length=14)
     name: str
     category: str = Field(default="general", max_length=32, index=True)
@@ -69,6 +72,9 @@ class Quant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     location_id: int = Field(foreign_key="location.id", index=True)
+    # The stock's owner: always its item's merchant (kept here so that stock lists, counts and bills
+    # need no join); one bin may hold several owners' quants, never one quant of two.
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     lot: str = ""
     serial: str = Field(default="", index=True)
     condition: str = "new"  # new | open_box | refurbish | damaged | quarantine
@@ -86,6 +92,7 @@ class LedgerEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)  # the owner of the units moved
     from_location_id: int | None = Field(default=None, foreign_key="location.id")
     to_location_id: int | None = Field(default=None, foreign_key="location.id")
     lot: str = ""
@@ -107,6 +114,7 @@ class PurchaseOrder(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(max_length=64)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     supplier: str = ""
     status: str = "open"  # model.PurchaseOrderStatus (PURCHASE_ORDERS)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,4 +1,6 @@
-"""config/notifications.yaml: the brand in emails, webhook endpoints and their secrets, retry policy.
+"""config/notifications.yaml: SMTP, the site's own webhook endpoints and their secrets, retry policy.
+
+Each merchant's brand and webhooks are in its file under config/merchants/ (brand_of, endpoints_of).
 
 Secrets are written as environment references (`${KAERU_WEBHOOK_SECRET}`); a literal secret is
 accepted only in development. An endpoint whose variables are not set is left out (with a warning)
@@ -14,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from kaeru_config.merchants import MerchantSpec
 from kaeru_config.settings import Settings
 from kaeru_config.site import ConfigError, load_model
 from wms.notify.model import RetryPolicy
@@ -23,24 +26,6 @@ from wms.notify.model import RetryPolicy
 log = logging.getLogger(__name__)
 FILE_NAME = "notifications.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-class BrandSpec(BaseModel):
-    name: str = "Kaeru"
-    primary_colour: str = "#0f766e"
-    accent_colour: str = "#f59e0b"
-    logo_url: str = ""
-    sender: str = ""  # "Brand <orders@brand.example>"; empty: KAERU_SMTP_SENDER
-    support_email: str = ""
-    base_url: str = ""  # shopper-facing links; empty: KAERU_BASE_URL
-
-    @field_validator("primary_colour", "accent_colour")
-    @classmethod
-    def _hex_colour(cls, value: str) -> str:
-        if not _COLOUR.match(value):
-            raise ValueError(f"{value!r} is not a colour like #0f766e")
-        return value
 
 
 class SmtpSpec(BaseModel):
@@ -112,7 +97,9 @@ class PrintSpec(BaseModel):
 
 
 class NotificationsFile(BaseModel):
-    brand: BrandSpec = Field(default_factory=BrandSpec)
+    # A brand here is refused: each merchant's brand is in config/merchants/<code>.yaml.
+    model_config = ConfigDict(extra="forbid")
+
     smtp: SmtpSpec = Field(default_factory=SmtpSpec)
     webhooks: list[WebhookSpec] = Field(default_factory=list)
     retry: RetrySpec = Field(default_factory=RetrySpec)
@@ -152,7 +139,6 @@ class SmtpServer:
 
 @dataclass(frozen=True)
 class NotifyConfig:
-    brand: Brand
     smtp: SmtpServer
     endpoints: tuple[Endpoint, ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -199,18 +185,8 @@ def resolve(
     env = os.environ if environ is None else environ
     found = (_endpoint(hook, settings, env, source) for hook in spec.webhooks if hook.enabled)
     endpoints = [endpoint for endpoint in found if endpoint is not None]
-    brand = spec.brand
     password = (_resolve(spec.smtp.password, env) or "") if spec.smtp.password else ""
     return NotifyConfig(
-        brand=Brand(
-            name=brand.name,
-            primary_colour=brand.primary_colour,
-            accent_colour=brand.accent_colour,
-            logo_url=brand.logo_url,
-            sender=brand.sender or settings.smtp_sender,
-            support_email=brand.support_email,
-            base_url=(brand.base_url or settings.base_url).rstrip("/"),
-        ),
         smtp=SmtpServer(
             host=settings.smtp_host,
             port=settings.smtp_port,
@@ -224,6 +200,44 @@ def resolve(
         relay=spec.relay,
         printing=spec.printing,
     )
+
+
+def brand_of(merchant: MerchantSpec, settings: Settings) -> Brand:
+    """A merchant's brand as its e-mails wear it (the same definition its pages and labels read)."""
+    brand = merchant.brand
+    return Brand(
+        name=brand.name,
+        primary_colour=brand.colours.primary,
+        accent_colour=brand.colours.accent,
+        logo_url=brand.logo_url,
+        sender=brand.sender or settings.smtp_sender,
+        support_email=brand.support_email,
+        base_url=(brand.base_url or settings.base_url).rstrip("/"),
+    )
+
+
+def endpoints_of(
+    merchant: MerchantSpec, settings: Settings, *, environ: Mapping[str, str] | None = None
+) -> tuple[Endpoint, ...]:
+    """A merchant's enabled webhook endpoints, secrets read from the environment; each named
+    `<merchant code>/<name>` so that two merchants' endpoints never mix."""
+    env = os.environ if environ is None else environ
+    source = f"config/merchants/{merchant.code.lower()}.yaml"
+    found = []
+    for hook in merchant.webhooks:
+        if not hook.enabled:
+            continue
+        spec = WebhookSpec(
+            name=f"{merchant.code}/{hook.name}",
+            url=hook.url,
+            secret=hook.secret,
+            topics=list(hook.topics),
+            timeout_seconds=hook.timeout_seconds,
+        )
+        endpoint = _endpoint(spec, settings, env, source)
+        if endpoint is not None:
+            found.append(endpoint)
+    return tuple(found)
 
 
 def load(config_dir: Path, settings: Settings, *, environ: Mapping[str, str] | None = None) -> NotifyConfig:

@@ -7,10 +7,11 @@ carries the same Message-ID and the receiving side can recognise it.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import cast
+from typing import Any, cast
 
 import aiosmtplib
 
@@ -63,23 +64,39 @@ def build_email(
 class SmtpChannel:
     """Sends outbox email rows {"template", "to", "name", "locale", "context"} through one SMTP server."""
 
-    def __init__(self, server: SmtpServer, brand: Brand) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        brand: Brand | Callable[[int | None], Brand],
+        *,
+        sends: Callable[[int | None, str], bool] | None = None,
+    ) -> None:
+        """`brand`: one brand, or the brand of a merchant (by id; None: the default merchant's).
+        `sends`: whether a merchant sends e-mails of a topic (None: every topic)."""
         self.server = server
-        self.brand = brand
+        self._brand = brand if callable(brand) else (lambda _merchant, fixed=brand: fixed)
+        self._sends = sends
+
+    def split(self, message: Outgoing) -> list[tuple[str, dict[str, Any]]] | None:
+        """Nothing to send (marked delivered with the reason) when the merchant does not send this topic."""
+        if self._sends is None or self._sends(message.payload.get("merchant_id"), message.topic):
+            return None
+        return []
 
     def encode(self, message: Outgoing) -> EmailMessage:
         payload = message.payload
         template = payload.get("template") or message.topic
+        brand = self._brand(payload.get("merchant_id"))
         rendered = render_email(
             template=template,
             locale=payload.get("locale"),
             name=payload.get("name") or "",
             context=payload.get("context") or {},
-            brand=self.brand,
+            brand=brand,
         )
         return build_email(
             rendered,
-            sender=self.brand.sender,
+            sender=brand.sender,
             to=str(payload.get("to") or ""),
             name=payload.get("name") or "",
             message_id=message.message_id,

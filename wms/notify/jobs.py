@@ -19,7 +19,7 @@ from wms.notify.model import MessageState
 from wms.notify.printing import CHANNEL, JOB_STATE
 from wms.platform.outbox import enqueue
 from wms.platform.tables import OutboxMessage
-from wms.scoping import visible
+from wms.scoping import sees, visible
 
 # What a label is found by: an order's shipping and return labels, a graded unit's tag.
 KEYS = ("order", "lpn", "sscc")
@@ -61,7 +61,7 @@ def jobs_for(session: Session, principal: Principal, *, key: str, value: str) ->
         .where(OutboxMessage.channel == CHANNEL, OutboxMessage.payload[key].as_string() == value)  # type: ignore[index]
         .order_by(col(OutboxMessage.id))
     ).all()
-    seen = [m for m in rows if m.warehouse_id is not None and principal.sees_warehouse(m.warehouse_id)]
+    seen = [m for m in rows if m.warehouse_id is not None and sees(principal, m.warehouse_id, m.merchant_id)]
     printers = _printers(session, {str((m.payload or {}).get("printer") or "") for m in seen})
     return [job_view(m, printers.get(str((m.payload or {}).get("printer") or ""))) for m in seen]
 
@@ -80,7 +80,11 @@ def reprint(session: Session, principal: Principal, job_id: str, *, printer: str
     found = session.exec(
         select(OutboxMessage).where(OutboxMessage.message_id == job_id, OutboxMessage.channel == CHANNEL)
     ).first()
-    if found is None or found.warehouse_id is None or not principal.sees_warehouse(found.warehouse_id):
+    if (
+        found is None
+        or found.warehouse_id is None
+        or not sees(principal, found.warehouse_id, found.merchant_id)
+    ):
         raise NotFound(f"no print job {job_id}")
     message = found
     to = _printer_named(session, principal, printer, message.warehouse_id or 0).url if printer else None
@@ -94,7 +98,12 @@ def reprint(session: Session, principal: Principal, job_id: str, *, printer: str
     if to:
         payload["printer"] = to
     new_id = enqueue(
-        session, channel=CHANNEL, topic=message.topic, payload=payload, warehouse_id=message.warehouse_id
+        session,
+        channel=CHANNEL,
+        topic=message.topic,
+        payload=payload,
+        warehouse_id=message.warehouse_id,
+        merchant_id=message.merchant_id,
     )
     session.flush()
     copy = session.exec(select(OutboxMessage).where(OutboxMessage.message_id == new_id)).one()

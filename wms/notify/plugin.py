@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from wms.context import Kaeru
+from wms.merchants.directory import directory_of
 from wms.notify.channel import Channel
-from wms.notify.config import NotifyConfig, load
+from wms.notify.config import Brand, Endpoint, NotifyConfig, brand_of, endpoints_of, load
 from wms.notify.email import SmtpChannel
-from wms.notify.model import RetryPolicy
+from wms.notify.model import RetryPolicy, topic_matches
 from wms.notify.printing import start_printing
 from wms.notify.relay import Relay
 from wms.notify.webhook import WebhookChannel
@@ -23,14 +24,45 @@ log = logging.getLogger(__name__)
 
 def configure(kaeru: Kaeru) -> None:
     kaeru.extras["notify"] = load(kaeru.settings.config_dir, kaeru.settings)
+    for merchant in kaeru.site.merchants:  # secrets checked at start-up, as the site's are
+        endpoints_of(merchant, kaeru.settings)
 
 
 def channels_for(kaeru: Kaeru, config: NotifyConfig) -> dict[str, Channel]:
-    """The shopper and brand channels: email and webhooks ("live" and "print" rows have their own workers)."""
+    """The shopper and brand channels: email and webhooks ("live" and "print" rows have their own workers).
+    Each message wears its merchant's brand and goes to its merchant's endpoints."""
+    merchants = MerchantChannels(kaeru)
     return {
-        "email": SmtpChannel(config.smtp, config.brand),
-        "webhook": WebhookChannel(config.endpoints),
+        "email": SmtpChannel(config.smtp, merchants.brand, sends=merchants.sends),
+        "webhook": WebhookChannel(config.endpoints, merchant_endpoints=merchants.endpoints),
     }
+
+
+class MerchantChannels:
+    """Each merchant's brand and endpoints, made once per version of its profile."""
+
+    def __init__(self, kaeru: Kaeru) -> None:
+        self._kaeru = kaeru
+        self._brands: dict[tuple[int, int], Brand] = {}
+        self._endpoints: dict[tuple[int, int], tuple[Endpoint, ...]] = {}
+
+    def brand(self, merchant_id: int | None) -> Brand:
+        profile = directory_of(self._kaeru).by_id(merchant_id)
+        key = (profile.id, profile.version)
+        if key not in self._brands:
+            self._brands[key] = brand_of(profile.spec, self._kaeru.settings)
+        return self._brands[key]
+
+    def endpoints(self, merchant_id: int | None) -> tuple[Endpoint, ...]:
+        profile = directory_of(self._kaeru).by_id(merchant_id)
+        key = (profile.id, profile.version)
+        if key not in self._endpoints:
+            self._endpoints[key] = endpoints_of(profile.spec, self._kaeru.settings)
+        return self._endpoints[key]
+
+    def sends(self, merchant_id: int | None, topic: str) -> bool:
+        patterns = directory_of(self._kaeru).by_id(merchant_id).spec.notifications.email_topics
+        return topic_matches(topic, patterns)
 
 
 def build_relays(kaeru: Kaeru) -> list[Relay]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,8 +68,9 @@ def _date(value: object, default: date) -> date:
 
 
 def _shipping(payload: Mapping[str, Any], warehouse: Address, today: date) -> LabelRequest:
+    sender = str(payload.get("ship_from_name") or "")  # the merchant's brand, at the warehouse's address
     data = ShippingLabelData(
-        ship_from=warehouse,
+        ship_from=replace(warehouse, name=sender) if sender else warehouse,
         ship_to=address_from(payload["ship_to"]),
         carrier=str(payload["carrier"]),
         service=str(payload["service"]),
@@ -110,6 +111,7 @@ def _grade(payload: Mapping[str, Any], warehouse: Address, today: date) -> Label
         description=str(payload.get("description") or ""),
         gtin=str(payload.get("gtin") or ""),
         serial=str(payload.get("serial") or ""),
+        owner=str(payload.get("owner") or ""),
     )
     return LabelRequest("grade", data, size=payload.get("size") or None)
 

@@ -173,7 +173,7 @@ class Relay:
             .values(
                 state=MessageState.DELIVERED,
                 delivered_at=now,
-                last_error="" if children else "no endpoint subscribed to this topic",
+                last_error="" if children else "not sent: nobody is subscribed to this topic",
             )
             .execution_options(synchronize_session=False)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,9 +49,25 @@ def encode_webhook(
 
 
 class WebhookChannel:
-    def __init__(self, endpoints: tuple[Endpoint, ...], *, client: httpx.AsyncClient | None = None) -> None:
+    """The site's endpoints (config/notifications.yaml) get every event; a merchant's endpoints
+    (config/merchants/), each with its own secret, get that merchant's events only."""
+
+    def __init__(
+        self,
+        endpoints: tuple[Endpoint, ...],
+        *,
+        merchant_endpoints: Callable[[int | None], tuple[Endpoint, ...]] | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.endpoints = {e.name: e for e in endpoints}
+        self._merchant_endpoints = merchant_endpoints
         self._client = client or httpx.AsyncClient(follow_redirects=False)
+
+    def _all(self, merchant_id: int | None) -> dict[str, Endpoint]:
+        found = dict(self.endpoints)
+        if self._merchant_endpoints is not None and merchant_id is not None:
+            found.update({e.name: e for e in self._merchant_endpoints(merchant_id)})
+        return found
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -63,13 +80,13 @@ class WebhookChannel:
                 f"{message.message_id}>{name}",
                 {**message.payload, "endpoint": name, "webhook_id": message.message_id},
             )
-            for name, endpoint in self.endpoints.items()
+            for name, endpoint in self._all(message.payload.get("merchant_id")).items()
             if topic_matches(message.topic, endpoint.topics)
         ]
 
     async def deliver(self, message: Outgoing) -> None:
         payload = message.payload
-        endpoint = self.endpoints.get(payload.get("endpoint", ""))
+        endpoint = self._all(payload.get("merchant_id")).get(payload.get("endpoint", ""))
         if endpoint is None:
             raise Poison(f"webhook endpoint {payload.get('endpoint')!r} is not configured any more")
         body, headers = encode_webhook(

@@ -71,6 +71,7 @@ class Effects:
         *,
         warehouse_id: int | None = None,
         message_id: str | None = None,
+        merchant_id: int | None = None,
     ) -> str:
         return enqueue(
             self.session,
@@ -79,6 +80,7 @@ class Effects:
             payload=payload,
             warehouse_id=warehouse_id,
             message_id=message_id,
+            merchant_id=merchant_id,
         )
 
 

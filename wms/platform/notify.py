@@ -36,16 +36,23 @@ def notify_shopper(
             "name": shopper.name,
             "locale": shopper.locale,
             "shopper_id": shopper.id,
+            "merchant_id": shopper.merchant_id,
             "context": context,
         },
         warehouse_id=warehouse_id,
+        merchant_id=shopper.merchant_id,
         message_id=f"email:{base_id}" if base_id else None,
     )
     enqueue(
         session,
         channel="webhook",
         topic=topic,
-        payload={"type": topic, "data": {"shopper": {"id": shopper.id, "email": shopper.email}, **context}},
+        payload={
+            "type": topic,
+            "merchant_id": shopper.merchant_id,
+            "data": {"shopper": {"id": shopper.id, "email": shopper.email}, **context},
+        },
         warehouse_id=warehouse_id,
+        merchant_id=shopper.merchant_id,
         message_id=f"webhook:{base_id}" if base_id else None,
     )

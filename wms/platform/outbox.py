@@ -29,6 +29,7 @@ _INSERT = Direct(
         "last_error",
         "created_at",
         "warehouse_id",
+        "merchant_id",
     ),
 )
 
@@ -41,6 +42,7 @@ def enqueue(
     payload: dict[str, Any],
     warehouse_id: int | None = None,
     message_id: str | None = None,
+    merchant_id: int | None = None,
 ) -> str:
     """Record one side effect to be delivered once the surrounding transaction commits."""
     if channel not in CHANNELS:
@@ -62,6 +64,7 @@ def enqueue(
             "last_error": "",
             "created_at": now,
             "warehouse_id": warehouse_id,
+            "merchant_id": merchant_id,
         },
     )
     session.info.setdefault(OUTBOX_WRITTEN, set()).add(channel)

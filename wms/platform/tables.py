@@ -38,6 +38,8 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     warehouse_id: int | None = None
+    # Whose message it is: e-mails wear this merchant's brand, webhooks go to this merchant's endpoints.
+    merchant_id: int | None = None
 
 
 class AuditEntry(SQLModel, table=True):

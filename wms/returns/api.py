@@ -121,7 +121,7 @@ def rubric(category: Code, kaeru: KaeruDep, principal: StationUser) -> dict[str,
 def shopper_options(token: Name, kaeru: KaeruDep) -> dict[str, Any]:
     with kaeru.db.read() as session:
         order = queries.order_by_token(session, token)
-        return return_options(session, config_of(kaeru), order)
+        return return_options(session, config_of(kaeru, order.merchant_id), order)
 
 
 @router.post(
@@ -208,7 +208,7 @@ def staff_options(
     with kaeru.db.read() as session:
         warehouse_id = queries.warehouse_id_for(session, principal, warehouse)
         found = order_by_number(session, principal, warehouse_id, order)
-        return return_options(session, config_of(kaeru), found)
+        return return_options(session, config_of(kaeru, found.merchant_id), found)
 
 
 @router.post(
@@ -314,7 +314,9 @@ def open_parcel(body: ParcelIn, kaeru: KaeruDep, principal: StationUser, key: Id
     def work(session: Session) -> dict[str, Any]:
         station = station_for(session, principal, body.station)
         warehouse_id = station.warehouse_id if station else queries.warehouse_id_for(session, principal, None)
-        arrived = ArrivedParcel(warehouse_id, body.code, station, body.weight_g, body.unexpected)
+        arrived = ArrivedParcel(
+            warehouse_id, body.code, station, body.weight_g, body.unexpected, body.merchant
+        )
         parcel = intake.open_parcel(session, kaeru=kaeru, principal=principal, arrived=arrived)
         return views.parcel_view(session, parcel, locale=principal.locale)
 
@@ -346,7 +348,9 @@ def receive_unit(
         received = units.receive_unit(session, kaeru=kaeru, principal=principal, parcel=parcel, scan=scan)
         first = received[0]
         rubric = (
-            views.rubric_view(config_of(kaeru), first.category, principal.locale) if first.item_id else None
+            views.rubric_view(config_of(kaeru, first.merchant_id), first.category, principal.locale)
+            if first.item_id
+            else None
         )
         return {
             "units": [views.unit_view(session, u) for u in received],
@@ -522,8 +526,8 @@ def reject_hold(
 )
 def shopper_trust(shopper_id: Id, kaeru: KaeruDep, principal: Reviewer) -> dict[str, Any]:
     with kaeru.db.read() as session:
-        queries.shopper_of(session, principal, shopper_id)
-        return trust_view(session, config_of(kaeru), shopper_id)
+        shopper = queries.shopper_of(session, principal, shopper_id)
+        return trust_view(session, config_of(kaeru, shopper.merchant_id), shopper_id)
 
 
 # Last: "/returns/{number}" must not shadow the fixed paths above.

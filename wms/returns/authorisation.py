@@ -56,7 +56,7 @@ def authorise(
     session: Session, *, kaeru: Kaeru, principal: Principal | None, request: ReturnRequest
 ) -> ReturnAuthorisation:
     """Authorise a return of some of an order's shipped units, under the policy."""
-    config, order = config_of(kaeru), request.order
+    config, order = config_of(kaeru, request.order.merchant_id), request.order
     decision = order_eligibility(session, config, order)
     lines = _with_order_lines(session, order, request.lines)
     requested = [
@@ -150,6 +150,7 @@ def _new_rma(
     order = request.order
     rma = ReturnAuthorisation(
         warehouse_id=order.warehouse_id,
+        merchant_id=order.merchant_id,
         number=secrets.token_hex(8),
         token=secrets.token_urlsafe(24),
         order_id=order.id,
@@ -157,7 +158,8 @@ def _new_rma(
         channel=request.channel,
         currency=order.currency,
         return_carrier=order.carrier,
-        return_by=utcnow().date() + timedelta(days=config_of(kaeru).policy.arrive_within_days),
+        return_by=utcnow().date()
+        + timedelta(days=config_of(kaeru, order.merchant_id).policy.arrive_within_days),
         outside_window=decision.code == "window_expired",
         trust_score=trust.score,
         trust_tier=trust.tier.name,
@@ -176,7 +178,7 @@ def _exchange_item(session: Session, new: NewReturnLine, item: Item, warehouse_i
         return None
     if not new.exchange_sku:
         raise Invalid(f"{item.sku}: choose the variant to exchange it for (exchange_sku)")
-    exchange_item = item_by_sku(session, new.exchange_sku)
+    exchange_item = item_by_sku(session, new.exchange_sku, merchant_id=item.merchant_id)
     if exchange_item.id not in {v.id for v in exchange_candidates(session, item, warehouse_id)}:
         raise Invalid(
             f"{new.exchange_sku} is not another variant of {item.sku} in stock", sku=new.exchange_sku

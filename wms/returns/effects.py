@@ -6,6 +6,7 @@ writes inside each function is the order the relay and the tests see them in.
 
 from __future__ import annotations
 
+from wms.merchants.service import owner_code
 from wms.platform.effects import EffectMap, Effects
 from wms.returns import events
 from wms.returns.model import GRADE_MEANING, HoldStatus
@@ -38,7 +39,9 @@ def return_authorised(fx: Effects, e: events.ReturnAuthorised) -> None:
 
 def return_label_requested(fx: Effects, e: events.ReturnLabelRequested) -> None:
     job = return_label_job(fx.session, e.base_url, e.rma, e.printer_url)
-    fx.enqueue("print", "print.return_label", job, warehouse_id=e.rma.warehouse_id)
+    fx.enqueue(
+        "print", "print.return_label", job, warehouse_id=e.rma.warehouse_id, merchant_id=e.rma.merchant_id
+    )
 
 
 def return_cancelled(fx: Effects, e: events.ReturnCancelled) -> None:
@@ -146,8 +149,10 @@ def unit_graded(fx: Effects, e: events.UnitGraded) -> None:
             "tote": unit.tote,
             "location": destination.code,
             "rma": rma_code(rma),
+            "owner": owner_code(fx.session, unit.merchant_id),
         },
         warehouse_id=unit.warehouse_id,
+        merchant_id=unit.merchant_id,
     )
     fx.session.flush()
     notify(fx, rma, e.base_url, "return.graded", f"return.graded:{unit.id}", unit=_unit_notice(e))

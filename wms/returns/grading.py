@@ -115,7 +115,7 @@ def grade_unit(
     station: Station | None = None,
 ) -> dict[str, Any]:
     """Grade a unit from the checklist, decide where it goes, tag it, and resolve it if nothing stops that."""
-    config = config_of(kaeru)
+    config = config_of(kaeru, unit.merchant_id)
     session.refresh(
         unit, with_for_update=True
     )  # two screens grading one unit: the second waits, then sees it

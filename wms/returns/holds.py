@@ -16,6 +16,7 @@ from wms.returns.effects import EFFECTS
 from wms.returns.model import HOLD, RMA, HoldStatus, RmaStatus
 from wms.returns.queries import config_of
 from wms.returns.resolution import complete_if_done, resolve_unit
+from wms.returns.shared_signal import record_held
 from wms.returns.tables import ReturnAuthorisation, ReturnHold
 from wms.returns.views import rma_code
 
@@ -42,7 +43,7 @@ def raise_signals(
         return None
     rma.hold_signals = [*rma.hold_signals, *new]
     session.add(rma)
-    holding = model.hold_reasons(config_of(kaeru).policy.fraud, new)
+    holding = model.hold_reasons(config_of(kaeru, rma.merchant_id).policy.fraud, new)
     if not holding or rma.status in (RmaStatus.REJECTED, RmaStatus.CANCELLED):
         return None
     hold = session.exec(
@@ -50,7 +51,8 @@ def raise_signals(
     ).first()
     opened = hold is None
     if hold is None:
-        hold = ReturnHold(warehouse_id=rma.warehouse_id, rma_id=rma.id or 0)
+        record_held(session, kaeru, rma)
+        hold = ReturnHold(warehouse_id=rma.warehouse_id, merchant_id=rma.merchant_id, rma_id=rma.id or 0)
     hold.signals = [*hold.signals, *[s for s in holding if s not in hold.signals]]
     hold.evidence = {**hold.evidence, **{f"{s}": evidence.facts for s in holding}}
     session.add(hold)

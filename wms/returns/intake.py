@@ -16,6 +16,7 @@ from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment.tables import Carton, Order, OrderLine, Shipment
 from wms.identity.model import Principal
 from wms.identity.tables import Station
+from wms.merchants.service import merchant_for
 from wms.returns import events, model, queries
 from wms.returns.authorisation import number
 from wms.returns.effects import EFFECTS
@@ -24,10 +25,12 @@ from wms.returns.holds import Evidence, raise_signals
 from wms.returns.model import PARCEL, RMA, ParcelStatus, RmaKind, RmaStatus, UnitStatus
 from wms.returns.queries import config_of
 from wms.returns.resolution import complete_if_done
+from wms.returns.shared_signal import held_at_other_merchants
 from wms.returns.stations import station_weight
 from wms.returns.tables import ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
 from wms.returns.units import expected_lines
 from wms.returns.views import rma_code
+from wms.scoping import sees
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class ArrivedParcel:
     # The associate chose to open an unexpected-return case for a parcel whose code names no return
     # (a mistyped or unknown code is refused instead: a case is never opened by accident).
     unexpected: bool = False
+    merchant: str | None = None  # whose unexpected parcel it is, when no order says
 
 
 def _open_rma_of_order(session: Session, order: Order | None) -> ReturnAuthorisation | None:
@@ -112,7 +116,7 @@ def _rma_for_parcel(
     if rma is None:
         _refuse_unless_chosen(arrived, found)
         return _open_case(session, kaeru, principal, arrived, found)
-    if not principal.sees_warehouse(rma.warehouse_id) or rma.warehouse_id != arrived.warehouse_id:
+    if not sees(principal, rma.warehouse_id, rma.merchant_id) or rma.warehouse_id != arrived.warehouse_id:
         raise NotFound(f"{rma_code(rma)} belongs to another warehouse")
     if rma.status not in model.OPEN_STATES:
         raise Conflict(
@@ -159,9 +163,11 @@ def _open_case(
     code = arrived.code.strip()
     order = found.order if found.order and found.order.warehouse_id == arrived.warehouse_id else None
     kind = RmaKind.OPEN if found.found_by == "packed_label" and order is not None else RmaKind.UNEXPECTED
-    trust = assess_trust(session, config_of(kaeru), order.shopper_id if order else None)
+    merchant_id = order.merchant_id if order else merchant_for(session, principal, arrived.merchant).id or 0
+    trust = assess_trust(session, config_of(kaeru, merchant_id), order.shopper_id if order else None)
     rma = ReturnAuthorisation(
         warehouse_id=arrived.warehouse_id,
+        merchant_id=merchant_id,
         number=secrets.token_hex(8),
         token=secrets.token_urlsafe(24),
         order_id=order.id if order else None,
@@ -219,7 +225,7 @@ def _weigh(
         weights = [min(weights)] if weights else []
     measured = arrived.weight_g if arrived.weight_g is not None else station_weight(arrived.station)
     return model.check_parcel_weight(
-        config_of(kaeru).policy.fraud, item_weights_g=weights, measured_g=measured
+        config_of(kaeru, rma.merchant_id).policy.fraud, item_weights_g=weights, measured_g=measured
     )
 
 
@@ -238,6 +244,7 @@ def open_parcel(
     check = _weigh(session, kaeru, rma, arrived)
     parcel = ReturnParcel(
         warehouse_id=arrived.warehouse_id,
+        merchant_id=rma.merchant_id,
         rma_id=rma.id or 0,
         station_id=arrived.station.id if arrived.station else None,
         found_by=found.found_by,
@@ -283,7 +290,8 @@ def _look_for_fraud(
     session: Session, kaeru: Kaeru, principal: Principal, rma: ReturnAuthorisation, parcel: ReturnParcel
 ) -> None:
     """The parcel's weight, lateness, the shopper's history: signals that may hold the return."""
-    trust = assess_trust(session, config_of(kaeru), rma.shopper_id)
+    trust = assess_trust(session, config_of(kaeru, rma.merchant_id), rma.shopper_id)
+    elsewhere = held_at_other_merchants(session, kaeru, rma)
     found = model.signals(
         model.IntakeFacts(
             weight=parcel.weight_verdict,
@@ -292,6 +300,7 @@ def _look_for_fraud(
             authorised_outside_window=rma.outside_window,
             serial_returner=trust.serial_returner,
             unexpected=rma.kind == RmaKind.UNEXPECTED,
+            held_at_other_merchants=elsewhere,
         )
     )
     facts = {
@@ -304,6 +313,7 @@ def _look_for_fraud(
             "weight_verdict": parcel.weight_verdict,
         },
         "trust": trust.as_dict(),
+        **({"shared_signal": {"held_at_other_merchants": elsewhere}} if elsewhere else {}),
     }
     raise_signals(session, kaeru=kaeru, principal=principal, rma=rma, evidence=Evidence(found, facts))
 
@@ -340,6 +350,7 @@ def _record_missing(session: Session, rma: ReturnAuthorisation, parcel: ReturnPa
             session.add(
                 ReturnUnit(
                     warehouse_id=parcel.warehouse_id,
+                    merchant_id=rma.merchant_id,
                     parcel_id=parcel.id or 0,
                     rma_id=rma.id or 0,
                     line_id=line_id,

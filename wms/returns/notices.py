@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from wms.fulfilment.tables import Order, Shopper
 from wms.inventory.tables import Item, Warehouse
+from wms.merchants.service import brand_facts
 from wms.platform.effects import Effects
 from wms.returns import queries
 from wms.returns.tables import ReturnAuthorisation
@@ -38,6 +39,7 @@ def rma_context(session: Session, base_url: str, rma: ReturnAuthorisation) -> di
         )
     warehouse = session.get(Warehouse, rma.warehouse_id)
     order = session.get(Order, rma.order_id) if rma.order_id else None
+    brand = brand_facts(session, rma.merchant_id)
     base = base_url.rstrip("/")
     context: dict[str, Any] = {
         "rma": {
@@ -54,7 +56,8 @@ def rma_context(session: Session, base_url: str, rma: ReturnAuthorisation) -> di
             "status_url": f"{base}/api/v1/shopper/returns/{rma.token}",
             "label_pdf_url": f"{base}/api/v1/shopper/returns/{rma.token}/label.pdf",
         },
-        "return_to": {"name": warehouse.name, **warehouse.address} if warehouse else {},
+        "return_to": _return_to(brand, warehouse),
+        "brand": {"name": brand.get("name", ""), "support_email": brand.get("support_email", "")},
     }
     if order is not None:
         context["order"] = {
@@ -160,6 +163,13 @@ def _exchange_message(session: Session, rma: ReturnAuthorisation, context: dict[
         },
         "shipment": exchange["shipment"],
     }
+
+
+def _return_to(brand: dict[str, Any], warehouse: Warehouse | None) -> dict[str, Any]:
+    """Where the shopper sends it back: the merchant's return address, else the warehouse's."""
+    if brand.get("return_address"):
+        return dict(brand["return_address"])
+    return {"name": warehouse.name, **warehouse.address} if warehouse else {}
 
 
 def return_label_job(

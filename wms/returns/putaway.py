@@ -80,7 +80,9 @@ def _move(
             reason="putaway",
             serial=unit.serial,
             from_condition="quarantine",
-            to_condition=config_of(kaeru).disposition.destinations[unit.disposition].condition,
+            to_condition=config_of(kaeru, unit.merchant_id)
+            .disposition.destinations[unit.disposition]
+            .condition,
             reference=Reference(
                 "rma", rma_code(queries.rma_of(session, unit)), f"{unit.disposition} (grade {unit.grade})"
             ),

@@ -17,7 +17,9 @@ from wms.fulfilment.tables import Order, Shopper
 from wms.identity.model import Principal
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Item, Location, Warehouse
-from wms.returns.rules import ReturnsConfig
+from wms.merchants.directory import directory_of
+from wms.merchants.tables import Merchant
+from wms.returns.rules import ReturnsConfig, for_merchant
 from wms.returns.tables import (
     MoneyMovement,
     ReturnAuthorisation,
@@ -27,19 +29,31 @@ from wms.returns.tables import (
     ReturnPhoto,
     ReturnUnit,
 )
-from wms.scoping import visible
+from wms.scoping import scoped, visible
 
 CONFIG_KEY = "returns"
 Row = TypeVar("Row", bound=SQLModel)
 
 
-def config_of(kaeru: Kaeru) -> ReturnsConfig:
+def config_of(kaeru: Kaeru, merchant_id: int | None = None) -> ReturnsConfig:
+    """The returns configuration: the site's, or as one merchant has it (its policy overrides and
+    disposition rules over the site's; made once per version of the merchant's profile)."""
     config = kaeru.extras.get(CONFIG_KEY)
     if config is None:
         raise RuntimeError(
             "the returns configuration is not loaded: wms.returns.plugin.configure was not run"
         )
-    return config  # type: ignore[no-any-return]
+    if merchant_id is None:
+        return config  # type: ignore[no-any-return]
+    profile = directory_of(kaeru).by_id(merchant_id)
+    spec = profile.spec
+    if not spec.returns_policy and not spec.disposition_rules:
+        return config  # type: ignore[no-any-return]
+    made: dict[tuple[int, int], ReturnsConfig] = kaeru.extras.setdefault(CONFIG_KEY + ".merchants", {})
+    key = (profile.id, profile.version)
+    if key not in made:
+        made[key] = for_merchant(config, spec.returns_policy, spec.disposition_rules)
+    return made[key]
 
 
 # --- one object ----------------------------------------------------------------------------------
@@ -58,7 +72,7 @@ def shopper_of(session: Session, principal: Principal | None, shopper_id: int) -
     are NotFound, as if they did not exist); a caller of every warehouse sees every shopper."""
     missing = f"no shopper {shopper_id}"
     shopper = session.get(Shopper, shopper_id)
-    if shopper is None:
+    if shopper is None or (principal is not None and not principal.sees_merchant(shopper.merchant_id)):
         raise NotFound(missing)
     if principal is not None and principal.warehouse_id is not None:
         here = principal.warehouse_id
@@ -81,10 +95,7 @@ def rma_by_number(session: Session, principal: Principal | None, number: str) ->
     statement = select(ReturnAuthorisation).where(ReturnAuthorisation.number == number)
     if principal is not None and principal.warehouse_id is not None:
         statement = statement.where(ReturnAuthorisation.warehouse_id == principal.warehouse_id)
-    rma = session.exec(statement).first()
-    if rma is None:
-        raise NotFound(f"no return RMA-{number}")
-    return rma
+    return visible(session.exec(statement).first(), principal, f"no return RMA-{number}")
 
 
 def rma_of_order(session: Session, order: Order, number: str) -> ReturnAuthorisation:
@@ -201,8 +212,12 @@ def list_returns(
     statement = select(ReturnAuthorisation).order_by(col(ReturnAuthorisation.id).desc()).limit(limit)
     if after is not None:
         statement = statement.where(col(ReturnAuthorisation.id) < after)
-    if principal.warehouse_id is not None:
-        statement = statement.where(ReturnAuthorisation.warehouse_id == principal.warehouse_id)
+    statement = scoped(
+        statement,
+        principal,
+        warehouse=ReturnAuthorisation.warehouse_id,
+        merchant=ReturnAuthorisation.merchant_id,
+    )
     if status:
         statement = statement.where(ReturnAuthorisation.status == status)
     return list(session.exec(statement))
@@ -227,8 +242,9 @@ def list_holds(
         .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnHold.rma_id)
         .where(ReturnHold.status == status)
     )
-    if principal.warehouse_id is not None:
-        statement = statement.where(ReturnHold.warehouse_id == principal.warehouse_id)
+    statement = scoped(
+        statement, principal, warehouse=ReturnHold.warehouse_id, merchant=ReturnHold.merchant_id
+    )
     return [(hold, rma) for hold, rma in session.exec(statement.order_by(col(ReturnHold.id)))]
 
 
@@ -273,6 +289,7 @@ class ReturnRows:
     holds: dict[int, list[ReturnHold]]
     items: dict[int, Item]
     locations: dict[int, Location]
+    merchants: dict[int, Merchant]
 
 
 def rows_of(session: Session, rmas: Sequence[ReturnAuthorisation], *, staff: bool) -> ReturnRows:
@@ -292,4 +309,5 @@ def rows_of(session: Session, rmas: Sequence[ReturnAuthorisation], *, staff: boo
         holds=_of_returns(session, ReturnHold, ids) if staff else {},
         items=by_id(session, Item, item_ids + [unit.item_id for unit in all_units]),
         locations=by_id(session, Location, [unit.destination_location_id for unit in all_units]),
+        merchants=by_id(session, Merchant, [rma.merchant_id for rma in rmas]),
     )

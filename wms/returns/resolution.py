@@ -22,6 +22,7 @@ from wms.returns.model import RMA, ParcelStatus, RmaKind, RmaStatus, UnitStatus
 from wms.returns.queries import config_of
 from wms.returns.rules import TrustTier
 from wms.returns.tables import MoneyMovement, ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
+from wms.scoping import sees
 
 # Units that were never authorised earn nothing, whatever their grade.
 UNAUTHORISED_MATCHES = ("extra", "not_ours", "different_item")
@@ -49,6 +50,7 @@ def pay(
         return None
     movement = MoneyMovement(
         warehouse_id=rma.warehouse_id,
+        merchant_id=rma.merchant_id,
         rma_id=rma.id or 0,
         unit_id=payment.unit.id if payment.unit else None,
         line_id=line.id if line else None,
@@ -82,6 +84,7 @@ def create_exchange_order(
     exchange_item = queries.item(session, line.exchange_item_id)
     new = fulfilment.NewOrder(
         number=f"{order.number}-EX{line.id}",
+        merchant_id=order.merchant_id,
         shopper_email=shopper.email,
         shopper_name=shopper.name,
         shopper_locale=shopper.locale,
@@ -111,7 +114,7 @@ def line_resolution(
 ) -> model.Resolution:
     """What one unit of a return line earns under the policy (as quoted, unless graded otherwise)."""
     return model.resolve(
-        config_of(kaeru).policy,
+        config_of(kaeru, rma.merchant_id).policy,
         outcome=outcome or line.outcome,
         unit_price_minor=line.unit_price_minor,
         currency=rma.currency,
@@ -128,7 +131,7 @@ def _settle_without_money(unit: ReturnUnit, kind: str, why: str) -> dict[str, An
 
 
 def _tier(kaeru: Kaeru, rma: ReturnAuthorisation) -> TrustTier:
-    tiers = config_of(kaeru).policy.trust.tiers
+    tiers = config_of(kaeru, rma.merchant_id).policy.trust.tiers
     return next((t for t in tiers if t.name == rma.trust_tier), tiers[-1])
 
 
@@ -197,7 +200,7 @@ def on_return_tracking(session: Session, principal: Principal, event: dict[str, 
             ReturnAuthorisation.return_tracking_number == event["tracking_number"]
         )
     ).first()
-    if rma is None or not principal.sees_warehouse(rma.warehouse_id):
+    if rma is None or not sees(principal, rma.warehouse_id, rma.merchant_id):
         return False
     session.refresh(rma, with_for_update=True)
     if rma.first_carrier_scan_at is not None or rma.status not in model.NOT_YET_RECEIVED:

@@ -42,6 +42,7 @@ SIGNALS = (
     "outside_window",
     "serial_returner",
     "unexpected_return",
+    "held_at_other_merchants",
 )
 CONDITIONS = ("new", "open_box", "refurbish", "damaged", "quarantine")
 RUBRIC_CATEGORIES = ("apparel", "shoes", "electronics", "home", "general")
@@ -287,6 +288,21 @@ class DispositionConfig(_Strict):
             if rule.when.is_empty():
                 raise ValueError(f"rule {rule.id!r} has no conditions, so the rules after it can never fire")
         return self
+
+
+def for_merchant(
+    site: ReturnsConfig, policy: dict[str, Any], disposition_rules: tuple[dict[str, Any], ...] | list[Any]
+) -> ReturnsConfig:
+    """The site's returns configuration as one merchant has it: its policy keys replace the site's
+    (checked as the site's are), its disposition rules are tried before the site's."""
+    merged = Policy.model_validate({**site.policy.model_dump(), **policy}) if policy else site.policy
+    disposition = site.disposition
+    if disposition_rules:
+        rules = [DispositionRule.model_validate(rule) for rule in disposition_rules]
+        disposition = DispositionConfig.model_validate(
+            {**site.disposition.model_dump(), "rules": [*rules, *site.disposition.rules]}
+        )
+    return site.model_copy(update={"policy": merged, "disposition": disposition})
 
 
 class ReturnsConfig(BaseModel):

@@ -69,6 +69,11 @@ class ParcelIn(StationIn):
     weight_g: Annotated[Count, Field(ge=0, le=100_000)] | None = Field(
         default=None, description="parcel weight; omitted: the station scale's latest stable reading"
     )
+    merchant: Code | None = Field(
+        default=None,
+        description="whose parcel an unexpected return with no order is (the associate's choice); "
+        "left out: the site's default merchant. A parcel of a known order is always its order's merchant",
+    )
     unexpected: bool = Field(
         default=False,
         description="open an unexpected-return case when the code names no return (the associate's "
@@ -238,6 +243,8 @@ class ReturnPublic(BaseModel):
     """A return as its shopper sees it."""
 
     number: str
+    merchant: str = Field(description="the code of the merchant whose return it is")
+    brand: str = Field(description="the merchant's brand name")
     code: str
     qr_payload: str
     token: str
@@ -281,6 +288,8 @@ class ExpectedPublic(BaseModel):
 
 class ParcelPublic(BaseModel):
     id: int
+    merchant: str = Field(description="whose parcel it is: the code of its return's merchant")
+    brand: str = Field(description="the merchant's brand name, shown at the station")
     status: str
     rma: str
     rma_kind: str

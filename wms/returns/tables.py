@@ -23,6 +23,7 @@ class ReturnAuthorisation(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(max_length=24, index=True)  # printed as RMA-<number>
     token: str = Field(unique=True, index=True, max_length=64)  # QR payload RMA:<token>; unguessable
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     # An unexpected return (a parcel nobody announced) may not know its order or shopper.
     order_id: int | None = Field(default=None, foreign_key="sales_order.id", index=True)
     shopper_id: int | None = Field(default=None, foreign_key="shopper.id", index=True)
@@ -77,6 +78,7 @@ class ReturnParcel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     rma_id: int = Field(foreign_key="return_authorisation.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     station_id: int | None = Field(default=None, foreign_key="station.id")
     found_by: str = Field(default="", max_length=16)  # qr | rma_number | tracking | order | unknown
     scanned_code: str = Field(default="", max_length=200)
@@ -102,6 +104,7 @@ class ReturnUnit(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     parcel_id: int = Field(foreign_key="return_parcel.id", index=True)
     rma_id: int = Field(foreign_key="return_authorisation.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     line_id: int | None = Field(default=None, foreign_key="return_line.id")
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)  # None: not ours
     serial: str = Field(default="", index=True, max_length=64)
@@ -152,6 +155,7 @@ class ReturnHold(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     rma_id: int = Field(foreign_key="return_authorisation.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     signals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="open", max_length=16, index=True)  # open | approved | rejected
@@ -168,6 +172,7 @@ class MoneyMovement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     rma_id: int = Field(foreign_key="return_authorisation.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     unit_id: int | None = Field(default=None, foreign_key="return_unit.id")
     line_id: int | None = Field(default=None, foreign_key="return_line.id")
     shopper_id: int | None = Field(default=None, foreign_key="shopper.id", index=True)
@@ -175,4 +180,18 @@ class MoneyMovement(SQLModel, table=True):
     amount_minor: int
     currency: str = Field(max_length=3)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SharedFraudSignal(SQLModel, table=True):
+    """A return held at a merchant that shares the warehouse's fraud signal: the shopper's keyed
+    fingerprints only (wms/returns/fingerprints.py), never their e-mail, address, order or return."""
+
+    __tablename__ = "shared_fraud_signal"
+    __table_args__ = (Index("ix_shared_fraud_signal_lookup", "warehouse_id", "fingerprint"),)
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id")
+    merchant_id: int = Field(foreign_key="merchant.id")
+    kind: str = Field(max_length=16)  # email | address
+    fingerprint: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -78,6 +78,7 @@ class IntakeFacts:
     authorised_outside_window: bool = False
     serial_returner: bool = False
     unexpected: bool = False
+    held_at_other_merchants: int = 0  # the warehouse's shared signal (wms/returns/shared_signal.py)
 
 
 def signals(facts: IntakeFacts) -> list[str]:
@@ -97,6 +98,8 @@ def signals(facts: IntakeFacts) -> list[str]:
         found.append("serial_returner")
     if facts.unexpected:
         found.append("unexpected_return")
+    if facts.held_at_other_merchants > 0:
+        found.append("held_at_other_merchants")
     return found
 
 

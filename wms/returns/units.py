@@ -74,42 +74,52 @@ def identify(
     session: Session,
     *,
     order_id: int | None,
+    merchant_id: int | None = None,
     raw: str | None = None,
     epc: str | None = None,
     sku: str | None = None,
     serial: str | None = None,
 ) -> Identified:
-    """Which catalogue item (and serial) a scanned unit is; None for a product that is not ours."""
+    """Which catalogue item (and serial) a scanned unit is; None for a product that is not ours.
+
+    Barcodes and SKUs are read as the return's merchant's (`merchant_id`): where two merchants of the
+    floor stock the same product, the return being received decides whose unit it is."""
     if epc:
         meaning = decode_epc(epc)
         if meaning.kind != "sgtin" or not meaning.gtin:
             raise Invalid(
                 f"RFID tag {epc} is not an item tag Kaeru can read ({meaning.error or meaning.kind})"
             )
-        return Identified(item_by_gtin(session, meaning.gtin), meaning.serial or "", f"EPC:{meaning.epc}")
+        item = item_by_gtin(session, meaning.gtin, merchant_id=merchant_id)
+        return Identified(item, meaning.serial or "", f"EPC:{meaning.epc}")
     if sku:
-        return Identified(item_by_sku(session, sku), (serial or "").strip(), sku)
+        return Identified(item_by_sku(session, sku, merchant_id=merchant_id), (serial or "").strip(), sku)
     if not raw or not raw.strip():
         raise Invalid("scan the item's barcode, serial number or RFID tag")
     if raw.startswith("EPC:"):
-        return identify(session, order_id=order_id, epc=raw.removeprefix("EPC:"))
+        return identify(session, order_id=order_id, merchant_id=merchant_id, epc=raw.removeprefix("EPC:"))
     scan = parse_scan(raw)
     if scan.kind == "unknown":
         raise Invalid(f"could not read this scan ({scan.error}); scan it again or key it in")
     if scan.kind == "gtin" and scan.gtin:
-        return Identified(item_by_gtin(session, scan.gtin), scan.serial or "", scan.raw)
+        return Identified(
+            item_by_gtin(session, scan.gtin, merchant_id=merchant_id), scan.serial or "", scan.raw
+        )
     if scan.kind != "text":
         raise Invalid(f"this is a {scan.kind} code, not an item: scan the item's barcode or serial number")
-    return _by_text(session, order_id, scan.code or "")
+    return _by_text(session, order_id, merchant_id, scan.code or "")
 
 
-def _by_text(session: Session, order_id: int | None, text: str) -> Identified:
+def _by_text(session: Session, order_id: int | None, merchant_id: int | None, text: str) -> Identified:
     # A plain serial number: the unit shipped on this order first, then any unit Kaeru has known.
     for statement in _serial_lookups(order_id, text):
         item_id = session.exec(statement).first()
         if item_id is not None:
             return Identified(session.get(Item, item_id), text, text)
-    item = session.exec(select(Item).where(Item.sku == text)).first()
+    by_sku = select(Item).where(Item.sku == text)
+    if merchant_id is not None:
+        by_sku = by_sku.where(Item.merchant_id == merchant_id)
+    item = session.exec(by_sku).first()
     if item is not None:
         return Identified(item, "", text)
     raise NotFound(
@@ -166,15 +176,26 @@ def expected_lines(session: Session, lines: list[ReturnLine]) -> list[model.Expe
     ]
 
 
+def _identify_for(session: Session, rma: ReturnAuthorisation, scan: UnitScan) -> Identified:
+    """The scanned unit, read as an item of the return's merchant."""
+    return identify(
+        session,
+        order_id=rma.order_id,
+        merchant_id=rma.merchant_id,
+        raw=scan.raw,
+        epc=scan.epc,
+        sku=scan.sku,
+        serial=scan.serial,
+    )
+
+
 def _identified(session: Session, rma: ReturnAuthorisation, scan: UnitScan) -> Identified:
     """The scanned unit, checked: a serial-tracked item needs its serial, once per return."""
     if scan.not_ours is not None:
         if not scan.not_ours.strip():
             raise Invalid("describe the product that is not ours (brand, what it is)")
         return Identified(None, "", scan.not_ours.strip(), scan.not_ours)
-    found = identify(
-        session, order_id=rma.order_id, raw=scan.raw, epc=scan.epc, sku=scan.sku, serial=scan.serial
-    )
+    found = _identify_for(session, rma, scan)
     item = found.item
     if item is None:
         return found
@@ -209,9 +230,7 @@ def on_the_bench(session: Session, parcel: ReturnParcel, scan: UnitScan) -> Retu
     rma = session.get(ReturnAuthorisation, parcel.rma_id)
     if rma is None:
         return None
-    found = identify(
-        session, order_id=rma.order_id, raw=scan.raw, epc=scan.epc, sku=scan.sku, serial=scan.serial
-    )
+    found = _identify_for(session, rma, scan)
     if found.item is None or found.item.tracking == "serial":
         return None
     return session.exec(
@@ -301,6 +320,7 @@ def _unit_row(bench: Bench, line: ReturnLine | None, match: model.Match) -> Retu
         value = item.price_minor if item else 0
     return ReturnUnit(
         warehouse_id=bench.parcel.warehouse_id,
+        merchant_id=bench.rma.merchant_id,
         parcel_id=bench.parcel.id or 0,
         rma_id=bench.rma.id or 0,
         line_id=line.id if line else None,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from devices.scan import RMA_TOKEN_PREFIX
 from wms.inventory.tables import Item, Location
+from wms.merchants.service import brand_facts
 from wms.returns import queries
 from wms.returns.queries import ReturnRows
 from wms.returns.rules import OUTCOMES, REASONS, ReturnsConfig
@@ -101,8 +102,11 @@ def _line_shown(line: ReturnLine, rows: ReturnRows) -> dict[str, Any]:
 def _rma_shown(rma: ReturnAuthorisation, rows: ReturnRows, *, staff: bool) -> dict[str, Any]:
     rma_id = rma.id or 0
     order = rows.orders.get(rma.order_id) if rma.order_id else None
+    merchant = rows.merchants.get(rma.merchant_id)
     view: dict[str, Any] = {
         "number": rma.number,
+        "merchant": merchant.code if merchant else "",
+        "brand": (merchant.profile.get("brand") or {}).get("name", merchant.name) if merchant else "",
         "code": rma_code(rma),
         "qr_payload": qr_payload(rma),
         "token": rma.token,
@@ -169,8 +173,11 @@ def parcel_view(session: Session, parcel: ReturnParcel, *, locale: str = "en") -
         for line in queries.rma_lines(session, rma.id or 0)
         if not line.keep_it
     ]
+    brand = brand_facts(session, rma.merchant_id)
     return {
         "id": parcel.id,
+        "merchant": brand.get("code", ""),
+        "brand": brand.get("name", ""),
         "status": parcel.status,
         "rma": rma_code(rma),
         "rma_kind": rma.kind,

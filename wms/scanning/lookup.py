@@ -14,11 +14,12 @@ from wms.fulfilment.model import StepResult
 from wms.fulfilment.orders import order_by_number
 from wms.fulfilment.views import order_lines
 from wms.identity.model import Principal
-from wms.inventory.service import item_by_gtin
 from wms.inventory.tables import Item, Location, Quant
+from wms.merchants.service import codes_by_id
 from wms.returns.queries import rma_by_number, unit_by_lpn
 from wms.returns.views import rma_code, unit_view
 from wms.scanning.assignment import warehouse_of
+from wms.scoping import scoped
 
 # A location and what is in it, in one round trip (a location with nothing in it is one row of NULLs).
 _q, _i, _l = Quant.__table__, Item.__table__, Location.__table__  # type: ignore[attr-defined]
@@ -85,26 +86,53 @@ def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) ->
             f"{code}: {sum(c['quantity'] for c in contents)} unit(s)",
             {"location": code, "contents": contents},
         )
-    item = None
+    return _item(session, principal, warehouse_id, scan)
+
+
+def _item(session: Session, principal: Principal, warehouse_id: int, scan: Scan) -> StepResult:
+    """An item and where its stock is. A product several merchants of the floor stock (one GTIN or SKU
+    code, several owners) is answered with each merchant's item and stock, for the person to choose."""
     if scan.gtin:
-        item = item_by_gtin(session, scan.gtin)
+        statement = select(Item).where(Item.gtin == scan.gtin.zfill(14))
     elif scan.kind == "text":
-        item = session.exec(select(Item).where(Item.sku == scan.code)).first()
-    if item is None:
+        statement = select(Item).where(Item.sku == scan.code)
+    else:
+        statement = None
+    found = (
+        list(session.exec(scoped(statement, principal, merchant=Item.merchant_id).limit(10)))
+        if statement is not None
+        else []
+    )
+    if not found:
         raise NotFound(f"unknown barcode {scan.data!r}: not an item, location or order of this warehouse")
+    codes = codes_by_id(session, (item.merchant_id for item in found))
     stock_rows = session.exec(
         select(Quant, Location)
         .join(Location, col(Location.id) == col(Quant.location_id))
-        .where(Quant.item_id == item.id, Quant.quantity > 0, Location.warehouse_id == warehouse_id)
+        .where(
+            col(Quant.item_id).in_([i.id for i in found]),
+            Quant.quantity > 0,
+            Location.warehouse_id == warehouse_id,
+        )
     ).all()
-    return StepResult(
-        "accepted",
-        f"{item.sku} {item.name}",
+    views = [
         {
             "sku": item.sku,
+            "merchant": codes.get(item.merchant_id, ""),
             "stock": [
                 {"location": loc.code, "quantity": q.quantity, "reserved": q.reserved}
                 for q, loc in stock_rows
+                if q.item_id == item.id
             ],
-        },
+        }
+        for item in found
+    ]
+    if len(views) == 1:
+        item = found[0]
+        return StepResult("accepted", f"{item.sku} {item.name}", views[0])
+    owners = ", ".join(codes.get(item.merchant_id, "") for item in found)
+    return StepResult(
+        "accepted",
+        f"{scan.data}: stocked by several merchants ({owners}); choose whose unit this is",
+        {"choices": views},
     )

@@ -29,7 +29,7 @@ from wms.inputs import Code, Name
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Warehouse
 from wms.shopper import claims, edd, model, portal, queries, schemas, shopify, site
-from wms.shopper.config import Shopify, config_of
+from wms.shopper.config import Shopify
 from wms.shopper.tracking import tracking_view
 from wms.shopper.views import claim_view
 
@@ -97,7 +97,7 @@ def order_edd(
 ) -> schemas.OrderEstimate:
     with kaeru.db.read() as session:
         site_row = _warehouse(session, principal, warehouse)
-        order = edd.order_by_number_or_404(session, site_row.id or 0, number)
+        order = edd.order_by_number_or_404(session, site_row.id or 0, number, principal)
         estimate = edd.order_estimate(session, edd.brain_of(kaeru).state, order, confidence=confidence)
     return schemas.OrderEstimate.model_validate(estimate)
 
@@ -146,7 +146,8 @@ def _not_configured(config: Shopify) -> JSONResponse:
     },
 )
 async def shopify_order(request: Request, kaeru: KaeruDep) -> Response:
-    config = config_of(kaeru).shopify
+    shop_header = request.headers.get("X-Shopify-Shop-Domain", "")
+    config = (await run_in_threadpool(shopify.connection_for, kaeru, shop_header)).shop
     if not config.secret():
         return _not_configured(config)
     body = await request.body()

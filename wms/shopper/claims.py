@@ -122,7 +122,7 @@ def gather_evidence(
     earlier = session.exec(
         select(DeliveryClaim.resolution).where(DeliveryClaim.shopper_id == order.shopper_id)
     ).all()
-    trust = returns.assess_trust(session, returns.config_of(kaeru), order.shopper_id)
+    trust = returns.assess_trust(session, returns.config_of(kaeru, order.merchant_id), order.shopper_id)
     due = shipment.estimated_delivery or order.promised_date
     return model.ClaimEvidence(
         kind=kind,
@@ -190,6 +190,7 @@ def file_claim(
     decision = _decide(session, kaeru, order, evidence, {sku: item for sku, (_, item) in priced.items()})
     claim = DeliveryClaim(
         warehouse_id=order.warehouse_id,
+        merchant_id=order.merchant_id,
         order_id=order.id or 0,
         shipment_id=shipment.id,
         shopper_id=order.shopper_id,
@@ -230,6 +231,7 @@ def _reship(
         raise NotFound(f"the warehouse of order {order.number} is gone")
     new = fulfilment.NewOrder(
         number=f"{order.number}-{claim_code(claim)}",
+        merchant_id=order.merchant_id,
         shopper_email=shopper.email,
         shopper_name=shopper.name,
         shopper_locale=shopper.locale,

@@ -1,4 +1,5 @@
-"""config/shopper.yaml as a checked model: brand look, Shopify, delivery-network names, claim rules."""
+"""config/shopper.yaml as a checked model: Shopify, delivery-network names, claim rules (each merchant's
+brand is in config/merchants/)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kaeru_config.site import ConfigError, SiteConfig, load_model
 
@@ -19,40 +20,6 @@ CONFIG_KEY = "shopper"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Colours(_Strict):
-    primary: str = "#1f5f4a"
-    accent: str = "#e8a33d"
-    background: str = "#f6f5f1"
-    text: str = "#1d1d1b"
-
-    @field_validator("primary", "accent", "background", "text")
-    @classmethod
-    def _hex(cls, value: str) -> str:
-        digits = value.removeprefix("#")
-        if (
-            not value.startswith("#")
-            or len(digits) != 6
-            or any(c not in "0123456789abcdefABCDEF" for c in digits)
-        ):
-            raise ValueError(f"colour {value!r} must be written #rrggbb")
-        return value.lower()
-
-
-class Brand(_Strict):
-    name: str = Field(min_length=1, max_length=80)
-    colours: Colours = Field(default_factory=Colours)
-    logo_url: str = ""
-    support_email: str = ""
-    shop_url: str = ""
-
-    @field_validator("logo_url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "/")):
-            raise ValueError("logo_url must be an https:// address or a path on this server")
-        return value
 
 
 class ShippingChoice(_Strict):
@@ -114,7 +81,6 @@ class AfterDelivery(_Strict):
 
 
 class ShopperConfig(_Strict):
-    brand: Brand
     shopify: Shopify
     delivery: DeliveryNames
     claims: ClaimRules = Field(default_factory=ClaimRules)

@@ -24,6 +24,7 @@ from wms.context import Kaeru
 from wms.db import utcnow
 from wms.errors import Invalid, NotFound
 from wms.fulfilment.tables import Order, OrderLine, Shipment, Shopper, TrackingEvent
+from wms.identity.model import Principal
 from wms.inventory.tables import Item, Warehouse
 from wms.platform.tables import OutboxMessage
 from wms.shopper.config import ShopperConfig
@@ -367,10 +368,12 @@ def recompute(session: Session, kaeru: Kaeru, shipment: Shipment, event: Trackin
     EFFECTS.record(session, None, foreseen)
 
 
-def order_by_number_or_404(session: Session, warehouse_id: int, number: str) -> Order:
+def order_by_number_or_404(
+    session: Session, warehouse_id: int, number: str, principal: Principal | None = None
+) -> Order:
     order = session.exec(
         select(Order).where(Order.warehouse_id == warehouse_id, Order.number == number)
     ).first()
-    if order is None:
+    if order is None or (principal is not None and not principal.sees_merchant(order.merchant_id)):
         raise NotFound(f"no order {number!r}")
     return order

@@ -24,21 +24,30 @@ from wms.shopper.site import locale_of, not_found, page
 router = APIRouter(include_in_schema=False)
 
 
-def _offered(session: Session, kaeru: Kaeru, request: Request, token: str) -> tuple[dict[str, Any], str]:
-    """What the policy lets the shopper return from the order behind the token, and the page's language."""
+def _offered(session: Session, kaeru: Kaeru, request: Request, token: str) -> tuple[dict[str, Any], str, int]:
+    """What the merchant's policy lets the shopper return from the order behind the token, the page's
+    language, and the merchant."""
     order = queries.order_by_token(session, token)
-    options = returns.return_options(session, returns.config_of(kaeru), order)
-    return options, locale_of(request, queries.shopper_locale(session, order))
+    options = returns.return_options(session, returns.config_of(kaeru, order.merchant_id), order)
+    return options, locale_of(request, queries.shopper_locale(session, order)), order.merchant_id
 
 
 @router.get("/t/{token}/return", response_class=HTMLResponse)
 def return_page(token: str, request: Request, kaeru: KaeruDep, error: str = "") -> HTMLResponse:
     with kaeru.db.read() as session:
         try:
-            options, locale = _offered(session, kaeru, request, token)
+            options, locale, merchant_id = _offered(session, kaeru, request, token)
         except NotFound:
             return not_found(kaeru, request)
-    return page(kaeru, "return_form.html.j2", locale, token=token, options=options, error=error)
+    return page(
+        kaeru,
+        "return_form.html.j2",
+        locale,
+        merchant_id=merchant_id,
+        token=token,
+        options=options,
+        error=error,
+    )
 
 
 def _quantity(form: dict[str, str], line_id: str) -> int:
@@ -81,7 +90,7 @@ def _chosen(
 def _options_page(kaeru: Kaeru, request: Request, token: str, form: dict[str, str]) -> HTMLResponse:
     with kaeru.db.read() as session:
         try:
-            options, locale = _offered(session, kaeru, request, token)
+            options, locale, merchant_id = _offered(session, kaeru, request, token)
         except NotFound:
             return not_found(kaeru, request)
         try:
@@ -90,13 +99,23 @@ def _options_page(kaeru: Kaeru, request: Request, token: str, form: dict[str, st
                 raise Invalid(pages.translate(locale, "portal.none_chosen"))
         except Invalid as exc:
             form_page = "return_form.html.j2"
-            return page(kaeru, form_page, locale, status=422, token=token, options=options, error=exc.message)
+            return page(
+                kaeru,
+                form_page,
+                locale,
+                status=422,
+                merchant_id=merchant_id,
+                token=token,
+                options=options,
+                error=exc.message,
+            )
         skus = {sku for c in choices for o in c["options"] for sku in o.get("exchange_skus", [])}
         names = queries.variant_names(session, skus)
     return page(
         kaeru,
         "return_options.html.j2",
         locale,
+        merchant_id=merchant_id,
         token=token,
         choices=choices,
         variant_names=names,
@@ -139,7 +158,7 @@ def _confirm(kaeru: Kaeru, token: str, form: dict[str, str], listed: list[str]) 
 
     def work(session: Session) -> dict[str, Any]:
         order = queries.order_by_token(session, token)
-        options = returns.return_options(session, returns.config_of(kaeru), order)
+        options = returns.return_options(session, returns.config_of(kaeru, order.merchant_id), order)
         lines = _return_lines(form, options, listed)
         rma = returns.authorise(
             session, kaeru=kaeru, principal=None, order=order, lines=lines, channel="shopper"

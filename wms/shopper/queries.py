@@ -16,7 +16,7 @@ from wms.identity.model import Principal
 from wms.inventory.tables import Item, Warehouse
 from wms.returns import service as returns
 from wms.returns.tables import ReturnAuthorisation
-from wms.scoping import visible
+from wms.scoping import scoped, visible
 from wms.shopper.tables import DeliveryClaim
 
 
@@ -73,8 +73,9 @@ def claims(
     statement = select(DeliveryClaim).order_by(col(DeliveryClaim.id)).limit(limit)
     if status:
         statement = statement.where(DeliveryClaim.status == status)
-    if principal.warehouse_id is not None:
-        statement = statement.where(DeliveryClaim.warehouse_id == principal.warehouse_id)
+    statement = scoped(
+        statement, principal, warehouse=DeliveryClaim.warehouse_id, merchant=DeliveryClaim.merchant_id
+    )
     return session.exec(statement).all()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -12,6 +13,7 @@ from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Order
 from wms.inventory.tables import Warehouse
+from wms.merchants.directory import directory_of
 from wms.shopper import model
 from wms.shopper.config import Shopify, config_of
 from wms.shopper.tables import ShopifyWebhookReceipt
@@ -32,10 +34,38 @@ def _mapped(config: Shopify, payload: Any) -> model.MappedOrder:
         raise Invalid(f"not a usable Shopify order: {exc}") from exc
 
 
-def _new_order(config: Shopify, mapped: model.MappedOrder) -> fulfilment.NewOrder:
+@dataclass(frozen=True)
+class Connection:
+    """A shop Kaeru takes orders from, and the merchant whose orders they are."""
+
+    shop: Shopify
+    merchant_id: int
+
+
+def connection_for(kaeru: Kaeru, shop_domain: str) -> Connection:
+    """The shop a webhook comes from: a merchant's configured shop (config/merchants/), else the site's
+    one shop (config/shopper.yaml), whose orders are the default merchant's."""
+    site = config_of(kaeru).shopify
+    directory = directory_of(kaeru)
+    owner = directory.by_shop(shop_domain.lower()) if shop_domain else None
+    if owner is None:
+        return Connection(site, directory.default().id)
+    spec = next(s for s in owner.spec.shops if s.domain == shop_domain.lower())
+    shop = Shopify(
+        shop_domain=spec.domain,
+        webhook_secret_env=spec.webhook_secret_env,
+        warehouse=spec.warehouse or site.warehouse,
+        order_prefix=spec.order_prefix,
+        shipping=site.shipping,
+    )
+    return Connection(shop, owner.id)
+
+
+def _new_order(config: Shopify, mapped: model.MappedOrder, merchant_id: int) -> fulfilment.NewOrder:
     choice = config.shipping.get(mapped.shipping_code)
     return fulfilment.NewOrder(
         number=mapped.number,
+        merchant_id=merchant_id,
         shopper_email=mapped.email,
         shopper_name=mapped.name,
         shopper_locale=mapped.locale,
@@ -61,15 +91,24 @@ def import_shopify_order(
         if order is None:
             raise Conflict(f"webhook {webhook_id} was received before but its order is gone")
         return order, True
-    config = config_of(kaeru).shopify
+    connection = connection_for(kaeru, shop_domain)
+    config = connection.shop
     mapped = _mapped(config, payload)
     warehouse = session.exec(select(Warehouse).where(Warehouse.code == config.warehouse)).one()
+    new = _new_order(config, mapped, connection.merchant_id)
     try:
         order = fulfilment.create_order(
-            session, principal=None, warehouse=warehouse, new=_new_order(config, mapped), site=kaeru.site
+            session, principal=None, warehouse=warehouse, new=new, site=kaeru.site
         )
     except NotFound as exc:
         raise Invalid(f"not a usable Shopify order: {exc.message}") from exc
-    session.add(ShopifyWebhookReceipt(webhook_id=webhook_id, shop_domain=shop_domain, order_id=order.id))
+    session.add(
+        ShopifyWebhookReceipt(
+            webhook_id=webhook_id,
+            shop_domain=shop_domain,
+            merchant_id=connection.merchant_id,
+            order_id=order.id,
+        )
+    )
     session.flush()
     return order, False

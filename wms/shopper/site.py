@@ -18,9 +18,9 @@ from wms.auth import KaeruDep
 from wms.context import Kaeru
 from wms.errors import KaeruError, NotFound
 from wms.fulfilment.tables import Order, Shopper
+from wms.merchants.directory import directory_of
 from wms.returns import service as returns
 from wms.shopper import after_delivery, claims, model, pages, queries
-from wms.shopper.config import config_of
 from wms.shopper.tracking import tracking_view
 from wms.shopper.views import claim_code, claim_view, reason_text
 
@@ -35,8 +35,19 @@ def locale_of(request: Request, shopper_locale: str | None = None) -> str:
     )
 
 
-def page(kaeru: Kaeru, template: str, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = pages.render(template, locale=locale, brand=config_of(kaeru).brand, **context)
+def page(
+    kaeru: Kaeru,
+    template: str,
+    locale: str,
+    status: int = 200,
+    *,
+    merchant_id: int | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A shopper page in the brand of the merchant whose order or return it shows (None: the default
+    merchant's, for a page that shows no order)."""
+    brand = directory_of(kaeru).by_id(merchant_id).spec.brand
+    html = pages.render(template, locale=locale, brand=brand, **context)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -51,16 +62,16 @@ def stylesheet() -> FileResponse:
     )
 
 
-def _tracked(kaeru: Kaeru, request: Request, token: str) -> tuple[dict[str, Any], str] | None:
-    """The tracking view behind a shopper's token, and the page's language; None: no such order."""
+def _tracked(kaeru: Kaeru, request: Request, token: str) -> tuple[dict[str, Any], str, int] | None:
+    """The tracking view behind a shopper's token, the page's language and the order's merchant;
+    None: no such order."""
     with kaeru.db.read() as session:
         try:
             order = queries.order_by_token(session, token)
         except NotFound:
             return None
-        return tracking_view(session, kaeru, order), locale_of(
-            request, queries.shopper_locale(session, order)
-        )
+        locale = locale_of(request, queries.shopper_locale(session, order))
+        return tracking_view(session, kaeru, order), locale, order.merchant_id
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
@@ -68,11 +79,10 @@ def tracking_page(token: str, request: Request, kaeru: KaeruDep) -> HTMLResponse
     found = _tracked(kaeru, request, token)
     if found is None:
         return not_found(kaeru, request)
-    view, locale = found
+    view, locale, merchant_id = found
     delivered = [s.delivered_at for s in view["shipments"] if s.delivered_at]
-    return page(
-        kaeru, "tracking.html.j2", locale, delivered_on=max(delivered).date() if delivered else None, **view
-    )
+    on = max(delivered).date() if delivered else None
+    return page(kaeru, "tracking.html.j2", locale, merchant_id=merchant_id, delivered_on=on, **view)
 
 
 @router.get("/r/{rma_token}", response_class=HTMLResponse)
@@ -89,6 +99,7 @@ def rma_page(rma_token: str, request: Request, kaeru: KaeruDep) -> HTMLResponse:
         kaeru,
         "rma.html.j2",
         locale,
+        merchant_id=rma.merchant_id,
         rma=view,
         qr=pages.qr_svg(view["qr_payload"]),
         order_token=order.tracking_token if order else None,
@@ -100,11 +111,12 @@ def claim_page(token: str, request: Request, kaeru: KaeruDep, error: str = "") -
     found = _tracked(kaeru, request, token)
     if found is None:
         return not_found(kaeru, request)
-    view, locale = found
+    view, locale, merchant_id = found
     return page(
         kaeru,
         "claim_form.html.j2",
         locale,
+        merchant_id=merchant_id,
         token=token,
         kinds=model.CLAIM_KINDS,
         lines=view["lines"],
@@ -157,6 +169,7 @@ def claim_result(token: str, number: str, request: Request, kaeru: KaeruDep) -> 
         kaeru,
         "claim.html.j2",
         locale,
+        merchant_id=order.merchant_id,
         token=token,
         claim=claim_view(claim),
         reason=reason_text(claim.reason, locale),
@@ -164,19 +177,22 @@ def claim_result(token: str, number: str, request: Request, kaeru: KaeruDep) -> 
 
 
 def _unsubscribe_page(kaeru: Kaeru, request: Request, token: str, *, act: bool) -> HTMLResponse:
-    def work(session: Session) -> tuple[bool, str]:
+    def work(session: Session) -> tuple[bool, str, int | None]:
         if act:
             row = after_delivery.unsubscribe(session, token)
         else:
             row = after_delivery.subscription_by_token(session, token)
         shopper = session.get(Shopper, row.shopper_id)
-        return row.unsubscribed_at is not None, shopper.locale if shopper else "en"
+        if shopper is None:
+            return row.unsubscribed_at is not None, "en", None
+        return row.unsubscribed_at is not None, shopper.locale, shopper.merchant_id
 
     try:
-        done, shopper_locale = kaeru.db.write(work)
+        done, shopper_locale, merchant_id = kaeru.db.write(work)
     except NotFound:
         return not_found(kaeru, request)
-    return page(kaeru, "unsubscribe.html.j2", locale_of(request, shopper_locale), token=token, done=done)
+    locale = locale_of(request, shopper_locale)
+    return page(kaeru, "unsubscribe.html.j2", locale, merchant_id=merchant_id, token=token, done=done)
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)

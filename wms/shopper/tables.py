@@ -18,6 +18,7 @@ class DeliveryClaim(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
     number: str = Field(default="", max_length=24, index=True)  # shown as CLM-<number>
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     shipment_id: int | None = Field(default=None, foreign_key="shipment.id")
     shopper_id: int = Field(foreign_key="shopper.id", index=True)
@@ -47,6 +48,7 @@ class ShopifyWebhookReceipt(SQLModel, table=True):
     webhook_id: str = Field(unique=True, index=True, max_length=100)
     topic: str = Field(default="orders/create", max_length=40)
     shop_domain: str = Field(default="", max_length=200)
+    merchant_id: int | None = Field(default=None, foreign_key="merchant.id")
     order_id: int | None = Field(default=None, foreign_key="sales_order.id")
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -73,6 +75,7 @@ class ScheduledMessage(SQLModel, table=True):
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     item_id: int | None = Field(default=None, foreign_key="item.id")
     warehouse_id: int | None = None
+    merchant_id: int | None = Field(default=None, foreign_key="merchant.id")
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | skipped
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

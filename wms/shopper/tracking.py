@@ -60,7 +60,7 @@ def tracking_view(session: Session, kaeru: Kaeru, order: Order) -> dict[str, Any
     """What the tracking page shows: the order, its timeline, the estimate and the ways forward."""
     shipments = shipments_of(session, order)
     estimate = _estimate(session, kaeru, order, shipments)
-    eligibility = returns.order_eligibility(session, returns.config_of(kaeru), order)
+    eligibility = returns.order_eligibility(session, returns.config_of(kaeru, order.merchant_id), order)
     return {
         "order": order,
         "shopper": session.get(Shopper, order.shopper_id),

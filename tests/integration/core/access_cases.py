@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from wms.fulfilment.tables import Order
 from wms.identity.service import issue_device_token
 from wms.identity.tables import Device, Station
 from wms.inventory.tables import Warehouse
+from wms.merchants.directory import directory_of
 from wms.platform.tables import OutboxMessage
 from wms.returns.tables import ReturnAuthorisation, ReturnHold
 from wms.shopper.after_delivery import subscription_of
@@ -40,7 +41,10 @@ GTIN = "09506000134352"
 ROLES = ("associate", "packer", "picker", "receiver", "manager", "admin")
 DEVICES = ("returns-device", "pack-device", "pick-device", "receive-device")
 # "outsider" is a manager of another warehouse; "shopper" presents their order link's token as a bearer.
-CALLERS = ("anonymous", "shopper", *ROLES, "integrator", "outsider", *DEVICES)
+# "other-manager" is a manager of WH1 restricted to another merchant, "other-integrator" that merchant's
+# integrator: every object seeded here is the default merchant's, so both are answered 404 for them.
+OTHER_MERCHANT = ("other-manager", "other-integrator")
+CALLERS = ("anonymous", "shopper", *ROLES, "integrator", "outsider", *OTHER_MERCHANT, *DEVICES)
 
 STAFF = frozenset(ROLES) | {"outsider"}
 MANAGERS = frozenset({"manager", "admin", "outsider"})
@@ -73,8 +77,18 @@ HOLDERS: dict[str, frozenset[str]] = {
     "claims.review": MANAGERS,
     "dashboard.view": MANAGERS,
     "print": STAFF | EVERY_DEVICE,
+    "merchants.read": STAFF | {"integrator"},
+    "merchants.manage": frozenset({"admin"}),
+    "billing.read": MANAGERS | {"integrator"},
     # not a permission: any caller with a valid token
     "signed in": STAFF | EVERY_DEVICE | {"integrator"},
+}
+# The other merchant's people hold what their role holds.
+HOLDERS = {
+    permission: holders
+    | ({"other-manager"} if "manager" in holders else set())
+    | ({"other-integrator"} if "integrator" in holders else set())
+    for permission, holders in HOLDERS.items()
 }
 PUBLIC = "public"  # anyone, no token needed
 LINK = "link"  # the token in the path is the credential: every caller is answered alike, a forged one 404
@@ -95,6 +109,7 @@ class Case:
     path: str  # the route's path with real values filled in
     body: Any = None
     in_wh1: bool = False  # addresses an object of WH1: the outsider is answered 404
+    owned: bool = False  # addresses an object of the default merchant: the other merchant's people 404
     form: bool = False  # body is a form, not JSON
     files: bool = False  # a photo upload
     forged: str = ""  # LINK: the same path with a token nobody was given
@@ -141,7 +156,9 @@ def seed(floor: Floor) -> Site:
         rma_row = session.exec(
             select(ReturnAuthorisation).where(ReturnAuthorisation.number == rma["number"])
         ).one()
-        hold = ReturnHold(warehouse_id=wh1.id, rma_id=rma_row.id, signals=["review"])
+        hold = ReturnHold(
+            warehouse_id=wh1.id, merchant_id=rma_row.merchant_id, rma_id=rma_row.id, signals=["review"]
+        )
         session.add(hold)
         order = session.exec(select(Order).where(Order.number == "M-1")).one()
         cancel = session.exec(select(Order).where(Order.number == "M-3")).one()
@@ -168,6 +185,9 @@ def seed(floor: Floor) -> Site:
     site.tokens = {role: floor.tokens[role] for role in (*ROLES, "integrator")}
     site.tokens |= made.pop("tokens")
     site.tokens["outsider"] = floor.staff("manager", warehouse_id=wh2)
+    floor.merchant("OTHER")
+    site.tokens["other-manager"] = floor.staff("manager", merchants=("OTHER",))
+    site.tokens["other-integrator"] = floor.staff("integrator", merchants=("OTHER",))
     site.tokens["shopper"] = shipped["tracking_token"]
     for name, code in (
         ("returns-device", "RET-1-AGENT"),
@@ -190,6 +210,7 @@ def seed(floor: Floor) -> Site:
         "photo": photo["id"],
         "task": task["task_id"],
         "claim": claim["number"],
+        "merchant": directory_of(floor.kaeru).default().code,
     }
     return site
 
@@ -498,7 +519,61 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
         # the dashboard's WebSocket
         "WS /api/v1/live": Case("dashboard.view", f"{api}/live?warehouse=WH1", in_wh1=True),
     }
+    c |= {
+        "GET /api/v1/merchants": Case("merchants.read", f"{api}/merchants"),
+        "GET /api/v1/merchants/{code}": Case("merchants.read", f"{api}/merchants/{v['merchant']}"),
+        "PUT /api/v1/merchants/{code}": Case(
+            "merchants.manage", f"{api}/merchants/NEWCO", {"name": "New Co", "brand": {"name": "New Co"}}
+        ),
+        "GET /api/v1/billing": Case("billing.read", f"{api}/billing"),
+        "GET /api/v1/billing.csv": Case("billing.read", f"{api}/billing.csv"),
+    }
+    for key in OWNED:
+        c[key] = replace(c[key], owned=True)
     return c
+
+
+OWNED = [
+    "GET /api/v1/audit",  # the floor's whole trail: refused (403) to one merchant's people
+    "GET /api/v1/items/{sku}",
+    "POST /api/v1/warehouses/{code}/receipts",
+    "POST /api/v1/warehouses/{code}/moves",
+    "POST /api/v1/warehouses/{code}/counts",
+    "POST /api/v1/warehouses/{code}/purchase-orders",
+    "GET /api/v1/warehouses/{code}/purchase-orders/{number}",
+    "POST /api/v1/orders",
+    "GET /api/v1/orders/{order_id}",
+    "POST /api/v1/orders/{order_id}/cancel",
+    "POST /api/v1/print-jobs/{job_id}/reprint",
+    "POST /api/v1/packing/start",
+    "GET /api/v1/packing/cartons/{sscc}",
+    "POST /api/v1/packing/cartons/{sscc}/close",
+    "POST /api/v1/shipments/{tracking_number}/ship",
+    "POST /api/v1/tracking/events",
+    "GET /api/v1/shipments/{tracking_number}/events",
+    "GET /api/v1/returns/options",
+    "POST /api/v1/returns",
+    "POST /api/v1/returns/{number}/label",
+    "POST /api/v1/returns/{number}/cancel",
+    "GET /api/v1/returns/{number}",
+    "POST /api/v1/returns/parcels",
+    "GET /api/v1/returns/parcels/{parcel_id}",
+    "POST /api/v1/returns/parcels/{parcel_id}/units",
+    "POST /api/v1/returns/parcels/{parcel_id}/close",
+    "POST /api/v1/returns/units/{unit_id}/grade",
+    "POST /api/v1/returns/units/{unit_id}/put-away",
+    "GET /api/v1/returns/units/{unit_id}",
+    "POST /api/v1/returns/units/{unit_id}/photos",
+    "GET /api/v1/returns/units/{unit_id}/photos",
+    "GET /api/v1/returns/photos/{photo_id}",
+    "POST /api/v1/returns/holds/{hold_id}/approve",
+    "POST /api/v1/returns/holds/{hold_id}/reject",
+    "GET /api/v1/shoppers/{shopper_id}/trust",
+    "GET /api/v1/edd/orders/{number}",
+    "GET /api/v1/claims/{number}",
+    "POST /api/v1/claims/{number}/decide",
+    "GET /api/v1/merchants/{code}",
+]
 
 
 def _link(template: str, token: str, forged: str, body: Any = None, *, form: bool = False) -> Case:

@@ -19,6 +19,7 @@ from tests.integration.core.access_cases import (
     CALLERS,
     HOLDERS,
     LINK,
+    OTHER_MERCHANT,
     PUBLIC,
     WEBHOOK,
     Case,
@@ -86,7 +87,7 @@ def _expected_refused(case: Case, caller: str) -> bool:
         return True
     if caller not in HOLDERS[case.access]:
         return True
-    return caller == "outsider" and case.in_wh1
+    return (caller == "outsider" and case.in_wh1) or (caller in OTHER_MERCHANT and case.owned)
 
 
 def test_every_route_answers_each_kind_of_caller_as_the_policy_says(

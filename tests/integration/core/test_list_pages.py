@@ -31,7 +31,12 @@ def _returns(session: Session, first: int, count: int) -> None:
     warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
     items = session.exec(select(Item)).all()
     for n in range(first, first + count):
-        rma = ReturnAuthorisation(warehouse_id=warehouse.id or 0, number=f"P{n}", token=f"paged-{n}")
+        rma = ReturnAuthorisation(
+            warehouse_id=warehouse.id or 0,
+            merchant_id=items[0].merchant_id,
+            number=f"P{n}",
+            token=f"paged-{n}",
+        )
         session.add(rma)
         session.flush()
         for item in items:

@@ -1,4 +1,8 @@
-"""A Hypothesis state machine drives the warehouse at random and checks the ledger after every step."""
+"""A Hypothesis state machine drives the warehouse at random and checks the ledger after every step.
+
+Two merchants own stock on the same floor, with the same SKU codes in the same bins: each owner's
+on-hand equals its own ledger, and no reservation, pick, count or move ever takes another owner's units.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +17,39 @@ from sqlmodel import Session, col, select
 from wms.context import Kaeru
 from wms.errors import KaeruError
 from wms.fulfilment import service as fulfilment
-from wms.fulfilment.tables import Carton, Order, PickTask, Reservation, Shipment
+from wms.fulfilment.tables import Carton, Order, OrderLine, PickLine, PickTask, Reservation, Shipment
 from wms.identity.model import Principal
 from wms.inventory import service as inventory
 from wms.inventory.tables import Item, LedgerEntry, Location, Quant, Warehouse
+from wms.merchants.service import default_merchant
+from wms.merchants.tables import Merchant
 
 LOCATIONS = ["A-01-1", "A-02-1", "P-01-1", "RCV-1"]
+OWNERS = [0, 1]  # the default merchant and another, sharing bins and SKU codes
 _run = itertools.count()
 
 
 def check_invariants(session: Session) -> None:
-    """On-hand equals the ledger; reserved within on-hand; nothing negative; a serial in one place."""
+    """Per owner, on-hand equals the ledger; reserved within on-hand; nothing negative; a serial in one
+    place; every quant, ledger row, reservation and pick of an owner's item is that owner's."""
+    owner_of = {i.id: i.merchant_id for i in session.exec(select(Item))}
     expected: dict[tuple, int] = defaultdict(int)
     for e in session.exec(select(LedgerEntry)):
+        assert e.merchant_id == owner_of[e.item_id], "a ledger row names another owner than its item's"
         if e.to_location_id is not None:
-            expected[(e.item_id, e.to_location_id, e.lot, e.serial, e.to_condition)] += e.quantity
+            expected[(e.merchant_id, e.item_id, e.to_location_id, e.lot, e.serial, e.to_condition)] += (
+                e.quantity
+            )
         if e.from_location_id is not None:
-            expected[(e.item_id, e.from_location_id, e.lot, e.serial, e.from_condition)] -= e.quantity
+            expected[(e.merchant_id, e.item_id, e.from_location_id, e.lot, e.serial, e.from_condition)] -= (
+                e.quantity
+            )
     quants = session.exec(select(Quant)).all()
-    actual = {(q.item_id, q.location_id, q.lot, q.serial, q.condition): q.quantity for q in quants}
+    for q in quants:
+        assert q.merchant_id == owner_of[q.item_id], "a quant of one owner's item is another's"
+    actual = {
+        (q.merchant_id, q.item_id, q.location_id, q.lot, q.serial, q.condition): q.quantity for q in quants
+    }
     for key in set(expected) | set(actual):
         assert expected.get(key, 0) == actual.get(key, 0), f"ledger and on-hand disagree at {key}"
     held: dict[int, int] = defaultdict(int)
@@ -47,6 +65,19 @@ def check_invariants(session: Session) -> None:
             assert q.quantity == 1
             places[(q.item_id, q.serial)] += 1
     assert all(n == 1 for n in places.values()), "a serial number is in two places"
+    quant_owner = {q.id: q.merchant_id for q in quants}
+    for reservation, order in session.exec(
+        select(Reservation, Order)
+        .join(OrderLine, col(OrderLine.id) == col(Reservation.order_line_id))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+    ):
+        assert quant_owner[reservation.quant_id] == order.merchant_id, "an order holds another owner's units"
+    for line, order in session.exec(
+        select(PickLine, Order)
+        .join(OrderLine, col(OrderLine.id) == col(PickLine.order_line_id))
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+    ):
+        assert owner_of[line.item_id] == order.merchant_id, "a pick takes another owner's units"
 
 
 class Warehouse_(RuleBasedStateMachine):
@@ -59,13 +90,37 @@ class Warehouse_(RuleBasedStateMachine):
         self.serial_no = itertools.count(1)
         self.order_no = itertools.count(1)
 
-        def work(session: Session) -> None:
-            session.add(Item(sku=f"H{self.run}-PLAIN", gtin=None, name="plain", weight_g=100))
-            session.add(
-                Item(sku=f"H{self.run}-SER", gtin=None, name="serial", tracking="serial", weight_g=100)
-            )
+        def work(session: Session) -> list[int]:
+            owners = [default_merchant(session)]
+            other = session.exec(select(Merchant).where(Merchant.code == "OTHER")).first()
+            if other is None:
+                other = Merchant(code="OTHER", name="Other merchant", profile={"brand": {"name": "Other"}})
+                session.add(other)
+                session.flush()
+            owners.append(other)
+            for owner in owners:  # the same SKU codes (and GTIN) for both owners
+                session.add(
+                    Item(
+                        merchant_id=owner.id,
+                        sku=f"H{self.run}-PLAIN",
+                        gtin="09506000134352",
+                        name="plain",
+                        weight_g=100,
+                    )
+                )
+                session.add(
+                    Item(
+                        merchant_id=owner.id,
+                        sku=f"H{self.run}-SER",
+                        gtin=None,
+                        name="serial",
+                        tracking="serial",
+                        weight_g=100,
+                    )
+                )
+            return [owner.id or 0 for owner in owners]
 
-        self.kaeru.db.write(work)
+        self.owners = self.kaeru.db.write(work)
 
     def _do(self, action) -> None:  # type: ignore[no-untyped-def]
         def work(session: Session) -> None:
@@ -80,16 +135,22 @@ class Warehouse_(RuleBasedStateMachine):
             if os.environ.get("KAERU_DEBUG_MACHINE"):
                 print("REFUSED", action.__qualname__, exc.message, flush=True)
 
-    def _item(self, session: Session, serial: bool) -> Item:
-        return inventory.item_by_sku(session, f"H{self.run}-{'SER' if serial else 'PLAIN'}")
+    def _item(self, session: Session, serial: bool, owner: int = 0) -> Item:
+        sku = f"H{self.run}-{'SER' if serial else 'PLAIN'}"
+        return inventory.item_by_sku(session, sku, merchant_id=self.owners[owner])
 
-    @rule(serial=st.booleans(), quantity=st.integers(1, 5), location=st.sampled_from(LOCATIONS))
-    def receive(self, serial: bool, quantity: int, location: str) -> None:
+    @rule(
+        serial=st.booleans(),
+        quantity=st.integers(1, 5),
+        location=st.sampled_from(LOCATIONS),
+        owner=st.sampled_from(OWNERS),
+    )
+    def receive(self, serial: bool, quantity: int, location: str, owner: int = 0) -> None:
         serials = [f"S{self.run}-{next(self.serial_no)}" for _ in range(quantity)] if serial else None
 
         def act(session: Session, warehouse: Warehouse) -> None:
             receipt = inventory.Receipt(
-                item=self._item(session, serial),
+                item=self._item(session, serial, owner),
                 quantity=quantity,
                 location=inventory.location_by_code(session, warehouse.id, location),
                 serials=tuple(serials or ()),
@@ -103,10 +164,11 @@ class Warehouse_(RuleBasedStateMachine):
         quantity=st.integers(1, 4),
         src=st.sampled_from(LOCATIONS),
         dst=st.sampled_from(LOCATIONS),
+        owner=st.sampled_from(OWNERS),
     )
-    def move(self, serial: bool, quantity: int, src: str, dst: str) -> None:
+    def move(self, serial: bool, quantity: int, src: str, dst: str, owner: int) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
-            item = self._item(session, serial)
+            item = self._item(session, serial, owner)
             preferred = inventory.location_by_code(session, warehouse.id, src)
             # Move from a bin that has free units (the one drawn if it has), so that moves happen
             # and are not mostly refused; moving more than is free is still tried when drawn.
@@ -134,8 +196,8 @@ class Warehouse_(RuleBasedStateMachine):
 
         self._do(act)
 
-    @rule(serial=st.booleans(), quantity=st.integers(1, 4))
-    def order(self, serial: bool, quantity: int) -> None:
+    @rule(serial=st.booleans(), quantity=st.integers(1, 4), owner=st.sampled_from(OWNERS))
+    def order(self, serial: bool, quantity: int, owner: int = 0) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
             fulfilment.create_order(
                 session,
@@ -144,8 +206,9 @@ class Warehouse_(RuleBasedStateMachine):
                 site=self.kaeru.site,
                 new=fulfilment.NewOrder(
                     number=f"H{self.run}-{next(self.order_no)}",
+                    merchant_id=self.owners[owner],
                     shopper_email="h@example.com",
-                    lines=[fulfilment.NewLine(self._item(session, serial).sku, quantity)],
+                    lines=[fulfilment.NewLine(self._item(session, serial, owner).sku, quantity)],
                 ),
             )
 
@@ -185,11 +248,11 @@ class Warehouse_(RuleBasedStateMachine):
             session, principal=self.manager, task=task, kind="text", code=item.sku, gtin=None, serial=serial
         )
 
-    @rule(serial=st.booleans(), location=st.sampled_from(LOCATIONS[:3]))
-    def whole_order_cycle(self, serial: bool, location: str) -> None:
+    @rule(serial=st.booleans(), location=st.sampled_from(LOCATIONS[:3]), owner=st.sampled_from(OWNERS))
+    def whole_order_cycle(self, serial: bool, location: str, owner: int) -> None:
         """Receive, order, pick, pack and ship one unit in one go, amid the random steps."""
-        self.receive(serial, 1, location)
-        self.order(serial, 1)
+        self.receive(serial, 1, location, owner)
+        self.order(serial, 1, owner)
         self.release_and_pick(True)
         self.pack_and_ship()
 
@@ -250,13 +313,18 @@ class Warehouse_(RuleBasedStateMachine):
 
         self._do(act)
 
-    @rule(serial=st.booleans(), counted=st.integers(0, 6), location=st.sampled_from(LOCATIONS))
-    def count(self, serial: bool, counted: int, location: str) -> None:
+    @rule(
+        serial=st.booleans(),
+        counted=st.integers(0, 6),
+        location=st.sampled_from(LOCATIONS),
+        owner=st.sampled_from(OWNERS),
+    )
+    def count(self, serial: bool, counted: int, location: str, owner: int) -> None:
         if serial:
             counted = min(counted, 1)
 
         def act(session: Session, warehouse: Warehouse) -> None:
-            item = self._item(session, serial)
+            item = self._item(session, serial, owner)
             loc = inventory.location_by_code(session, warehouse.id, location)
             unit = ""
             if serial:

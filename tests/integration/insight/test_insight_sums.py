@@ -18,6 +18,7 @@ from tests.statements import fewest_statements
 from wms.context import Kaeru
 from wms.insight import model
 from wms.inventory.tables import Item, Warehouse
+from wms.merchants.service import default_merchant
 from wms.returns.tables import ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -44,6 +45,7 @@ def _seed(session: Session, rng: random.Random, rmas: int) -> None:
         created = _moment(rng)
         rma = ReturnAuthorisation(
             warehouse_id=warehouse.id or 0,
+            merchant_id=default_merchant(session).id or 0,
             number=f"S{n}",
             token=f"seeded-{n}",
             status=rng.choice(["authorised", "received", "completed", "cancelled"]),
@@ -53,7 +55,10 @@ def _seed(session: Session, rng: random.Random, rmas: int) -> None:
         session.add(rma)
         session.flush()
         parcel = ReturnParcel(
-            warehouse_id=rma.warehouse_id, rma_id=rma.id or 0, scanned_at=created + timedelta(days=3)
+            warehouse_id=rma.warehouse_id,
+            merchant_id=rma.merchant_id,
+            rma_id=rma.id or 0,
+            scanned_at=created + timedelta(days=3),
         )
         session.add(parcel)
         session.flush()
@@ -83,6 +88,7 @@ def _unit(
     value = item.price_minor
     return ReturnUnit(
         warehouse_id=rma.warehouse_id,
+        merchant_id=rma.merchant_id,
         parcel_id=parcel.id or 0,
         rma_id=rma.id or 0,
         line_id=line.id,
@@ -207,11 +213,20 @@ def _seed_more(session: Session, rng: random.Random) -> None:
         warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
         item = rng.choice(session.exec(select(Item)).all())
         rma = ReturnAuthorisation(
-            warehouse_id=warehouse.id or 0, number=f"M{n}", token=f"more-{n}", created_at=_moment(rng)
+            warehouse_id=warehouse.id or 0,
+            merchant_id=item.merchant_id,
+            number=f"M{n}",
+            token=f"more-{n}",
+            created_at=_moment(rng),
         )
         session.add(rma)
         session.flush()
-        parcel = ReturnParcel(warehouse_id=rma.warehouse_id, rma_id=rma.id or 0, scanned_at=rma.created_at)
+        parcel = ReturnParcel(
+            warehouse_id=rma.warehouse_id,
+            merchant_id=rma.merchant_id,
+            rma_id=rma.id or 0,
+            scanned_at=rma.created_at,
+        )
         session.add(parcel)
         session.flush()
         line = ReturnLine(rma_id=rma.id or 0, item_id=item.id or 0, quantity=2, reason=rng.choice(REASONS))

@@ -15,16 +15,19 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlmodel import col, select
 
 from tests.live_server import free_port
 from wms.context import Kaeru
 from wms.fulfilment.tables import Shopper
+from wms.merchants.service import default_merchant
 from wms.notify.config import Brand, Endpoint, RelaySpec, SmtpServer
 from wms.notify.email import SmtpChannel
 from wms.notify.model import RetryPolicy
 from wms.notify.relay import Relay
 from wms.notify.webhook import WebhookChannel
 from wms.platform.notify import notify_shopper
+from wms.platform.tables import OutboxMessage
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 BRAND = Brand(
@@ -126,7 +129,9 @@ def make_relay(
 
 def add_shopper(kaeru: Kaeru, email_address: str, *, locale: str, name: str = "Sam") -> Shopper:
     def work(session):  # type: ignore[no-untyped-def]
-        shopper = Shopper(email=email_address, name=name, locale=locale)
+        shopper = Shopper(
+            merchant_id=default_merchant(session).id, email=email_address, name=name, locale=locale
+        )
         session.add(shopper)
         session.flush()
         return shopper
@@ -140,6 +145,15 @@ def notify(kaeru: Kaeru, shopper: Shopper, topic: str, context: dict[str, Any], 
             s, topic=topic, shopper=shopper, context=context, warehouse_id=None, dedupe_key=key
         )
     )
+
+
+def settled(kaeru: Kaeru) -> bool:
+    """Every e-mail and webhook in the outbox delivered or given up on."""
+    with kaeru.db.read() as session:
+        rows = session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.channel).in_(["email", "webhook"]))
+        ).all()
+    return all(r.state in ("delivered", "dead") for r in rows)
 
 
 async def drain(relay: Relay, done: Callable[[], bool], *, within: float = 10.0) -> None:

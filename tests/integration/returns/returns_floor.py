@@ -15,6 +15,7 @@ from wms.fulfilment.tables import Carton, Order, PickTask, Shipment
 from wms.identity.model import Principal
 from wms.inventory.service import location_by_code
 from wms.inventory.tables import Item, Location, Quant, Warehouse
+from wms.merchants.service import default_merchant
 from wms.platform.tables import OutboxMessage
 from wms.seed import gtin13
 
@@ -50,9 +51,10 @@ def ship(
     email: str = "sam@example.com",
     locale: str = "en",
     delivered_days_ago: int | None = 2,
+    merchant: str | None = None,
 ) -> dict[str, Any]:
     """An order picked, packed and shipped by scans over the API, and delivered some days ago."""
-    order = floor.order(number, lines, email=email, locale=locale)
+    order = floor.order(number, lines, email=email, locale=locale, merchant=merchant)
     floor.call(
         "POST",
         "/api/v1/picking/release",
@@ -240,6 +242,7 @@ def ship_fast(
                 site=kaeru.site,
                 new=fulfilment.NewOrder(
                     number=number,
+                    merchant_id=default_merchant(session).id or 0,
                     shopper_email=email,
                     shopper_name="Pat Shopper",
                     shopper_locale=locale,

@@ -19,6 +19,7 @@ def _held_claims(floor: Floor, count: int) -> None:
             session.add(
                 DeliveryClaim(
                     warehouse_id=order.warehouse_id,
+                    merchant_id=order.merchant_id,
                     number=f"9{n:04d}",
                     order_id=order.id,
                     shopper_id=order.shopper_id,

@@ -45,7 +45,6 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
 @pytest.mark.parametrize(
     ("change", "fault"),
     [
-        ({"brand.colours.primary": "green"}, "#rrggbb"),
         ({"shopify.warehouse": "WH9"}, "WH9"),
         ({"delivery.carriers.UPS.services": {"OVERNIGHT": "next_day_air"}}, "OVERNIGHT"),
         ({"shopify.shipping.express": {"carrier": "DHL", "service": "X"}}, "DHL"),

@@ -13,6 +13,9 @@ const state = { order: null, carton: null, shipment: null, weight: null, stable:
 
 function render() {
   document.getElementById("order-number").textContent = state.order ? state.order.number : "—";
+  const merchant = document.getElementById("merchant");  // whose order: the brand on its labels
+  merchant.classList.toggle("hidden", !(state.order && state.order.merchant));
+  merchant.textContent = state.order && state.order.merchant ? state.order.merchant : "";
   document.getElementById("sscc").textContent = state.carton ? state.carton.sscc : "—";
   const lines = document.getElementById("lines");
   lines.replaceChildren();

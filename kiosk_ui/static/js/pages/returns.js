@@ -20,6 +20,10 @@ const label = i18n.word;
 function renderParcel() {
   const parcel = state.parcel;
   document.getElementById("rma").textContent = parcel ? parcel.rma : "—";
+  // Whose parcel: on a floor serving several merchants, the brand it goes back to.
+  const merchant = document.getElementById("merchant");
+  merchant.classList.toggle("hidden", !(parcel && parcel.brand));
+  merchant.textContent = parcel && parcel.brand ? `${parcel.brand} · ${parcel.merchant}` : "";
   document.getElementById("found-by").textContent = parcel ? t("ret.found_by", { how: label("found", parcel.found_by) }) : "";
   const verdict = document.getElementById("weight-verdict");
   verdict.classList.toggle("hidden", !parcel || !parcel.weight_g);
