@@ -82,6 +82,7 @@ def _prepare(workdir: Path) -> tuple[str, str]:
     from wms.inventory.ledger import Actor, Movement, move
     from wms.inventory.service import location_by_code, warehouse_by_code
     from wms.inventory.tables import Item
+    from wms.merchants.service import default_merchant
     from wms.site import apply_site
 
     url = f"sqlite:///{workdir / 'kaeru.db'}"
@@ -95,7 +96,13 @@ def _prepare(workdir: Path) -> tuple[str, str]:
         warehouse = warehouse_by_code(session, None, "WH1")
         shelf = location_by_code(session, warehouse.id or 0, "A-01-1")
         for n in range(20):
-            item = Item(sku=f"SKU-{n:02d}", name=f"Item {n}", weight_g=200, price_minor=2500)
+            item = Item(
+                merchant_id=default_merchant(session).id or 0,
+                sku=f"SKU-{n:02d}",
+                name=f"Item {n}",
+                weight_g=200,
+                price_minor=2500,
+            )
             session.add(item)
             session.flush()
             receipt = Movement(
@@ -115,6 +122,7 @@ def _prepare(workdir: Path) -> tuple[str, str]:
                 site=kaeru.site,
                 new=NewOrder(
                     number=f"B-{n}",
+                    merchant_id=default_merchant(session).id or 0,
                     shopper_email=f"s{n}@example.com",
                     ship_to={"country": "US", "postal_code": "10001"},
                     lines=[NewLine(f"SKU-{n % 20:02d}", 1)],

@@ -45,6 +45,7 @@ from wms.app import create_app
 from wms.context import Kaeru
 from wms.db import Database
 from wms.fulfilment.tables import Shopper
+from wms.merchants.service import default_merchant
 from wms.notify.topics import TOPICS
 from wms.platform.notify import notify_shopper
 from wms.site import apply_site
@@ -176,7 +177,12 @@ def through_kaeru(backend: str, smtp: SmtpServer, rate: float, seconds: float) -
         kaeru = Kaeru(settings=settings, site=site, db=db)
 
         def add(session):  # type: ignore[no-untyped-def]
-            shopper = Shopper(email="sam@example.com", name="Sam Shopper", locale="ja")
+            shopper = Shopper(
+                merchant_id=default_merchant(session).id,
+                email="sam@example.com",
+                name="Sam Shopper",
+                locale="ja",
+            )
             session.add(shopper)
             session.flush()
             return shopper

@@ -49,6 +49,7 @@ from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device, Station  # noqa: E402
 from wms.inventory.service import Actor, Receipt, item_by_sku, location_by_code, receive  # noqa: E402
 from wms.inventory.tables import Item, Warehouse  # noqa: E402
+from wms.merchants.service import default_merchant  # noqa: E402
 from wms.platform.tables import OutboxMessage  # noqa: E402
 from wms.returns import plugin as returns_plugin  # noqa: E402
 from wms.returns import service as returns  # noqa: E402
@@ -85,6 +86,7 @@ def seed(kaeru: Kaeru, returns_needed: int) -> tuple[list[str], list[str]]:
         who = Principal(kind="user", role="manager", warehouse_id=warehouse.id, name="bench")
         for n in range(SKUS):
             item = Item(
+                merchant_id=default_merchant(session).id or 0,
                 sku=f"BENCH-TEE-{n}",
                 gtin=gtin13("0614141", 70000 + n),
                 name=f"Bench tee {n}",
@@ -157,13 +159,15 @@ def seed(kaeru: Kaeru, returns_needed: int) -> tuple[list[str], list[str]]:
 def _ship(session: Any, kaeru: Kaeru, n: int) -> str:
     """A delivered order written straight into the tables (the forward flow is not what is measured here)."""
     warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
-    shopper = Shopper(email=f"bench{n}@example.com", name=f"Bench shopper {n}")
+    merchant_id = default_merchant(session).id or 0
+    shopper = Shopper(merchant_id=merchant_id, email=f"bench{n}@example.com", name=f"Bench shopper {n}")
     session.add(shopper)
     session.flush()
     item = item_by_sku(session, f"BENCH-TEE-{n % SKUS}")
     now = datetime.now(UTC)
     order = Order(
         warehouse_id=warehouse.id,
+        merchant_id=merchant_id,
         number=f"BENCH-{n}",
         shopper_id=shopper.id,
         status="delivered",

@@ -45,6 +45,7 @@ from wms.identity.service import issue_device_token  # noqa: E402
 from wms.identity.tables import Device  # noqa: E402
 from wms.inventory.ledger import Actor, Movement, move  # noqa: E402
 from wms.inventory.tables import Item, Location, Warehouse  # noqa: E402
+from wms.merchants.service import default_merchant  # noqa: E402
 from wms.site import apply_site  # noqa: E402
 
 PG_ADMIN = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -112,7 +113,13 @@ def prepare(url: str, handhelds: int) -> tuple[list[str], list[str]]:
         apply_site(session, site)
         warehouse = session.exec(select(Warehouse)).first()
         locations = session.exec(select(Location).where(Location.kind == "storage")).all()[:40]
-        item = Item(sku="BENCH", name="Bench item", gtin="09506000134352", weight_g=100)
+        item = Item(
+            merchant_id=default_merchant(session).id or 0,
+            sku="BENCH",
+            name="Bench item",
+            gtin="09506000134352",
+            weight_g=100,
+        )
         session.add(item)
         session.flush()
         for loc in locations:

@@ -17,8 +17,8 @@ def test_the_tracking_page_shows_the_order_timeline_in_the_browsers_language(flo
     assert page.status_code == 200
     assert '<html lang="uk">' in page.text
     assert "Сьогодні кур'єр привезе посилку" in page.text.replace("&#39;", "'")
-    assert "Kaeru Demo Store" in page.text
-    assert "--brand: #1f5f4a" in page.text
+    assert "Kaeru Outfitters" in page.text
+    assert "--brand: #0f766e" in page.text
 
 
 def test_another_orders_token_or_a_made_up_one_gets_the_not_found_page(floor: Floor) -> None:
