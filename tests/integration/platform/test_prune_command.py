@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import func, select
 
+from tests.commands import kaeru_command
 from wms.db import Database
 from wms.platform.tables import ScanDay, ScanRecord
 
 
-def _kaeru(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KAERU_DATABASE_URL": url, "KAERU_ENVIRONMENT": "test"}
-    return subprocess.run(
-        [sys.executable, "-m", "wms.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
 def test_the_prune_command_rolls_old_scans_up_and_keeps_recent_ones(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kaeru.db'}"
-    assert _kaeru(url, "db", "upgrade").returncode == 0
+    assert kaeru_command(url, "db", "upgrade").returncode == 0
     db = Database(url)
     try:
         now = datetime.now(UTC)
@@ -46,7 +32,7 @@ def test_the_prune_command_rolls_old_scans_up_and_keeps_recent_ones(tmp_path: Pa
                 for at in (now - timedelta(days=400), now - timedelta(days=399), now)
             )
         )
-        done = _kaeru(url, "maintenance", "prune")
+        done = kaeru_command(url, "maintenance", "prune")
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout.strip().splitlines()[-1])["scan_records"] == 2
         with db.read() as session:
