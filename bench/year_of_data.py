@@ -12,6 +12,11 @@ p99 in ms on each database, the ratio of the p50s (year / fresh) and the SQL sta
 Endpoints: orders (limit 50 and 500), orders page 100 deep (keyset cursor), returns (limit 50),
 returns insight all time and last 30 days, the ledger of the rarest SKU, the audit trail of one order.
 
+Then, on each database: the resident memory of real server processes (`kaeru serve`) once they have
+learned delivery estimates (the leader counting every delivery of the year, a follower reading the
+counts), against a process reloading the year's delivered shipments as every server did before; and
+the retention job (`kaeru maintenance prune`'s work) over the year with config/retention.yaml.
+
 Run: .venv/bin/python bench/year_of_data.py [--orders 200000] [--rounds 20] [--keep]
 (needs PostgreSQL at KAERU_BENCH_PG, default postgresql://postgres@127.0.0.1:5432/postgres)
 """
@@ -19,13 +24,16 @@ Run: .venv/bin/python bench/year_of_data.py [--orders 200000] [--rounds 20] [--k
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -49,17 +57,20 @@ from tests.statements import statements_of  # noqa: E402
 from wms.app import create_app  # noqa: E402
 from wms.context import Kaeru  # noqa: E402
 from wms.db import Database  # noqa: E402
-from wms.fulfilment.tables import Order, OrderLine, Shopper  # noqa: E402
+from wms.fulfilment.tables import Carton, Order, OrderLine, Shipment, Shopper, TrackingEvent  # noqa: E402
 from wms.identity.service import add_user, issue_user_token  # noqa: E402
 from wms.inventory.tables import Item, LedgerEntry, Location, Warehouse  # noqa: E402
-from wms.platform.tables import AuditEntry  # noqa: E402
+from wms.merchants.service import default_merchant  # noqa: E402
+from wms.platform.tables import AuditEntry, IdempotencyRecord, ScanRecord  # noqa: E402
 from wms.returns.tables import ReturnAuthorisation, ReturnLine, ReturnParcel, ReturnUnit  # noqa: E402
 from wms.site import apply_site  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("KAERU_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+OWNER: list[int] = []  # the default merchant's id, once the site is applied
 NOW = datetime.now(UTC)
 SKUS = 2000
 GRADES = {"A": "restock_new", "B": "restock_open_box", "C": "liquidation", "D": "recycle"}
+POSTAL_CODES = ["94105", "10001", "60601", "99501", "07030", "30301", "73301", "98101"]
 REASONS = ["size_too_small", "size_too_big", "changed_mind", "defective", "not_as_described"]
 
 
@@ -80,6 +91,8 @@ class Copier:
             if name in self.columns:
                 self.defaults[name] = field.get_default(call_default_factory=True)
         self.json = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+        if "merchant_id" in self.columns and self.defaults.get("merchant_id") is None and OWNER:
+            self.defaults["merchant_id"] = OWNER[0]  # the year is the default merchant's
 
     def copy(self, rows: Iterable[dict[str, Any]]) -> int:
         count = 0
@@ -107,6 +120,7 @@ def build(url: str, orders: int, seed: int) -> dict[str, Any]:
     db.write(lambda s: apply_site(s, site))
     with db.read() as session:
         warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
+        OWNER[:] = [default_merchant(session).id or 0]
         locations = [
             loc.id for loc in session.exec(select(Location).where(Location.warehouse_id == warehouse.id))
         ]
@@ -142,6 +156,9 @@ def build(url: str, orders: int, seed: int) -> dict[str, Any]:
                 "status": "shipped" if created[n] < NOW - timedelta(days=3) else "reserved",
                 "created_at": created[n],
                 "tracking_token": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "ship_to": {"country": "US", "postal_code": rng.choice(POSTAL_CODES)},
+                "carrier": "UPS",
+                "service": "GROUND" if n % 5 else "NEXTDAY",
             }
             for n in range(orders)
         )
@@ -154,6 +171,8 @@ def build(url: str, orders: int, seed: int) -> dict[str, Any]:
         )
         counts["ledgerentry"] = Copier(conn, LedgerEntry).copy(_ledger(rng, wid, locations, orders * 5, cum))
         counts.update(_returns(conn, rng, wid, orders, order_items))
+        counts.update(_shipments(conn, rng, created))
+        counts.update(_scans_and_keys(conn, rng, wid, orders * 2))
         counts["auditentry"] = Copier(conn, AuditEntry).copy(
             {
                 "id": i + 1,
@@ -177,6 +196,11 @@ def build(url: str, orders: int, seed: int) -> dict[str, Any]:
             "return_parcel",
             "return_unit",
             "auditentry",
+            "carton",
+            "shipment",
+            "trackingevent",
+            "scanrecord",
+            "idempotencyrecord",
         ):
             conn.execute(
                 sql.SQL(
@@ -281,6 +305,85 @@ def _returns(
     return counts
 
 
+def _shipments(conn: psycopg.Connection, rng: random.Random, created: list[datetime]) -> dict[str, int]:
+    """A carton, a shipment and its delivered event for every order shipped (older than three days)."""
+    shipped = [n for n, at in enumerate(created) if at < NOW - timedelta(days=3)]
+    leaves = {n: created[n] + timedelta(hours=rng.uniform(2, 30)) for n in shipped}
+    arrives = {
+        n: leaves[n] + timedelta(days=rng.choice([1, 2, 2, 3, 3, 3, 4, 5]), hours=rng.uniform(0, 8))
+        for n in shipped
+    }
+    return {
+        "carton": Copier(conn, Carton).copy(
+            {
+                "id": i + 1,
+                "order_id": n + 1,
+                "sscc": f"{i + 1:018d}",
+                "status": "closed",
+                "created_at": leaves[n],
+            }
+            for i, n in enumerate(shipped)
+        ),
+        "shipment": Copier(conn, Shipment).copy(
+            {
+                "id": i + 1,
+                "order_id": n + 1,
+                "carton_id": i + 1,
+                "carrier": "UPS",
+                "service": "GROUND" if n % 5 else "NEXTDAY",
+                "tracking_number": f"1Z{i + 1:016d}",
+                "status": "delivered",
+                "shipped_at": leaves[n],
+                "delivered_at": arrives[n],
+            }
+            for i, n in enumerate(shipped)
+        ),
+        "trackingevent": Copier(conn, TrackingEvent).copy(
+            {
+                "id": i + 1,
+                "shipment_id": i + 1,
+                "at": arrives[n],
+                "kind": "delivered",
+                "external_id": f"d{i + 1}",
+                "received_at": arrives[n],
+            }
+            for i, n in enumerate(sorted(shipped, key=lambda n: arrives[n]))
+        ),
+    }
+
+
+def _scans_and_keys(conn: psycopg.Connection, rng: random.Random, wid: int, count: int) -> dict[str, int]:
+    """A year of raw scans and of idempotency keys, for the retention job to work through."""
+    moments = sorted(_moment(rng) for _ in range(count))
+    return {
+        "scanrecord": Copier(conn, ScanRecord).copy(
+            {
+                "id": i + 1,
+                "warehouse_id": wid,
+                "scanned_at": at,
+                "received_at": at,
+                "raw": f"LOC-A-{i % 40:02d}-1",
+                "kind": "location",
+                "mode": ("pick", "pack", "returns", "idle")[i % 4],
+                "outcome": "accepted" if i % 9 else "rejected",
+            }
+            for i, at in enumerate(moments)
+        ),
+        "idempotencyrecord": Copier(conn, IdempotencyRecord).copy(
+            {
+                "id": i + 1,
+                "client": f"device:{i % 200}",
+                "key": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "request_hash": "0" * 64,
+                "status_code": 200,
+                "response": {},
+                "created_at": at,
+            }
+            for i, at in enumerate(moments)
+        ),
+    }
+
+
 def measure(url: str, facts: dict[str, Any], rounds: int) -> dict[str, dict[str, float]]:
     """p50/p99 (ms) and statements of each endpoint, on the app serving `url`."""
     settings = Settings(environment="test", database_url=url, config_dir=ROOT / "config", run_relay=False)
@@ -318,6 +421,131 @@ def measure(url: str, facts: dict[str, Any], rounds: int) -> dict[str, dict[str,
     return figures
 
 
+LEARNED = "delivery estimates learned from"
+
+
+def _status_kb(pid: int) -> dict[str, int]:
+    """Resident memory now and at its peak (kB), from /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def _serve(url: str, port: int) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "KAERU_DATABASE_URL": url,
+        "KAERU_RUN_RELAY": "false",
+        "KAERU_LOG_FORMAT": "text",
+        "KAERU_CONFIG_DIR": str(ROOT / "config"),
+    }
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "kaeru"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _until_learned(process: subprocess.Popen[str], timeout: float) -> tuple[float, str]:
+    started = time.perf_counter()
+    assert process.stdout is not None
+    for line in process.stdout:
+        if LEARNED in line:
+            return time.perf_counter() - started, line.strip().rsplit(LEARNED, 1)[1]
+        if time.perf_counter() - started > timeout:
+            break
+    raise RuntimeError(f"the server did not learn within {timeout} s (exit {process.poll()})")
+
+
+def resident_memory(url: str, port: int) -> dict[str, Any]:
+    """Two real server processes on the database: the first leads learning (counts every delivery from
+    the start), the second only builds its model from the counts. Resident memory (MB) of each once it
+    has learned and answered a few requests; and, as the baseline, a process reloading every delivered
+    shipment of the year as the server did before."""
+    figures: dict[str, Any] = {}
+    servers = []
+    try:
+        for role, offset in (("leader", 0), ("follower", 1)):
+            process = _serve(url, port + offset)
+            servers.append(process)
+            seconds, learned = _until_learned(process, 1800)
+            for _ in range(5):
+                with contextlib.suppress(OSError):
+                    urllib.request.urlopen(f"http://127.0.0.1:{port + offset}/healthz", timeout=10).read()
+            kb = _status_kb(process.pid)
+            figures[role] = {
+                "learned_s": round(seconds, 1),
+                "learned_from": learned,
+                "rss_mb": round(kb["VmRSS"] / 1024, 1),
+                "peak_rss_mb": round(kb["VmHWM"] / 1024, 1),
+            }
+    finally:
+        for process in servers:
+            process.terminate()
+            process.wait(30)
+    reload = subprocess.run(
+        [sys.executable, __file__, "--full-reload", url], capture_output=True, text=True, check=True
+    )
+    figures["full_reload_baseline"] = json.loads(reload.stdout)
+    return figures
+
+
+def full_reload(url: str) -> None:
+    """The learning every server process did before: every delivered shipment of the year as objects,
+    then learn_transit over all of them. Prints the process's peak resident memory (MB)."""
+    from sqlmodel import col
+
+    from wms.delivery import learn_transit, load_network
+    from wms.shopper.config import load_shopper_config
+    from wms.shopper.edd import delivery_record
+
+    db = Database(url)
+    network = load_network(path=ROOT / "config" / "delivery.yaml")
+    names = load_shopper_config(ROOT / "config", load_site(ROOT / "config")).delivery
+    started = time.perf_counter()
+    with db.read() as session:
+        rows = session.exec(
+            select(Shipment, Order, Warehouse)
+            .join(Order, col(Order.id) == col(Shipment.order_id))
+            .join(Warehouse, col(Warehouse.id) == col(Order.warehouse_id))
+            .where(col(Shipment.delivered_at) >= NOW - timedelta(days=names.history_days))
+        ).all()
+        records = [r for r in (delivery_record(network, names, *row) for row in rows) if r is not None]
+    model = learn_transit(network=network, records=records)
+    kb = _status_kb(os.getpid())
+    print(
+        json.dumps(
+            {
+                "learned_from": model.records_used,
+                "seconds": round(time.perf_counter() - started, 1),
+                "rss_mb": round(kb["VmRSS"] / 1024, 1),
+                "peak_rss_mb": round(kb["VmHWM"] / 1024, 1),
+            }
+        )
+    )
+
+
+def prune_year(url: str) -> dict[str, Any]:
+    """The retention job over the year with the shipped policy: rows removed and rows per second."""
+    from wms.platform.retention import load_policy, prune
+
+    db = Database(url)
+    started = time.perf_counter()
+    removed = prune(db, load_policy(ROOT / "config"))
+    seconds = time.perf_counter() - started
+    db.dispose()
+    return {
+        "removed": removed,
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(sum(removed.values()) / seconds),
+    }
+
+
 def _get(client: TestClient, path: str, headers: dict[str, str]) -> None:
     response = client.get(path, headers=headers)
     if response.status_code != 200:
@@ -350,7 +578,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the two databases")
+    parser.add_argument("--port", type=int, default=18630, help="servers for the memory figures: 4 from it")
+    parser.add_argument("--full-reload", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.full_reload:
+        full_reload(args.full_reload)
+        return
     tag = uuid.uuid4().hex[:6]
     names = {"year": f"kaeru_bench_year_{tag}", "fresh": f"kaeru_bench_year_{tag}_fresh"}
     scale = {"year": args.orders, "fresh": max(args.orders // 1000, 50)}
@@ -360,6 +593,11 @@ def main() -> None:
     try:
         built = {which: build(_url(name), scale[which], args.seed) for which, name in names.items()}
         measured = {which: measure(_url(name), built[which], args.rounds) for which, name in names.items()}
+        memory = {
+            which: resident_memory(_url(name), args.port + 2 * i)
+            for i, (which, name) in enumerate(names.items())
+        }
+        pruned = {which: prune_year(_url(name)) for which, name in names.items()}
     finally:
         if not args.keep:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -388,6 +626,8 @@ def main() -> None:
                 },
                 "rounds": args.rounds,
                 "endpoints": endpoints,
+                "resident_memory": memory,
+                "retention": pruned,
             },
             indent=2,
         )

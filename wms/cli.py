@@ -47,10 +47,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for devices and users.", no_args_is_help=True)
 merchant_app = typer.Typer(help="The merchants the floor works for.", no_args_is_help=True)
+maintenance_app = typer.Typer(help="Retention of history (config/retention.yaml).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(merchant_app, name="merchant")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(maintenance_app, name="maintenance")
 console = Console()
 
 
@@ -88,6 +90,18 @@ def db_check() -> None:
     console.print(f"{ledger} ledger rows, {quants} quants: {'FAILED' if problems else 'invariants hold'}")
     if problems:
         raise typer.Exit(1)
+
+
+@maintenance_app.command("prune")
+def maintenance_prune() -> None:
+    """Delete what config/retention.yaml no longer keeps, in short batches (the ledger and money stay)."""
+    import json
+
+    from wms.platform.retention import load_policy, prune
+
+    settings = get_settings()
+    removed = prune(_kaeru().db, load_policy(settings.config_dir))
+    typer.echo(json.dumps(removed))
 
 
 @app.command()

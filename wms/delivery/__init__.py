@@ -9,7 +9,9 @@ At start-up (and after a nightly or hourly refresh):
 
 `DeliveryRecord` needs carrier, service, origin (the warehouse's region, `network.warehouses[code].region`),
 destination (`Destination(country=..., postal_code=...)`), shipped_on and delivered_on (local dates).
-Both objects are immutable; swap them atomically when retrained.
+Both objects are immutable; swap them atomically when retrained. The server does not keep the records:
+it adds each delivery's transit days, as `transit.observe` gives them, to counts per lane key and builds
+the same model from the counts with `transit.model_from_counts` (wms/shopper/learning.py).
 
 Storefront (cart + postal code, before purchase):
 

@@ -13,7 +13,7 @@ fewer than `min_observations` deliveries are not kept, so a thin lane answers fr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -136,6 +136,61 @@ class TransitModel:
         )
 
 
+def observe(network: Network, record: DeliveryRecord) -> tuple[int, list[LaneKey]] | None:
+    """A delivered record's transit days (capped) and the lane keys it counts toward, coarse to fine;
+    None for a record that cannot be used (a service the network does not know, delivered before shipped)."""
+    try:
+        calendar = network.delivery_calendar(
+            carrier=record.carrier, service=record.service, country=record.destination.country
+        )
+    except KeyError:
+        return None
+    if record.delivered_on < record.shipped_on:
+        return None
+    max_days = network.learning.max_transit_days
+    days = min(calendar.open_days_between(record.shipped_on, record.delivered_on), max_days)
+    _lane, chain = _lane_chain(
+        network=network,
+        carrier=record.carrier,
+        service=record.service,
+        origin=record.origin,
+        destination=record.destination,
+        season=network.season(day=record.shipped_on),
+    )
+    return days, chain
+
+
+def _prior_of(network: Network, key: LaneKey) -> LanePrior | None:
+    """The configured row behind a lane's coarsest key (its postal zone is part of the key)."""
+    carrier, service, origin, country, zone = key[:5]
+    try:
+        configured = network.service(carrier=carrier, service=service)
+    except KeyError:
+        return None
+    lane = configured.prior_for(origin=origin.split("-")[0], destination=Destination(country, zone))
+    return lane if lane is not None and lane.postal_prefix == zone else None
+
+
+def model_from_counts(
+    *, network: Network, counts: Mapping[LaneKey, Sequence[int]], ignored: int = 0
+) -> TransitModel:
+    """The transit model from transit-day counts per lane key (each record counted at every key of its
+    chain): what `learn_transit` computes, from counts kept elsewhere and added to as deliveries come."""
+    max_days = network.learning.max_transit_days
+    tally = _Tally(max_days, ignored=ignored)
+    for key, observed in counts.items():
+        row = [0] * (max_days + 1)
+        for days, n in enumerate(observed):
+            row[min(days, max_days)] += n
+        tally.counts[key] = row
+        if len(key) == 5:
+            tally.used += sum(row)
+            prior = _prior_of(network, key)
+            if prior is not None:
+                tally.priors[key] = prior
+    return _model(network, tally)
+
+
 @dataclass
 class _Tally:
     """Transit days counted per lane key (and each lane's configured table), from delivered records."""
@@ -147,29 +202,16 @@ class _Tally:
     ignored: int = 0
 
     def add(self, network: Network, record: DeliveryRecord) -> None:
-        try:
-            calendar = network.delivery_calendar(
-                carrier=record.carrier, service=record.service, country=record.destination.country
-            )
-        except KeyError:
+        seen = observe(network, record)
+        if seen is None:
             self.ignored += 1
             return
-        if record.delivered_on < record.shipped_on:
-            self.ignored += 1
-            return
-        days = min(calendar.open_days_between(record.shipped_on, record.delivered_on), self.max_days)
-        lane, chain = _lane_chain(
-            network=network,
-            carrier=record.carrier,
-            service=record.service,
-            origin=record.origin,
-            destination=record.destination,
-            season=network.season(day=record.shipped_on),
-        )
+        days, chain = seen
         for key in chain:
             self.counts.setdefault(key, [0] * (self.max_days + 1))[days] += 1
-        if lane is not None:
-            self.priors[chain[0]] = lane
+        prior = _prior_of(network, chain[0])
+        if prior is not None:
+            self.priors[chain[0]] = prior
         self.used += 1
 
 
@@ -189,17 +231,21 @@ def _fit(key: LaneKey, tally: _Tally, fits: Mapping[LaneKey, TransitFit], learni
     return TransitFit(pmf=_smooth(observed, parent, strength), basis=_describe(key), observations=n)
 
 
-def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> TransitModel:
-    """Learn transit distributions from delivered shipments (unknown services are counted, not used)."""
-    tally = _Tally(network.learning.max_transit_days)
-    for record in records:
-        tally.add(network, record)
+def _model(network: Network, tally: _Tally) -> TransitModel:
     fits: dict[LaneKey, TransitFit] = {}
     # Coarse keys are shorter, so sorting by length smooths every parent before its children.
     for key in sorted(tally.counts, key=len):
         if sum(tally.counts[key]) >= network.learning.min_observations:
             fits[key] = _fit(key, tally, fits, network.learning)
     return TransitModel(network=network, fits=fits, records_used=tally.used, records_ignored=tally.ignored)
+
+
+def learn_transit(*, network: Network, records: Iterable[DeliveryRecord]) -> TransitModel:
+    """Learn transit distributions from delivered shipments (unknown services are counted, not used)."""
+    tally = _Tally(network.learning.max_transit_days)
+    for record in records:
+        tally.add(network, record)
+    return _model(network, tally)
 
 
 def _nearest_ancestor(fits: Mapping[LaneKey, TransitFit], key: LaneKey) -> TransitFit | None:

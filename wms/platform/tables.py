@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -20,7 +20,8 @@ class IdempotencyRecord(SQLModel, table=True):
     state: str = "done"  # written with the outcome, in the same transaction as the effect
     status_code: int | None = None
     response: Any = Field(default=None, sa_column=Column(JSON))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Kept for the retention period only: found by age, however many keys (0008).
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -70,6 +71,21 @@ class ScanRecord(SQLModel, table=True):
     mode: str = ""  # what the device was doing: pick | pack | returns | receive | putaway | idle
     outcome: str = Field(max_length=16)  # accepted | rejected | recorded
     message: str = ""
+
+
+class ScanDay(SQLModel, table=True):
+    """Scans counted per warehouse, UTC day, kind, mode and outcome: what raw scans leave behind when
+    retention removes them (wms/platform/retention.py)."""
+
+    __tablename__ = "scan_day"
+    __table_args__ = (UniqueConstraint("warehouse_id", "day", "kind", "mode", "outcome"),)
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int
+    day: date
+    kind: str = Field(max_length=16)
+    mode: str
+    outcome: str = Field(max_length=16)
+    count: int = 0
 
 
 class DeviceAssignment(SQLModel, table=True):

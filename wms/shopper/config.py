@@ -49,6 +49,8 @@ class DeliveryNames(_Strict):
     carriers: dict[str, CarrierNames]
     history_days: int = Field(default=365, gt=0)
     relearn_minutes: float = Field(default=60, gt=0)
+    # Deliveries recorded less than this long ago wait for the next round (wms/shopper/learning.py).
+    settle_seconds: float = Field(default=60, ge=0)
 
     def network_service(self, carrier: str, service: str) -> tuple[str, str] | None:
         """The delivery network's (carrier, service) for a Kaeru carrier and service, if it has one."""

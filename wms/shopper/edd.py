@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,6 @@ from wms.fulfilment.tables import Order, OrderLine, Shipment, Shopper, TrackingE
 from wms.identity.model import Principal
 from wms.inventory.tables import Item, Warehouse
 from wms.platform.tables import OutboxMessage
-from wms.shopper.config import ShopperConfig
 from wms.shopper.effects import EFFECTS
 from wms.shopper.events import DelayForeseen
 
@@ -97,51 +96,27 @@ def destination_of(order: Order) -> delivery.Destination:
     return delivery.Destination(country=country, postal_code=str(order.ship_to.get("postal_code", "")))
 
 
-def delivery_records(
-    session: Session, network: delivery.Network, names: Any, *, since: datetime
-) -> list[delivery.DeliveryRecord]:
-    """Every delivered shipment since `since` as a DeliveryRecord, in the delivery network's names."""
-    rows = session.exec(
-        select(Shipment, Order, Warehouse)
-        .join(Order, col(Order.id) == col(Shipment.order_id))
-        .join(Warehouse, col(Warehouse.id) == col(Order.warehouse_id))
-        .where(
-            col(Shipment.delivered_at).is_not(None),
-            col(Shipment.shipped_at).is_not(None),
-            col(Shipment.delivered_at) >= since,
-        )
-    ).all()
-    records = []
-    for shipment, order, warehouse in rows:
-        site = network.warehouses.get(names.warehouses.get(warehouse.code, ""))
-        mapped = names.network_service(shipment.carrier, shipment.service)
-        country = str(order.ship_to.get("country", "")).upper()
-        if site is None or mapped is None or country not in network.countries:
-            continue
-        if shipment.shipped_at is None or shipment.delivered_at is None:  # the query's filter; for the types
-            continue
-        records.append(
-            delivery.DeliveryRecord(
-                carrier=mapped[0],
-                service=mapped[1],
-                origin=site.region,
-                destination=delivery.Destination(
-                    country=country, postal_code=str(order.ship_to.get("postal_code", ""))
-                ),
-                shipped_on=_local_date(shipment.shipped_at, site.timezone),
-                delivered_on=_local_date(shipment.delivered_at, network.timezone_of(country=country)),
-            )
-        )
-    return records
-
-
-def learn(kaeru: Kaeru, network: delivery.Network, config: ShopperConfig) -> EddState:
-    """Learn transit times from the delivered shipments of the configured past days."""
-    since = utcnow() - timedelta(days=config.delivery.history_days)
-    with kaeru.db.read() as session:
-        records = delivery_records(session, network, config.delivery, since=since)
-    transit = delivery.learn_transit(network=network, records=records)
-    return EddState(network, transit, config.delivery, len(records), utcnow())
+def delivery_record(
+    network: delivery.Network, names: Any, shipment: Shipment, order: Order, warehouse: Warehouse
+) -> delivery.DeliveryRecord | None:
+    """A delivered shipment in the delivery network's names; None if the network cannot place it."""
+    site = network.warehouses.get(names.warehouses.get(warehouse.code, ""))
+    mapped = names.network_service(shipment.carrier, shipment.service)
+    country = str(order.ship_to.get("country", "")).upper()
+    if site is None or mapped is None or country not in network.countries:
+        return None
+    if shipment.shipped_at is None or shipment.delivered_at is None:
+        return None
+    return delivery.DeliveryRecord(
+        carrier=mapped[0],
+        service=mapped[1],
+        origin=site.region,
+        destination=delivery.Destination(
+            country=country, postal_code=str(order.ship_to.get("postal_code", ""))
+        ),
+        shipped_on=_local_date(shipment.shipped_at, site.timezone),
+        delivered_on=_local_date(shipment.delivered_at, network.timezone_of(country=country)),
+    )
 
 
 # --- estimates -----------------------------------------------------------------------------------

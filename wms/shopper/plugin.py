@@ -18,7 +18,8 @@ from wms import delivery
 from wms.context import Kaeru
 from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Order, Shipment, TrackingEvent
-from wms.shopper import after_delivery, edd
+from wms.platform.leader import Leadership
+from wms.shopper import after_delivery, edd, learning
 from wms.shopper.config import CONFIG_KEY, config_of, load_shopper_config
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,19 @@ def configure(kaeru: Kaeru) -> None:
         fulfilment.TRACKING_LISTENERS.append(HOOKS.tracking)
 
 
-def relearn(kaeru: Kaeru) -> edd.EddState:
-    """Learn transit times again from Kaeru's delivered shipments and swap the model in."""
+LEADER_KEY = "shopper.learning.leader"
+
+
+def relearn(kaeru: Kaeru, *, settle_seconds: float | None = None) -> edd.EddState:
+    """Count the deliveries not learned yet (in the one process that leads learning), then build the
+    model from the kept counts and swap it in (in every process)."""
     brain = edd.brain_of(kaeru)
-    state = edd.learn(kaeru, brain.state.network, config_of(kaeru))
+    names = config_of(kaeru).delivery
+    leadership = kaeru.extras.setdefault(LEADER_KEY, Leadership(kaeru.db, "kaeru.delivery-learning"))
+    if leadership.held():
+        settle = names.settle_seconds if settle_seconds is None else settle_seconds
+        learning.learn_new(kaeru, brain.state.network, names, settle_seconds=settle)
+    state = learning.learned_state(kaeru, brain.state.network, names)
     brain.swap(state)
     return state
 
@@ -104,5 +114,8 @@ async def start(app: Any, kaeru: Kaeru) -> Callable[[], Awaitable[None]]:
             await asyncio.wait_for(task, timeout=10)
         except TimeoutError:
             task.cancel()
+        leadership = kaeru.extras.get(LEADER_KEY)
+        if isinstance(leadership, Leadership):
+            await asyncio.to_thread(leadership.release)
 
     return stop

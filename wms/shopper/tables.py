@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -79,3 +79,25 @@ class ScheduledMessage(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | skipped
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TransitCount(SQLModel, table=True):
+    """Delivered shipments counted per lane key, ship month and transit days: what delivery estimates are
+    learned from (wms/shopper/learning.py), added to as deliveries come in instead of reloading a year."""
+
+    __tablename__ = "transit_count"
+    __table_args__ = (UniqueConstraint("lane", "month", "days"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lane: str = Field(max_length=200)  # wms.delivery.transit.LaneKey, joined by "|"
+    month: date  # the first day of the ship date's month
+    days: int
+    count: int = 0
+
+
+class LearningMark(SQLModel, table=True):
+    """How far learning has read: the last delivered tracking event counted."""
+
+    __tablename__ = "learning_mark"
+    name: str = Field(primary_key=True, max_length=64)
+    last_event_id: int = 0
+    learned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy import text
 
 from kaeru_config.settings import ROOT, Settings
 from kaeru_config.site import load_site
+from tests.commands import kaeru_command
 from tests.floor import Floor
 from wms.context import Kaeru
 from wms.db import Database
@@ -40,18 +40,6 @@ def databases() -> Iterator[tuple[str, str]]:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def kaeru_command(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KAERU_DATABASE_URL": url, "KAERU_ENVIRONMENT": "test"}
-    return subprocess.run(
-        [sys.executable, "-m", "wms.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def a_day_of_stock(url: str, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from kaeru_config.settings import ROOT, Settings
-from tests.integration.deploy.test_backup_restore import kaeru_command
+from tests.commands import kaeru_command
 from tests.live_server import serve
 from wms.app import create_app
 from wms.context import Kaeru

@@ -82,8 +82,9 @@ def test_transit_times_are_relearned_from_kaerus_own_delivered_shipments(floor: 
 
     shipped = ship(floor, "E-5", [("TEE-M", 1)])
     track(floor, shipped["tracking_number"], "delivered", at=datetime.now(UTC) + timedelta(days=2))
-    state = relearn(floor.kaeru)
+    state = relearn(floor.kaeru, settle_seconds=0)
     assert state.learned_from == 1
+    assert relearn(floor.kaeru, settle_seconds=0).learned_from == 1  # counted once
     answer = floor.call(
         "POST",
         "/api/v1/edd",
