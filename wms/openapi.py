@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wms.auth import current_principal
 
@@ -26,7 +26,13 @@ class ErrorBody(BaseModel):
     """Every 4xx answer: a stable code for programs, a sentence for people, and details if any."""
 
     error: str
-    message: str
+    message: str = Field(
+        description="For people, in the caller's language (Accept-Language, else the user's)"
+    )
+    message_id: str | None = Field(
+        default=None, description="The message's English template, stable for programs and translators"
+    )
+    params: dict[str, Any] | None = Field(default=None, description="The values of the template's {fields}")
     details: dict[str, Any] | None = None
 
 

@@ -73,7 +73,7 @@ def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) ->
     if scan.kind == "location":
         rows = _LOCATION_CONTENTS.rows(session.connection(), {"warehouse": warehouse_id, "code": scan.code})
         if not rows:
-            raise NotFound(f"unknown location {scan.code}")
+            raise NotFound("unknown location {code}", code=scan.code)
         contents = [
             {"sku": sku, "quantity": quantity, "serial": serial, "condition": condition}
             for _, sku, quantity, serial, condition in rows
@@ -91,7 +91,9 @@ def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) ->
     elif scan.kind == "text":
         item = session.exec(select(Item).where(Item.sku == scan.code)).first()
     if item is None:
-        raise NotFound(f"unknown barcode {scan.data!r}: not an item, location or order of this warehouse")
+        raise NotFound(
+            "unknown barcode {data!r}: not an item, location or order of this warehouse", data=scan.data
+        )
     stock_rows = session.exec(
         select(Quant, Location)
         .join(Location, col(Location.id) == col(Quant.location_id))
