@@ -190,7 +190,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
         if status == 400:
             status = 422
-            message = f"the request body is not valid JSON: {exc.detail}"
+            form = request.headers.get("content-type", "").startswith("multipart/")
+            message = f"the request body is not valid {'form data' if form else 'JSON'}: {exc.detail}"
         else:
             message = str(exc.detail)
         code = {404: "not_found", 405: "method_not_allowed", 422: "invalid"}.get(status, "bad_request")
