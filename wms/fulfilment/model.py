@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -216,20 +215,6 @@ class WeightCheck:
     @property
     def ok(self) -> bool:
         return abs(self.deviation_g) <= self.tolerance_g
-
-
-# A carrier's event cannot be older than its parcel: not before the carton was opened, less a margin for
-# carriers' clocks and time zones (a scan stamped in local time read as UTC is off by up to a day).
-EVENT_EARLY_MARGIN = timedelta(hours=24)
-
-
-def event_too_early(at: datetime, parcel_since: datetime, margin: timedelta = EVENT_EARLY_MARGIN) -> bool:
-    """Whether a tracking event dated `at` is dated before its parcel existed (less `margin`)."""
-
-    def aware(moment: datetime) -> datetime:
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-    return aware(at) < aware(parcel_since) - margin
 
 
 def check_carton_weight(

@@ -177,7 +177,7 @@ class Shipped(BaseModel):
 class TrackingIn(BaseModel):
     tracking_number: Annotated[Code, Field(min_length=1, max_length=64)]
     kind: Annotated[Code, one_of(TRACKING_KINDS, "what happened")]
-    at: Reported  # and not before the parcel existed (wms.fulfilment.model.event_too_early)
+    at: Reported
     location: Annotated[Name, Field(max_length=200)] = ""
     description: Annotated[Note, Field(max_length=500)] = ""
     external_id: Annotated[Name, Field(max_length=200)] = ""

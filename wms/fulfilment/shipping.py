@@ -155,15 +155,6 @@ def track(session: Session, principal: Principal, event: CarrierEvent) -> dict[s
         raise NotFound(
             "no shipment with tracking number {tracking_number!r}", tracking_number=event.tracking_number
         )
-    carton = session.get(Carton, shipment.carton_id)
-    if carton is not None and model.event_too_early(event.at, carton.created_at):
-        raise Invalid(
-            "the event is dated {at}, before shipment {tracking_number} existed ({since}): "
-            "is the carrier's clock or time zone right?",
-            at=event.at.isoformat(),
-            tracking_number=event.tracking_number,
-            since=carton.created_at.isoformat(),
-        )
     external_id = event.external_id or f"{event.kind}:{event.at.isoformat()}"
     duplicate = session.exec(
         select(TrackingEvent).where(
