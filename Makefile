@@ -9,7 +9,7 @@ STAMP := $(VENV)/.stamp-deps
 DEBIAN_PACKAGES := libzbar0 chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic poppler-utils
 export KAERU_DATABASE_URL ?= sqlite:///$(CURDIR)/var/kaeru.db
 
-.PHONY: run test lint bench system-deps deps services clean lock audit
+.PHONY: run test lint bench system-deps deps services clean lock audit i18n
 
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -79,6 +79,13 @@ lock: $(PY)
 # for what fails the build and what is only reported.
 audit: deps
 	$(PY) deploy/audit.py $(LOCK)
+
+# The server's words in other languages: extract every message (code and grading rubrics) into
+# wms/locale/kaeru.pot, merge it into each language's kaeru.po (new messages come untranslated), and
+# compile each kaeru.po to the kaeru.mo the server reads. Commit the .po and .mo files together;
+# tests/unit/test_catalogs.py fails while a message lacks a translation or a .mo is stale.
+i18n: deps
+	$(PY) -m wms.locale.catalogs
 
 bench: deps services
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -14,6 +14,7 @@ from wms.areas import modules
 from wms.context import Kaeru
 from wms.docs import install as install_docs
 from wms.http import BodyLimit, InputGuard, Options, install_error_handlers
+from wms.i18n import Language
 from wms.observability.wiring import install as install_observability
 from wms.openapi import install as install_openapi
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, kaeru: Kaeru | None = None) 
     install_openapi(app)
     install_docs(app)
     app.add_middleware(Options, routes=app.routes)
+    app.add_middleware(Language)
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_observability(app, kaeru)  # /metrics, /readyz, traces when configured (outermost middleware)

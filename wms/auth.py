@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
+from wms import i18n
 from wms.context import Kaeru
 from wms.errors import Forbidden, Unauthorised
 from wms.identity.model import Principal
@@ -46,11 +47,13 @@ async def principal_of(kaeru: Kaeru, authorization: str | None) -> Principal:
     cached = _principals.get(cache_key)
     now = time.monotonic()
     if cached is not None and now - cached[1] < PRINCIPAL_TTL_S:
+        i18n.note_user(cached[0].locale)
         return cached[0]
     principal = await run_in_threadpool(_look_up, kaeru, token)
     if len(_principals) > 10_000:
         _principals.clear()
     _principals[cache_key] = (principal, now)
+    i18n.note_user(principal.locale)
     return principal
 
 

@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wms import i18n
 from wms.context import Kaeru
 from wms.error_status import status_of
-from wms.errors import KaeruError
+from wms.errors import KaeruError, Text
 from wms.identity.model import Principal
 from wms.inputs import HEADER, control_character, describe_faults
 from wms.platform.idempotency import run_once
@@ -177,7 +178,8 @@ class Options:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KaeruError)
     async def kaeru_error(_request: Request, exc: KaeruError) -> JSONResponse:
-        return JSONResponse(status_code=status_of(exc), content=jsonable_encoder(exc.body()))
+        body = exc.body() | {"message": i18n.say(exc.message)}  # in the caller's language (wms.i18n)
+        return JSONResponse(status_code=status_of(exc), content=jsonable_encoder(body))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -188,7 +190,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
         if status == 400:
             status = 422
-            message = f"the request body is not valid JSON: {exc.detail}"
+            form = request.headers.get("content-type", "").startswith("multipart/")
+            message = f"the request body is not valid {'form data' if form else 'JSON'}: {exc.detail}"
         else:
             message = str(exc.detail)
         code = {404: "not_found", 405: "method_not_allowed", 422: "invalid"}.get(status, "bad_request")
@@ -196,7 +199,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Refusal)
     async def refusal(_request: Request, exc: Refusal) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=exc.body)
+        body = exc.body  # stored in English: said again in this request's language from its template
+        if isinstance(body.get("message_id"), str):
+            again = i18n.say(Text(body["message_id"], **(body.get("params") or {})))
+            body = body | {"message": again if again != body["message_id"] else body["message"]}
+        return JSONResponse(status_code=exc.status_code, content=body)
 
     @app.exception_handler(RequestValidationError)
     async def validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

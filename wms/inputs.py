@@ -7,7 +7,8 @@ parameters use, so that a rule about text, ids, quantities or moments is written
   it ends a variable-length field (PRODUCT.md: the leading FNC1 is never sent, later ones arrive as
   GS). Every text type has a documented maximum length.
 - Ids are database INTEGER keys (32-bit on PostgreSQL): 1 .. 2^31-1. A larger number names nothing.
-- Quantities and counts are JSON integers (strict: "3" is refused), bounded.
+- Quantities and counts are JSON integers, bounded: "3" (text) and 2.5 are refused, 3.0 is the integer 3
+  (JSON Schema counts a number without a fraction as an integer, and so do clients that write one).
 - A device's clock reading (a scan's time, a weight's, a health report's) must lie within the
   window `Settings.clock_past_days` before and `Settings.clock_future_seconds` after server time.
 """
@@ -44,6 +45,7 @@ SCAN = re.compile(f"[\x00-\x1c\x1e\x1f{_C1_DEL_SURROGATES}]")  # GS (0x1D) allow
 
 MAX_ID = 2**31 - 1
 MAX_QUANTITY = 1_000_000
+MAX_MONEY = 2**31 - 1  # minor units: 21,474,836.47 in a currency with cents
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
@@ -85,6 +87,28 @@ def _plausible(moment: datetime) -> datetime:
     return moment
 
 
+def _not_ahead(moment: datetime) -> datetime:
+    settings = get_settings()
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if aware > datetime.now(UTC) + timedelta(seconds=settings.clock_future_seconds):
+        raise ValueError(
+            f"lies in the future: at most {settings.clock_future_seconds} seconds after the server's time "
+            "(is the sender's clock or time zone right?)"
+        )
+    return moment
+
+
+def _whole_number(value: object) -> object:
+    """A JSON number without a fraction (`3.0`) is the integer it is (JSON Schema counts it as one);
+    text ("3"), booleans and fractions stay refused by the strict integer that follows."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_WHOLE = BeforeValidator(_whole_number)
+
+
 # The same rules as patterns in the OpenAPI document, so that clients (and the fuzzer) know them; the
 # validators above still decide, with their own words.
 _ONE_LINE_DOC = Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"})
@@ -102,18 +126,42 @@ ScanText = Annotated[str, StringConstraints(max_length=4096), _refusing(SCAN), _
 Url = Annotated[str, StringConstraints(max_length=2000), _refusing(SINGLE_LINE), _ONE_LINE_DOC]
 Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN)]
 """A stock-keeping unit: a letter or digit, then letters, digits, `.`, `_` or `-`; 64 at most."""
-Gtin = Annotated[str, StringConstraints(pattern=r"^\d{8}$|^\d{12,14}$"), AfterValidator(_gtin)]
+Gtin = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{8}$|^\d{12,14}$"),
+    AfterValidator(_gtin),
+    Field(
+        description="A GTIN-8, -12, -13 or -14 (8, 12, 13 or 14 digits) whose last digit is its GS1 check "
+        "digit: from the right, the other digits weighted 3, 1, 3, ...; the check digit brings their sum to "
+        "a multiple of 10 (09506000134352 is one; 09506000134353 is refused)",
+        examples=["09506000134352", "4006381333931", "96385074"],
+    ),
+]
 """A GTIN-8, -12, -13 or -14 whose GS1 check digit is right."""
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """A database key: 1 .. 2^31-1."""
-Quantity = Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+Quantity = Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY), _WHOLE]
 """How many units: a JSON integer, 1 .. 1,000,000."""
-Count = Annotated[int, Strict(), Field(ge=0, le=MAX_QUANTITY)]
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_QUANTITY), _WHOLE]
 """A counted number of units (zero allowed): a JSON integer, 0 .. 1,000,000."""
-Money = Annotated[int, Strict(), Field(ge=0, le=10**12)]
-"""An amount in minor units (cents): a JSON integer, 0 .. 10^12."""
-Moment = Annotated[datetime, AfterValidator(_plausible)]
+Money = Annotated[int, Strict(), Field(ge=0, le=MAX_MONEY), _WHOLE]
+"""An amount in minor units (cents): a JSON integer, 0 .. 2^31-1 (the database's INTEGER columns)."""
+Moment = Annotated[
+    datetime,
+    AfterValidator(_plausible),
+    Field(
+        description="By the device's clock: within the server's window around its own time "
+        "(by default 30 days before to 300 seconds after; KAERU_CLOCK_PAST_DAYS, KAERU_CLOCK_FUTURE_SECONDS)"
+    ),
+]
 """A device's clock reading, within the configured window around server time."""
+Reported = Annotated[
+    datetime,
+    AfterValidator(_not_ahead),
+    Field(description="When it happened, by the sender's clock: not in the future (minutes of skew allowed)"),
+]
+"""A moment another system reports (a carrier's event): not later than the allowed skew after server time;
+how early it may be depends on what it is about, and is checked there."""
 
 
 def describe_faults(errors: Iterable[Any]) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from wms.errors import IllegalTransition, Invalid
+from wms.errors import IllegalTransition, Invalid, Text
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -32,7 +32,7 @@ class Lifecycle(Generic[S]):
         try:
             return self.states(value)
         except ValueError:
-            raise Invalid(f"{value!r} is not a {self.noun} state") from None
+            raise Invalid("{state!r} is not a {noun} state", state=value, noun=self.noun) from None
 
     def allows(self, current: str | S, target: S) -> bool:
         return target in self.moves[self.state(current)]
@@ -42,7 +42,12 @@ class Lifecycle(Generic[S]):
         if not self.allows(current, target):
             name = what or f"the {self.noun}"
             raise IllegalTransition(
-                f"{name} is {self.state(current).value} and cannot become {target.value}",
+                Text(
+                    "{name} is {state} and cannot become {target}",
+                    name=name,
+                    state=self.state(current).value,
+                    target=target.value,
+                ),
                 state=str(current),
                 target=target.value,
             )

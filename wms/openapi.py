@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wms.auth import current_principal
+from wms.platform.idempotency import MAX_KEY_LENGTH
 
 BEARER = "bearer"
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -26,7 +27,13 @@ class ErrorBody(BaseModel):
     """Every 4xx answer: a stable code for programs, a sentence for people, and details if any."""
 
     error: str
-    message: str
+    message: str = Field(
+        description="For people, in the caller's language (Accept-Language, else the user's)"
+    )
+    message_id: str | None = Field(
+        default=None, description="The message's English template, stable for programs and translators"
+    )
+    params: dict[str, Any] | None = Field(default=None, description="The values of the template's {fields}")
     details: dict[str, Any] | None = None
 
 
@@ -82,6 +89,26 @@ def _names_anything(dependant: Dependant) -> bool:
 
 
 ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+KEY_HEADER = "idempotency-key"
+IDEMPOTENCY_RULE = (
+    "A string the client chooses once per change (a UUID, say) and sends again only when it retries that "
+    "change: a replay with the same body answers the first answer again, without doing the change twice; "
+    "the same key with a different body is refused (422: keys are never reused for another change); a "
+    "key whose first request is still running answers 409. Keys are scoped to the caller."
+)
+# Changes from a returns station and scans are only taken with a key: a station retries them after a
+# lost answer, and a second parcel, unit or grade must never come of it. The server refuses these
+# operations without one (422); tests/integration/api/test_schemathesis.py checks that the list is true.
+KEY_REQUIRED = frozenset(
+    {
+        ("post", "/api/v1/scans"),
+        ("post", "/api/v1/returns/parcels"),
+        ("post", "/api/v1/returns/parcels/{parcel_id}/units"),
+        ("post", "/api/v1/returns/parcels/{parcel_id}/close"),
+        ("post", "/api/v1/returns/units/{unit_id}/grade"),
+        ("post", "/api/v1/returns/units/{unit_id}/put-away"),
+    }
+)
 
 
 def describe(app: FastAPI) -> dict[str, Any]:
@@ -99,8 +126,55 @@ def describe(app: FastAPI) -> dict[str, Any]:
             operation = schema["paths"].get(route.path_format, {}).get(method.lower())
             if operation is not None:
                 _describe_operation(operation, _errors_of(route, method, secured), secured, permission)
+                _describe_key(operation, (method.lower(), route.path_format) in KEY_REQUIRED)
+    _fold_bounds(schema)
     app.openapi_schema = schema
     return schema
+
+
+_BOUNDS = ("gt", "ge", "lt", "le")
+
+
+def _keys_as_names(node: dict[str, Any]) -> None:
+    """A mapping whose keys have a pattern (`dict[Sku, Quantity]`) comes out as `patternProperties`,
+    which in JSON Schema leaves keys that do not match unconstrained; the server refuses them. Say it
+    as the server checks it: every key matches (`propertyNames`), and every value is of the one kind."""
+    patterns = node.get("patternProperties")
+    if not isinstance(patterns, dict) or len(patterns) != 1 or "additionalProperties" in node:
+        return
+    [(pattern, values)] = patterns.items()
+    node.pop("patternProperties")
+    node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+    node["additionalProperties"] = values
+
+
+def _fold_bounds(node: Any) -> None:
+    """Bounds pydantic could not merge into a number's schema (a type that narrows a shared one, such as
+    `Annotated[Quantity, Field(le=1000)]`) come out as its own keywords (`le`), which no client reads:
+    fold each into JSON Schema's minimum and maximum, the tighter bound winning, as the server checks."""
+    if isinstance(node, list):
+        for child in node:
+            _fold_bounds(child)
+        return
+    if not isinstance(node, dict):
+        return
+    _keys_as_names(node)
+    if node.get("type") in ("integer", "number") and any(k in node for k in _BOUNDS):
+        step = 1 if node["type"] == "integer" else 0
+        lows = [node.pop("ge", None), node.get("minimum")]
+        highs = [node.pop("le", None), node.get("maximum")]
+        if "gt" in node:
+            lows.append(node.pop("gt") + step)
+        if "lt" in node:
+            highs.append(node.pop("lt") - step)
+        low = max((v for v in lows if isinstance(v, int | float)), default=None)
+        high = min((v for v in highs if isinstance(v, int | float)), default=None)
+        if low is not None:
+            node["minimum"] = low
+        if high is not None:
+            node["maximum"] = high
+    for child in node.values():
+        _fold_bounds(child)
 
 
 def _add_components(components: dict[str, Any]) -> None:
@@ -143,6 +217,17 @@ def _describe_operation(
             }
         if answer.get("description") in ("Validation Error", None):
             answer["description"] = ERROR_MEANING.get(code, "")
+
+
+def _describe_key(operation: dict[str, Any], required: bool) -> None:
+    """The Idempotency-Key header with its rule, and whether the operation takes no change without it."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name", "").lower() == KEY_HEADER:
+            parameter["description"] = IDEMPOTENCY_RULE + (" Required here." if required else "")
+            parameter["required"] = required
+            schema = parameter.setdefault("schema", {})
+            schema.pop("anyOf", None)
+            schema.update({"type": "string", "pattern": f"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"})
 
 
 def install(app: FastAPI) -> None:

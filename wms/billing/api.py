@@ -76,7 +76,12 @@ def billing(kaeru: KaeruDep, principal: Biller, asked: AskedDep) -> Any:
     "/billing.csv",
     summary="Billable work per merchant and day, as CSV to invoice from",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "one row per merchant and day"}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "one row per merchant and day",
+        }
+    },
 )
 def billing_csv(kaeru: KaeruDep, principal: Biller, asked: AskedDep) -> Response:
     days = _days(kaeru, principal, asked)

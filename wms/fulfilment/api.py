@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
+from wms import i18n
 from wms.auth import IdempotencyKey, KaeruDep, require
-from wms.errors import Invalid
+from wms.errors import Invalid, Text
 from wms.fulfilment import orders, packing, picking, queries, shipping
 from wms.fulfilment.scans import start_packing
 from wms.fulfilment.schemas import (
@@ -154,7 +155,7 @@ def next_task(kaeru: KaeruDep, principal: Picker, key: IdempotencyKey = None) ->
     def work(session: Session) -> dict[str, Any]:
         task = picking.take_next_task(session, principal)
         if task is None:
-            return {"task": None, "message": "no pick tasks waiting"}
+            return {"task": None, "message": i18n.say(Text("no pick tasks waiting"))}
         assign(session, principal, mode="pick", ref_type="pick_task", ref_id=str(task.id))
         return {"task": picking.describe_pick(session, task)}
 

@@ -15,5 +15,5 @@ def existing(session: Session, table: type[T], row_id: int | None, what: str) ->
     """The row of `table` with this id; NotFound naming `what` if it does not exist (any more)."""
     row = session.get(table, row_id) if row_id is not None else None
     if row is None:
-        raise NotFound(f"{what} {row_id} no longer exists")
+        raise NotFound("{what} {row_id} no longer exists", what=what, row_id=row_id)
     return row

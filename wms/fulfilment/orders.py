@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from kaeru_config.site import SiteConfig
-from wms.errors import Conflict, Invalid
+from wms.errors import Conflict, Invalid, Text
 from wms.fulfilment import model
 from wms.fulfilment.effects import EFFECTS
 from wms.fulfilment.events import OrderCancelled, OrderCreated
@@ -58,12 +58,12 @@ def order_by_number(session: Session, principal: Principal | None, warehouse_id:
     order = session.exec(
         select(Order).where(Order.warehouse_id == warehouse_id, Order.number == number)
     ).first()
-    return visible(order, principal, f"no order {number!r}")
+    return visible(order, principal, Text("no order {number!r}", number=number))
 
 
 def get_order(session: Session, principal: Principal, order_id: int) -> Order:
     order = session.get(Order, order_id)
-    return visible(order, principal, f"no order {order_id}")
+    return visible(order, principal, Text("no order {order_id}", order_id=order_id))
 
 
 def refresh_order_status(session: Session, order: Order) -> str:
@@ -100,10 +100,14 @@ def create_order(
     if session.exec(
         select(Order).where(Order.warehouse_id == warehouse.id, Order.number == new.number)
     ).first():
-        raise Conflict(f"order {new.number} already exists")
+        raise Conflict("order {number} already exists", number=new.number)
     carrier = new.carrier or site.shipping.default_carrier
     if carrier not in site.shipping.carriers:
-        raise Invalid(f"unknown carrier {carrier!r}; configured: {sorted(site.shipping.carriers)}")
+        raise Invalid(
+            "unknown carrier {carrier!r}; configured: {sorted}",
+            carrier=carrier,
+            sorted=sorted(site.shipping.carriers),
+        )
     shopper = _shopper(session, new)
     order = Order(
         warehouse_id=warehouse.id or 0,
@@ -162,7 +166,7 @@ def _merged_lines(lines: list[NewLine]) -> list[NewLine]:
     for line in lines:
         require_positive(line.quantity, f"quantity of {line.sku}")
         if line.unit_price_minor < 0:
-            raise Invalid(f"price of {line.sku} cannot be negative")
+            raise Invalid("price of {sku} cannot be negative", sku=line.sku)
         if line.sku in merged:
             merged[line.sku].quantity += line.quantity
         else:
@@ -201,7 +205,11 @@ def cancel_order(session: Session, *, principal: Principal, order: Order) -> Ord
     """Cancel an order that has not been packed: its held stock is free again."""
     # Cancelling a cancelled order again changes nothing but is not refused.
     if order.status != OrderStatus.CANCELLED and not ORDERS.allows(order.status, OrderStatus.CANCELLED):
-        raise Conflict(f"order {order.number} is already {order.status}; it can no longer be cancelled")
+        raise Conflict(
+            "order {number} is already {status}; it can no longer be cancelled",
+            number=order.number,
+            status=order.status,
+        )
     for line in order_lines(session, order.id or 0):
         for reservation in live_reservations(session, line.id):
             release(session, reservation, reservation.quantity)

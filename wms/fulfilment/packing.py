@@ -32,7 +32,11 @@ def open_carton(
 ) -> Carton:
     """Start packing an order: a carton with its own SSCC (the open one, if it has one)."""
     if order.status not in PACKABLE:
-        raise Conflict(f"order {order.number} is {order.status}; only picked orders can be packed")
+        raise Conflict(
+            "order {number} is {status}; only picked orders can be packed",
+            number=order.number,
+            status=order.status,
+        )
     lines = order_lines(session, order.id or 0)
     if not any(line.picked > line.packed for line in lines) and not _open_carton_of(session, order):
         raise _nothing_to_pack(order, lines)
@@ -52,12 +56,15 @@ def _nothing_to_pack(order: Order, lines: list[OrderLine]) -> Conflict:
     picked, wanted = sum(line.picked for line in lines), sum(line.quantity for line in lines)
     if picked < wanted:
         return Conflict(
-            f"order {order.number} is still being picked: nothing of it has reached the pack station yet "
-            f"({picked} of {wanted} picked)",
+            "order {number} is still being picked: nothing of it has reached the pack station yet "
+            "({picked} of {wanted} picked)",
+            number=order.number,
+            picked=picked,
+            wanted=wanted,
             order=order.number,
             status=order.status,
         )
-    return Conflict(f"everything of order {order.number} is packed already", order=order.number)
+    return Conflict("everything of order {number} is packed already", number=order.number, order=order.number)
 
 
 def _open_carton_of(session: Session, order: Order) -> Carton | None:
@@ -81,13 +88,16 @@ def _why_not_packed(
             continue
         if line.picked < line.quantity and line.packed >= line.picked:
             return Conflict(
-                f"{item.sku} has not reached the pack station yet ({line.picked} of {line.quantity} picked): "
-                f"order {order.number} is still being picked",
+                "{sku} has not reached the pack station yet ({picked} of {quantity} picked): "
+                "order {number} is still being picked",
+                picked=line.picked,
+                quantity=line.quantity,
+                number=order.number,
                 order=order.number,
                 sku=item.sku,
             )
         if line.packed >= line.quantity:
-            return Invalid(f"all of {item.sku} is packed already", order=order.number, sku=item.sku)
+            return Invalid("all of {sku} is packed already", order=order.number, sku=item.sku)
     return Invalid("this unit is not on the order, or all of it is packed already", order=order.number)
 
 
@@ -103,7 +113,7 @@ def pack_scan(
 ) -> StepResult:
     """Verify one unit into the carton by scan: it must be picked for this order and not yet packed."""
     if carton.status != CartonStatus.OPEN:
-        raise Conflict(f"carton {carton.sscc} is {carton.status}")
+        raise Conflict("carton {sscc} is {status}", sscc=carton.sscc, status=carton.status)
     order = existing(session, Order, carton.order_id, "order")
     lines = order_lines(session, order.id or 0)
     area = pack_area(session, order.warehouse_id)
@@ -149,7 +159,7 @@ def _held_here(
         )
     ).first()
     if packed is not None:
-        raise Invalid(f"serial {unit_serial} is already in this carton")
+        raise Invalid("serial {unit_serial} is already in this carton", unit_serial=unit_serial)
     return True
 
 
@@ -181,9 +191,9 @@ def close_carton(
     `weight_g` is typed whole grams or the station scale's exact reading (1234.5 g): the check
     compares the exact weight; the carton keeps whole grams (see `carton_grams`)."""
     if carton.status != CartonStatus.OPEN:
-        raise Conflict(f"carton {carton.sscc} is {carton.status}")
+        raise Conflict("carton {sscc} is {status}", sscc=carton.sscc, status=carton.status)
     if isinstance(weight_g, bool) or weight_g <= 0:
-        raise Invalid(f"carton weight in grams must be above zero (got {weight_g!r})")
+        raise Invalid("carton weight in grams must be above zero (got {weight_g!r})", weight_g=weight_g)
     exact = plain_grams(Decimal(weight_g))
     contents = list(session.exec(select(CartonItem).where(CartonItem.carton_id == carton.id)))
     if not contents:
@@ -193,8 +203,9 @@ def close_carton(
     within = abs(exact - check.expected_g) <= check.tolerance_g  # exact, not the rounded grams
     if not within and not (accept_weight_override and principal.role in OVERRIDERS):
         raise Conflict(
-            f"carton weighs {exact} g but should weigh about {check.expected_g} g "
-            f"(±{check.tolerance_g} g): check the contents",
+            "carton weighs {exact} g but should weigh about {expected_g} g (±{tolerance_g} g): "
+            "check the contents",
+            exact=exact,
             expected_g=check.expected_g,
             measured_g=str(exact),
             tolerance_g=check.tolerance_g,

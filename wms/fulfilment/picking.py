@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from wms.db import utcnow
-from wms.errors import Conflict, Invalid
+from wms.errors import Conflict, Invalid, Text
 from wms.fulfilment.effects import EFFECTS
 from wms.fulfilment.events import PickProgressed, PickReportedShort, PicksReleased
 from wms.fulfilment.loading import existing
@@ -55,7 +55,7 @@ def _orders_to_release(
     orders = list(session.exec(statement.order_by(col(Order.created_at), col(Order.id))))
     if order_numbers and len(orders) != len(set(order_numbers)):
         missing = sorted(set(order_numbers) - {o.number for o in orders})
-        raise Conflict(f"order(s) {', '.join(missing)} are not reserved and waiting to be picked")
+        raise Conflict("order(s) {names} are not reserved and waiting to be picked", names=", ".join(missing))
     return orders
 
 
@@ -127,7 +127,7 @@ def _pick_lines(session: Session, task: PickTask, line: OrderLine) -> list[tuple
 
 def get_task(session: Session, principal: Principal, task_id: int) -> PickTask:
     task = session.get(PickTask, task_id)
-    return visible(task, principal, f"no pick task {task_id}")
+    return visible(task, principal, Text("no pick task {task_id}", task_id=task_id))
 
 
 def take_next_task(session: Session, principal: Principal) -> PickTask | None:
@@ -224,7 +224,7 @@ def pick_scan(
 ) -> StepResult:
     """Confirm a pick by scans: first the location, then the item (or its serial), one unit a scan."""
     if task.status in (PickTaskStatus.DONE, PickTaskStatus.CANCELLED):
-        raise Conflict(f"pick task {task.id} is {task.status}")
+        raise Conflict("pick task {id} is {status}", id=task.id, status=task.status)
     line = current_line(session, task)
     if line is None:
         raise Conflict("nothing left to pick on this task")
@@ -235,14 +235,14 @@ def pick_scan(
     if kind == "location":
         return _confirm_location(session, task, line, location, item, code)
     if not line.location_confirmed:
-        raise Invalid(f"scan the location {location.code} first", expected=location.code)
+        raise Invalid("scan the location {code} first", code=location.code, expected=location.code)
     unit_serial = scanned_serial(item, kind=kind, code=code, serial=serial)
     if item.tracking == Tracking.SERIAL and not unit_serial:
-        raise Invalid(f"{item.sku} is serial-tracked: scan the serial number")
+        raise Invalid("{sku} is serial-tracked: scan the serial number", sku=item.sku)
     if item.tracking != Tracking.SERIAL and not scanned_item_matches(
         item, gtin=gtin, code=code, serial=serial
     ):
-        raise Invalid(f"wrong item: expected {item.sku} ({item.name})", expected=item.sku)
+        raise Invalid("wrong item: expected {sku} ({name})", sku=item.sku, name=item.name, expected=item.sku)
     reservation = session.get(Reservation, line.reservation_id) if line.reservation_id else None
     if reservation is None:
         raise Conflict("this pick line lost its reservation; report it short so it is re-allocated")
@@ -264,7 +264,12 @@ def _confirm_location(
     session: Session, task: PickTask, line: PickLine, location: Location, item: Item, code: str | None
 ) -> StepResult:
     if code != location.code:
-        raise Invalid(f"wrong location: go to {location.code} (you scanned {code})", expected=location.code)
+        raise Invalid(
+            "wrong location: go to {code} (you scanned {scanned})",
+            code=location.code,
+            scanned=code,
+            expected=location.code,
+        )
     line.location_confirmed = True
     session.add(line)
     return StepResult(
@@ -290,7 +295,12 @@ def _switch_unit(
         create=False,
     )
     if other is None or other.quantity - other.reserved < 1:
-        raise Invalid(f"serial {unit_serial} is not free at {location.code}", serial=unit_serial)
+        raise Invalid(
+            "serial {unit_serial} is not free at {code}",
+            unit_serial=unit_serial,
+            code=location.code,
+            serial=unit_serial,
+        )
     release(session, reservation, 1)
     other.reserved += 1
     session.add(other)
@@ -329,7 +339,7 @@ def _carry_to_pack_area(
     move(session, movement, actor)
     moved = lock_quant(session, movement.key_at(destination.id or 0, "new"), create=False)
     if moved is None:  # the move above put the unit there in this transaction
-        raise Conflict(f"{item.sku} did not arrive at {destination.code}: try again")
+        raise Conflict("{sku} did not arrive at {code}: try again", sku=item.sku, code=destination.code)
     spend(session, reservation, 1)
     hold(session, line.order_line_id, moved.id or 0, 1)
     line.picked += 1
@@ -366,7 +376,7 @@ def report_short(session: Session, *, principal: Principal, task: PickTask, miss
         raise Conflict("nothing left to pick on this task")
     remaining = line.quantity - line.picked - line.short
     if missing > remaining:
-        raise Invalid(f"only {remaining} unit(s) are left to pick on this line")
+        raise Invalid("only {remaining} unit(s) are left to pick on this line", remaining=remaining)
     reservation = session.get(Reservation, line.reservation_id) if line.reservation_id else None
     item = existing(session, Item, line.item_id, "item")
     order_line = existing(session, OrderLine, line.order_line_id, "order line")

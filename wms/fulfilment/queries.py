@@ -146,7 +146,7 @@ def carton_by_sscc(session: Session, principal: Principal, sscc: str) -> Carton:
     carton = session.exec(select(Carton).where(Carton.sscc == sscc)).first()
     order = session.get(Order, carton.order_id) if carton else None
     if carton is None or order is None or not sees(principal, order.warehouse_id, order.merchant_id):
-        raise NotFound(f"no carton {sscc}")
+        raise NotFound("no carton {sscc}", sscc=sscc)
     return carton
 
 
@@ -157,7 +157,7 @@ def shipment_by_tracking(
     shipment = session.exec(select(Shipment).where(Shipment.tracking_number == tracking_number)).first()
     order = session.get(Order, shipment.order_id) if shipment else None
     if shipment is None or order is None or not sees(principal, order.warehouse_id, order.merchant_id):
-        raise NotFound(f"no shipment {tracking_number}")
+        raise NotFound("no shipment {tracking_number}", tracking_number=tracking_number)
     return shipment, order
 
 
@@ -177,10 +177,12 @@ def weighing_station(
     The scale's weight is its exact reading (1234.5 g), not rounded: the carton's check uses it."""
     station = session.exec(select(Station).where(Station.code == code)).first()
     if station is None or not principal.sees_warehouse(station.warehouse_id):
-        raise NotFound(f"no station {code!r}")
+        raise NotFound("no station {code!r}", code=code)
     if weight_g is None:
         if station.last_weight_g is None or not station.last_weight_stable:
-            raise Invalid(f"no stable weight from the scale at {station.code}: put the carton on it")
+            raise Invalid(
+                "no stable weight from the scale at {code}: put the carton on it", code=station.code
+            )
         weight_g = station.last_weight_g
     device = session.exec(
         select(Device).where(Device.station_id == station.id, Device.kind == "printer")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, Field
 
 from wms.fulfilment.model import TRACKING_KINDS, PickMode
-from wms.inputs import Code, Money, Name, Note, Quantity, Sku, one_of
+from wms.inputs import Code, Money, Name, Note, Quantity, Reported, Sku, one_of
 
 
 class LineIn(BaseModel):
@@ -180,7 +180,7 @@ class Shipped(BaseModel):
 class TrackingIn(BaseModel):
     tracking_number: Annotated[Code, Field(min_length=1, max_length=64)]
     kind: Annotated[Code, one_of(TRACKING_KINDS, "what happened")]
-    at: datetime
+    at: Reported
     location: Annotated[Name, Field(max_length=200)] = ""
     description: Annotated[Note, Field(max_length=500)] = ""
     external_id: Annotated[Name, Field(max_length=200)] = ""

@@ -46,7 +46,11 @@ UNMATCHED_TRACKING_HANDLERS: list[UnmatchedTrackingHandler] = []
 def ship(session: Session, *, principal: Principal, shipment: Shipment) -> Shipment:
     """Hand a closed carton to the carrier: its units leave the building through the ledger."""
     if shipment.status != ShipmentStatus.LABEL_CREATED:
-        raise Conflict(f"shipment {shipment.tracking_number} is already {shipment.status}")
+        raise Conflict(
+            "shipment {tracking_number} is already {status}",
+            tracking_number=shipment.tracking_number,
+            status=shipment.status,
+        )
     order = existing(session, Order, shipment.order_id, "order")
     area = pack_area(session, order.warehouse_id)
     for content in session.exec(select(CartonItem).where(CartonItem.carton_id == shipment.carton_id)).all():
@@ -88,7 +92,7 @@ def _send_off(
         )
     ).first()
     if reservation is None:
-        raise Conflict(f"{item.sku} packed in this carton is no longer held at the pack area")
+        raise Conflict("{sku} packed in this carton is no longer held at the pack area", sku=item.sku)
     quant = existing(session, Quant, reservation.quant_id, "quant")
     movement = Movement(
         warehouse_id=order.warehouse_id,
@@ -139,13 +143,19 @@ def record_tracking_event(
 def track(session: Session, principal: Principal, event: CarrierEvent) -> dict[str, Any]:
     """Accept one carrier event; a replay of the same event (same external id) changes nothing."""
     if event.kind not in model.TRACKING_KINDS:
-        raise Invalid(f"unknown tracking event {event.kind!r}; one of {', '.join(model.TRACKING_KINDS)}")
+        raise Invalid(
+            "unknown tracking event {kind!r}; one of {names}",
+            kind=event.kind,
+            names=", ".join(model.TRACKING_KINDS),
+        )
     shipment = session.exec(select(Shipment).where(Shipment.tracking_number == event.tracking_number)).first()
     if shipment is None:
         return _not_ours(session, principal, event)
     order = session.get(Order, shipment.order_id)
     if order is None or not sees(principal, order.warehouse_id, order.merchant_id):
-        raise NotFound(f"no shipment with tracking number {event.tracking_number!r}")
+        raise NotFound(
+            "no shipment with tracking number {tracking_number!r}", tracking_number=event.tracking_number
+        )
     external_id = event.external_id or f"{event.kind}:{event.at.isoformat()}"
     duplicate = session.exec(
         select(TrackingEvent).where(
@@ -155,7 +165,10 @@ def track(session: Session, principal: Principal, event: CarrierEvent) -> dict[s
     if duplicate is not None:
         return {"tracking_number": event.tracking_number, "status": shipment.status, "duplicate": True}
     if shipment.status == ShipmentStatus.LABEL_CREATED:
-        raise Conflict(f"shipment {event.tracking_number} has not been handed to the carrier yet")
+        raise Conflict(
+            "shipment {tracking_number} has not been handed to the carrier yet",
+            tracking_number=event.tracking_number,
+        )
     row = TrackingEvent(
         shipment_id=shipment.id or 0,
         at=event.at,
@@ -189,7 +202,9 @@ def _not_ours(session: Session, principal: Principal, event: CarrierEvent) -> di
     for handler in UNMATCHED_TRACKING_HANDLERS:
         if handler(session, principal, unmatched):
             return {"tracking_number": event.tracking_number, "handled_by": "returns"}
-    raise NotFound(f"no shipment with tracking number {event.tracking_number!r}")
+    raise NotFound(
+        "no shipment with tracking number {tracking_number!r}", tracking_number=event.tracking_number
+    )
 
 
 def _advance_shipment(session: Session, shipment: Shipment, order: Order, event: CarrierEvent) -> None:

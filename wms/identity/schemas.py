@@ -40,8 +40,13 @@ class Me(BaseModel):
     permissions: list[str]
 
 
+USERNAME = r"^[A-Za-z0-9._-]+$"  # stated again for the document, over Code's own pattern
+
+
 class UserIn(BaseModel):
-    username: Annotated[Code, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    username: Annotated[
+        Code, Field(min_length=1, max_length=64, pattern=USERNAME, json_schema_extra={"pattern": USERNAME})
+    ]
     password: Annotated[Name, Field(min_length=8, max_length=200)]
     role: Annotated[Code, one_of(ROLES, "the account's role")]
     warehouse: Code | None = None

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from wms.errors import Conflict, Invalid, NotFound
+from wms.errors import Conflict, Invalid, NotFound, Text
 from wms.identity.model import DeviceState, Principal
 from wms.identity.tables import Device
 from wms.notify.model import MessageState
@@ -55,7 +55,7 @@ def job_view(message: OutboxMessage, printer: Device | None) -> dict[str, Any]:
 def jobs_for(session: Session, principal: Principal, *, key: str, value: str) -> list[dict[str, Any]]:
     """The print jobs of one order (`order`), carton (`sscc`) or graded unit (`lpn`), oldest first."""
     if key not in KEYS:
-        raise Invalid(f"print jobs are found by one of {', '.join(KEYS)}")
+        raise Invalid("print jobs are found by one of {names}", names=", ".join(KEYS))
     rows = session.exec(
         select(OutboxMessage)
         .where(OutboxMessage.channel == CHANNEL, OutboxMessage.payload[key].as_string() == value)  # type: ignore[index]
@@ -68,9 +68,9 @@ def jobs_for(session: Session, principal: Principal, *, key: str, value: str) ->
 
 def _printer_named(session: Session, principal: Principal, code: str, warehouse_id: int) -> Device:
     device = session.exec(select(Device).where(Device.code == code, Device.kind == "printer")).first()
-    device = visible(device, principal, f"no printer {code}")
+    device = visible(device, principal, Text("no printer {code}", code=code))
     if device.warehouse_id != warehouse_id or not device.url:
-        raise Invalid(f"printer {code} cannot print this warehouse's labels")
+        raise Invalid("printer {code} cannot print this warehouse's labels", code=code)
     return device
 
 
@@ -85,7 +85,7 @@ def reprint(session: Session, principal: Principal, job_id: str, *, printer: str
         or found.warehouse_id is None
         or not sees(principal, found.warehouse_id, found.merchant_id)
     ):
-        raise NotFound(f"no print job {job_id}")
+        raise NotFound("no print job {job_id}", job_id=job_id)
     message = found
     to = _printer_named(session, principal, printer, message.warehouse_id or 0).url if printer else None
     if message.state not in REPRINTABLE:

@@ -86,7 +86,9 @@ def check_key(key: str | None) -> str:
             "an Idempotency-Key header is required for this request (any unique string per request)"
         )
     if len(key) > MAX_KEY_LENGTH:
-        raise Invalid(f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters")
+        raise Invalid(
+            "Idempotency-Key is longer than {MAX_KEY_LENGTH} characters", MAX_KEY_LENGTH=MAX_KEY_LENGTH
+        )
     return key.strip()
 
 

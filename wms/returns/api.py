@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session
 
+from wms import i18n
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.context import Kaeru
 from wms.errors import Invalid
@@ -355,7 +356,7 @@ def receive_unit(
         return {
             "units": [views.unit_view(session, u) for u in received],
             "rubric": rubric,
-            "message": first.match_message,
+            "message": i18n.say(first.match_message),
         }
 
     return mutate(kaeru, principal, key, {"parcel": parcel_id, **body.model_dump()}, work, require_key=True)

@@ -96,7 +96,11 @@ def print_return_label(
 def cancel(session: Session, *, principal: Principal, rma: ReturnAuthorisation) -> ReturnAuthorisation:
     """Cancel a return that has not arrived yet."""
     if rma.status not in model.NOT_YET_RECEIVED:
-        raise Conflict(f"{rma_code(rma)} is {rma.status}; only a return not yet received can be cancelled")
+        raise Conflict(
+            "{rma_code} is {status}; only a return not yet received can be cancelled",
+            rma_code=rma_code(rma),
+            status=rma.status,
+        )
     rma.status = RMA.move(rma.status, RmaStatus.CANCELLED, what=rma_code(rma))
     session.add(rma)
     EFFECTS.record(session, principal, events.ReturnCancelled(rma))
@@ -130,7 +134,7 @@ def _order_line_of_sku(
         raise Invalid("name each item to return by its SKU or its order line")
     match = next((ol for ol in order_lines if queries.item(session, ol.item_id).sku == sku), None)
     if match is None:
-        raise Invalid(f"{sku} is not on order {order.number}", sku=sku)
+        raise Invalid("{sku} is not on order {number}", number=order.number, sku=sku)
     return match
 
 
@@ -177,12 +181,10 @@ def _exchange_item(session: Session, new: NewReturnLine, item: Item, warehouse_i
     if new.outcome != "exchange":
         return None
     if not new.exchange_sku:
-        raise Invalid(f"{item.sku}: choose the variant to exchange it for (exchange_sku)")
+        raise Invalid("{sku}: choose the variant to exchange it for (exchange_sku)", sku=item.sku)
     exchange_item = item_by_sku(session, new.exchange_sku, merchant_id=item.merchant_id)
     if exchange_item.id not in {v.id for v in exchange_candidates(session, item, warehouse_id)}:
-        raise Invalid(
-            f"{new.exchange_sku} is not another variant of {item.sku} in stock", sku=new.exchange_sku
-        )
+        raise Invalid("{sku} is not another variant of {of} in stock", of=item.sku, sku=new.exchange_sku)
     return exchange_item
 
 
@@ -198,7 +200,7 @@ def _add_line(
     policy = config_of(kaeru).policy
     order_line = session.get(OrderLine, new.order_line_id)
     if order_line is None:
-        raise Invalid(f"order line {new.order_line_id} is not on this order")
+        raise Invalid("order line {order_line_id} is not on this order", order_line_id=new.order_line_id)
     item = queries.item(session, order_line.item_id)
     exchange_item = _exchange_item(session, new, item, order.warehouse_id)
     keep = model.keep_it(policy, unit_price_minor=order_line.unit_price_minor, reason=new.reason)

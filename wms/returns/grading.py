@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from wms import i18n
 from wms.context import Kaeru
 from wms.db import utcnow
-from wms.errors import Conflict
+from wms.errors import Conflict, Text
 from wms.identity.model import Principal
 from wms.identity.tables import Station
 from wms.inventory.tables import Item, LicensePlate, Location, Quant
@@ -60,7 +61,11 @@ def _destination(
         select(Location).where(Location.warehouse_id == warehouse_id, Location.code == spec.location)
     ).first()
     if location is None:
-        raise Conflict(f"the {disposition} location {spec.location} does not exist in this warehouse")
+        raise Conflict(
+            "the {disposition} location {location} does not exist in this warehouse",
+            disposition=disposition,
+            location=spec.location,
+        )
     return location
 
 
@@ -119,12 +124,10 @@ def grade_unit(
     session.refresh(
         unit, with_for_update=True
     )  # two screens grading one unit: the second waits, then sees it
+    if unit.status != UnitStatus.RECEIVED and unit.grade:
+        raise Conflict("unit {id} is {status}: it cannot be graded again", id=unit.id, status=unit.status)
     if unit.status != UnitStatus.RECEIVED:
-        raise Conflict(
-            f"unit {unit.id} is {unit.status}: it cannot be graded again"
-            if unit.grade
-            else f"unit {unit.id} is {unit.status}: there is nothing to grade"
-        )
+        raise Conflict("unit {id} is {status}: there is nothing to grade", id=unit.id, status=unit.status)
     rma = queries.rma_of(session, unit)
     item = queries.item(session, unit.item_id)
     verdict = _judge(session, config, unit, item, answers)
@@ -143,8 +146,16 @@ def grade_unit(
         "printer": printer,
         "resolution": resolution,
         "on_hold": rma.status == RmaStatus.ON_HOLD,
-        "message": f"grade {verdict.grade.grade} ({verdict.grade.meaning}): tote {verdict.tote}, "
-        f"for {verdict.destination.code}",
+        "message": i18n.say(
+            Text(
+                "grade {grade} ({meaning}): tote {tote}, for {location}",
+                grade=verdict.grade.grade,
+                meaning=Text(verdict.grade.meaning),
+                tote=verdict.tote,
+                location=verdict.destination.code,
+            ),
+            i18n.current(principal.locale),
+        ),
     }
 
 
@@ -152,7 +163,7 @@ def _verdict_view(
     session: Session, principal: Principal, unit: ReturnUnit, verdict: Verdict
 ) -> dict[str, Any]:
     decision, chosen = verdict.grade, verdict.disposition
-    explain = decision.explain.get(principal.locale) or decision.explain.get("en", "")
+    explain = i18n.said(decision.explain, i18n.current(principal.locale))
     return {
         "unit": unit_view(session, unit),
         "grade": decision.grade,

@@ -71,7 +71,12 @@ def decide_hold(
         raise Forbidden("only a manager may decide a held return")
     session.refresh(hold, with_for_update=True)
     if hold.status != HoldStatus.OPEN:
-        raise Conflict(f"hold {hold.id} was already {hold.status} by {hold.decided_by}")
+        raise Conflict(
+            "hold {id} was already {status} by {decided_by}",
+            id=hold.id,
+            status=hold.status,
+            decided_by=hold.decided_by,
+        )
     rma = queries.rma_of(session, hold)
     decided = HoldStatus.APPROVED if approve else HoldStatus.REJECTED
     hold.status = HOLD.move(hold.status, decided, what=f"hold {hold.id}")

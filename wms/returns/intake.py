@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from devices.scan import RMA_TOKEN_PREFIX, parse_scan
 from wms.context import Kaeru
 from wms.db import utcnow
-from wms.errors import Conflict, Invalid, NotFound
+from wms.errors import Conflict, Invalid, NotFound, Text
 from wms.fulfilment.tables import Carton, Order, OrderLine, Shipment
 from wms.identity.model import Principal
 from wms.identity.tables import Station
@@ -117,10 +117,11 @@ def _rma_for_parcel(
         _refuse_unless_chosen(arrived, found)
         return _open_case(session, kaeru, principal, arrived, found)
     if not sees(principal, rma.warehouse_id, rma.merchant_id) or rma.warehouse_id != arrived.warehouse_id:
-        raise NotFound(f"{rma_code(rma)} belongs to another warehouse")
+        raise NotFound("{rma_code} belongs to another warehouse", rma_code=rma_code(rma))
     if rma.status not in model.OPEN_STATES:
         raise Conflict(
-            f"{rma_code(rma)} is already {rma.status}: set the parcel aside for a manager",
+            "{rma_code} is already {status}: set the parcel aside for a manager",
+            rma_code=rma_code(rma),
             rma=rma_code(rma),
             status=rma.status,
         )
@@ -144,13 +145,14 @@ def _refuse_unless_chosen(arrived: ArrivedParcel, found: Found) -> None:
     order = found.order
     if order is not None and order.warehouse_id == arrived.warehouse_id:
         raise Conflict(
-            f"order {order.number} has no return authorisation: if the shopper sent it back unasked, "
+            "order {number} has no return authorisation: if the shopper sent it back unasked, "
             "open an unexpected return for it",
+            number=order.number,
             order=order.number,
             **choice,
         )
     raise NotFound(
-        f"{code}: no return, order, tracking number or carton of this warehouse has this code; "
+        "{code}: no return, order, tracking number or carton of this warehouse has this code; "
         "check the label and scan it again, or open an unexpected return",
         **choice,
     )
@@ -357,7 +359,7 @@ def _record_missing(session: Session, rma: ReturnAuthorisation, parcel: ReturnPa
                     item_id=line.item_id,
                     match="missing",
                     status=UnitStatus.MISSING,
-                    match_message="authorised but not in the parcel",
+                    match_message=Text("authorised but not in the parcel"),
                     value_minor=line.unit_price_minor,
                     currency=rma.currency,
                     category=queries.item(session, line.item_id).category,

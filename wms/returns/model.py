@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from wms.errors import Invalid
+from wms.errors import Invalid, Text
 from wms.lifecycle import Lifecycle
 from wms.returns.rules import (
     GRADES,
@@ -178,21 +178,26 @@ def eligibility(
     for line in lines:
         left = max(0, line.shipped - line.already_returned)
         if line.shipped == 0:
-            code, message, left = "not_shipped", "not shipped yet", 0
+            code, message, left = "not_shipped", Text("not shipped yet"), 0
         elif line.final_sale and not policy.final_sale_returnable:
-            code, message, left = "final_sale", "final sale: cannot be returned", 0
+            code, message, left = "final_sale", Text("final sale: cannot be returned"), 0
         elif left == 0:
-            code, message = "fully_returned", "already returned"
+            code, message = "fully_returned", Text("already returned")
         else:
-            code, message = "ok", f"{left} may be returned"
+            code, message = "ok", Text("{left} may be returned", left=left)
         results.append(LineEligibility(line.order_line_id, line.sku, line.name, left, code, message))
     if ends is None:
-        return OrderEligibility("not_shipped", "this order has not shipped yet", None, tuple(results))
+        return OrderEligibility("not_shipped", Text("this order has not shipped yet"), None, tuple(results))
     if today > ends:
         return OrderEligibility(
-            "window_expired", f"the return window closed on {ends.isoformat()}", ends, tuple(results)
+            "window_expired",
+            Text("the return window closed on {ends}", ends=ends.isoformat()),
+            ends,
+            tuple(results),
         )
-    return OrderEligibility("ok", f"returns accepted until {ends.isoformat()}", ends, tuple(results))
+    return OrderEligibility(
+        "ok", Text("returns accepted until {ends}", ends=ends.isoformat()), ends, tuple(results)
+    )
 
 
 @dataclass(frozen=True)
@@ -209,11 +214,15 @@ def _check_line(line: RequestedLine) -> None:
     if line.quantity < 1:
         raise Invalid("the quantity to return must be at least 1")
     if line.reason not in REASONS:
-        raise Invalid(f"unknown reason {line.reason!r}; one of {', '.join(REASONS)}")
+        raise Invalid(
+            "unknown reason {reason!r}; one of {names}", reason=line.reason, names=", ".join(REASONS)
+        )
     if line.reason == "other" and not line.reason_text.strip():
         raise Invalid("say in a few words why (reason 'other' needs a text)")
     if line.outcome not in OUTCOMES:
-        raise Invalid(f"unknown outcome {line.outcome!r}; one of {', '.join(OUTCOMES)}")
+        raise Invalid(
+            "unknown outcome {outcome!r}; one of {names}", outcome=line.outcome, names=", ".join(OUTCOMES)
+        )
 
 
 def check_request(
@@ -233,12 +242,14 @@ def check_request(
         _check_line(line)
         facts = by_line.get(line.order_line_id)
         if facts is None:
-            raise Invalid(f"order line {line.order_line_id} is not on this order")
+            raise Invalid("order line {order_line_id} is not on this order", order_line_id=line.order_line_id)
         totals[line.order_line_id] = totals.get(line.order_line_id, 0) + line.quantity
         if not facts.eligible:
-            raise Invalid(f"{facts.sku}: {facts.message}", sku=facts.sku, code=facts.code)
+            raise Invalid("{sku}: {reason}", reason=facts.message, sku=facts.sku, code=facts.code)
         if totals[line.order_line_id] > facts.returnable:
-            raise Invalid(f"{facts.sku}: only {facts.returnable} may be returned", sku=facts.sku)
+            raise Invalid(
+                "{sku}: only {returnable} may be returned", returnable=facts.returnable, sku=facts.sku
+            )
 
 
 # --- money ---------------------------------------------------------------------------------------
@@ -285,9 +296,9 @@ def resolve(
 ) -> Resolution:
     """The refund, credit or exchange one returned unit earns under the policy, given its grade."""
     if grade not in GRADES:
-        raise Invalid(f"unknown grade {grade!r}")
+        raise Invalid("unknown grade {grade!r}", grade=grade)
     if outcome not in (*OUTCOMES, "keep_it"):
-        raise Invalid(f"unknown outcome {outcome!r}")
+        raise Invalid("unknown outcome {outcome!r}", outcome=outcome)
     base = unit_price_minor
     if outcome == "keep_it":
         return Resolution("keep_it", base, currency, base, rules=("keep_it",))
@@ -403,7 +414,7 @@ def match_unit(
     """
     lines = list(expected)
     if scanned is None:
-        return Match("not_ours", None, "not a product of ours: set it aside for review")
+        return Match("not_ours", None, Text("not a product of ours: set it aside for review"))
     own_lines = [line for line in lines if line.item.item_id == scanned.item_id]
     open_line = next((line for line in own_lines if line.received < line.quantity), None)
     shipped_here = scanned.item_id in shipped_items or bool(own_lines)
@@ -415,15 +426,19 @@ def match_unit(
         return Match(
             "serial_swap",
             own_lines[0].line_id if own_lines else None,
-            f"serial {serial or '(none)'} is not the {scanned.sku} we shipped: possible swap",
+            Text(
+                "serial {serial} is not the {sku} we shipped: possible swap",
+                serial=serial or "-",
+                sku=scanned.sku,
+            ),
         )
     if open_line is not None:
-        return Match("right_item", open_line.line_id, f"{scanned.sku}: as expected")
+        return Match("right_item", open_line.line_id, Text("{sku}: as expected", sku=scanned.sku))
     if shipped_here:
         return Match(
             "extra",
             own_lines[0].line_id if own_lines else None,
-            f"{scanned.sku}: more than the return authorised",
+            Text("{sku}: more than the return authorised", sku=scanned.sku),
         )
     if scanned.variant_group:
         relative = next(
@@ -438,9 +453,13 @@ def match_unit(
             return Match(
                 "different_variant",
                 relative.line_id,
-                f"{scanned.sku} is another variant of {relative.item.sku}, which was expected",
+                Text(
+                    "{sku} is another variant of {expected}, which was expected",
+                    sku=scanned.sku,
+                    expected=relative.item.sku,
+                ),
             )
-    return Match("different_item", None, f"{scanned.sku} was not shipped on this order")
+    return Match("different_item", None, Text("{sku} was not shipped on this order", sku=scanned.sku))
 
 
 def missing_units(expected: Iterable[ExpectedLine]) -> dict[int, int]:
@@ -492,15 +511,26 @@ def grade(rubric: Rubric, answers: Mapping[str, str]) -> GradeDecision:
     questions = {q.id: q for q in rubric.questions}
     unknown = sorted(set(answers) - set(questions))
     if unknown:
-        raise Invalid(f"not questions of the {rubric.category} checklist: {', '.join(unknown)}")
+        raise Invalid(
+            "not questions of the {category} checklist: {names}",
+            category=rubric.category,
+            names=", ".join(unknown),
+        )
     unanswered = [q for q in questions if q not in answers]
     if unanswered:
         raise Invalid(
-            f"answer every question of the checklist; missing: {', '.join(unanswered)}", missing=unanswered
+            "answer every question of the checklist; missing: {names}",
+            names=", ".join(unanswered),
+            missing=unanswered,
         )
     for qid, answer in answers.items():
         if answer not in questions[qid].answers:
-            raise Invalid(f"{qid}: {answer!r} is not an answer; one of {', '.join(questions[qid].answers)}")
+            raise Invalid(
+                "{qid}: {answer!r} is not an answer; one of {names}",
+                qid=qid,
+                answer=answer,
+                names=", ".join(questions[qid].answers),
+            )
     for rule in rubric.rules:
         if all(answers[qid] in wanted for qid, wanted in rule.when.items()):
             return GradeDecision(rule.grade, rule.id, dict(rule.explain))

@@ -27,7 +27,7 @@ def picture_format(data: bytes) -> tuple[str, str]:
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise Invalid("this file is not a picture Kaeru can store (JPEG, PNG or WebP)") from exc
     if name not in FORMATS:
-        raise Invalid(f"{name or 'this'} pictures are not stored; send JPEG, PNG or WebP")
+        raise Invalid("{kind} pictures are not stored; send JPEG, PNG or WebP", kind=name or "this")
     return FORMATS[name]
 
 
@@ -45,7 +45,11 @@ def store_photo(
     """Write the picture file and its row; the file is removed again if the row cannot be written."""
     detected, suffix = picture_format(data)
     if content_type and content_type != detected and content_type != "application/octet-stream":
-        raise Invalid(f"the photo says it is {content_type} but it is {detected}")
+        raise Invalid(
+            "the photo says it is {content_type} but it is {detected}",
+            content_type=content_type,
+            detected=detected,
+        )
     path = relative.with_suffix(suffix)
     target = media_dir / path
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from wms import i18n
 from wms.context import Kaeru
 from wms.db import utcnow
-from wms.errors import Conflict, Invalid, NotFound
+from wms.errors import Conflict, Invalid, NotFound, Text
 from wms.identity.model import Principal
 from wms.inventory.ledger import Actor, Movement, Reference, move
 from wms.inventory.tables import Item, LicensePlate, Location
@@ -97,14 +98,19 @@ def put_away(
     """The graded unit reaches its destination: the ledger moves it out of the returns station."""
     session.refresh(unit, with_for_update=True)
     if unit.status != UnitStatus.GRADED:
-        raise Conflict(f"unit {unit.id} is {unit.status}; only a graded unit is put away")
+        raise Conflict(
+            "unit {id} is {status}; only a graded unit is put away", id=unit.id, status=unit.status
+        )
     destination = session.get(Location, unit.destination_location_id)
     if destination is None:
-        raise NotFound(f"unit {unit.id} has no destination")
+        raise NotFound("unit {id} has no destination", id=unit.id)
     code = location_code.removeprefix("LOC-")
     if code != destination.code:
         raise Invalid(
-            f"wrong location: take it to {destination.code} (you scanned {code})", expected=destination.code
+            "wrong location: take it to {code} (you scanned {scanned})",
+            code=destination.code,
+            scanned=code,
+            expected=destination.code,
         )
     rma = queries.rma_of(session, unit)
     item = queries.item(session, unit.item_id)
@@ -123,5 +129,5 @@ def put_away(
         "unit": unit_view(session, unit),
         "location": destination.code,
         "dock_to_stock_s": dock_to_stock,
-        "message": f"{item.sku} put away at {destination.code}",
+        "message": i18n.say(Text("{sku} put away at {location}", sku=item.sku, location=destination.code)),
     }

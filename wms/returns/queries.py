@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from wms.context import Kaeru
-from wms.errors import NotFound
+from wms.errors import NotFound, Text
 from wms.fulfilment.tables import Order, Shopper
 from wms.identity.model import Principal
 from wms.inventory.service import warehouse_by_code
@@ -95,7 +95,7 @@ def rma_by_number(session: Session, principal: Principal | None, number: str) ->
     statement = select(ReturnAuthorisation).where(ReturnAuthorisation.number == number)
     if principal is not None and principal.warehouse_id is not None:
         statement = statement.where(ReturnAuthorisation.warehouse_id == principal.warehouse_id)
-    return visible(session.exec(statement).first(), principal, f"no return RMA-{number}")
+    return visible(session.exec(statement).first(), principal, Text("no return RMA-{number}", number=number))
 
 
 def rma_of_order(session: Session, order: Order, number: str) -> ReturnAuthorisation:
@@ -107,7 +107,7 @@ def rma_of_order(session: Session, order: Order, number: str) -> ReturnAuthorisa
         )
     ).first()
     if rma is None:
-        raise NotFound(f"no return {number} on this order")
+        raise NotFound("no return {number} on this order", number=number)
     return rma
 
 
@@ -126,34 +126,34 @@ def rma_of(session: Session, row: ReturnParcel | ReturnUnit | ReturnHold) -> Ret
     """The return a parcel, unit or hold belongs to (the foreign key guarantees it exists)."""
     rma = session.get(ReturnAuthorisation, row.rma_id)
     if rma is None:
-        raise NotFound(f"no return {row.rma_id}")
+        raise NotFound("no return {rma_id}", rma_id=row.rma_id)
     return rma
 
 
 def get_unit(session: Session, principal: Principal, unit_id: int) -> ReturnUnit:
     unit = session.get(ReturnUnit, unit_id)
-    return visible(unit, principal, f"no returned unit {unit_id}")
+    return visible(unit, principal, Text("no returned unit {unit_id}", unit_id=unit_id))
 
 
 def unit_by_lpn(session: Session, principal: Principal, code: str) -> ReturnUnit:
     unit = session.exec(select(ReturnUnit).where(ReturnUnit.lpn == code.removeprefix("LPN-"))).first()
-    return visible(unit, principal, f"no graded unit with tag {code}")
+    return visible(unit, principal, Text("no graded unit with tag {code}", code=code))
 
 
 def get_parcel(session: Session, principal: Principal, parcel_id: int) -> ReturnParcel:
     parcel = session.get(ReturnParcel, parcel_id)
-    return visible(parcel, principal, f"no return parcel {parcel_id}")
+    return visible(parcel, principal, Text("no return parcel {parcel_id}", parcel_id=parcel_id))
 
 
 def get_hold(session: Session, principal: Principal, hold_id: int) -> ReturnHold:
     hold = session.get(ReturnHold, hold_id)
-    return visible(hold, principal, f"no hold {hold_id}")
+    return visible(hold, principal, Text("no hold {hold_id}", hold_id=hold_id))
 
 
 def get_photo(session: Session, principal: Principal, photo_id: int) -> ReturnPhoto:
     row = session.get(ReturnPhoto, photo_id)
     if row is None:
-        raise NotFound(f"no photo {photo_id}")
+        raise NotFound("no photo {photo_id}", photo_id=photo_id)
     get_unit(session, principal, row.unit_id)  # a photo is seen by whoever may see its unit
     return row
 
@@ -162,7 +162,7 @@ def item(session: Session, item_id: int | None) -> Item:
     """A catalogue item a return row refers to (its foreign key guarantees it exists)."""
     found = session.get(Item, item_id) if item_id else None
     if found is None:
-        raise NotFound(f"no item {item_id}")
+        raise NotFound("no item {item_id}", item_id=item_id)
     return found
 
 

@@ -80,7 +80,9 @@ def create_exchange_order(
     shopper = session.get(Shopper, order.shopper_id)
     warehouse = session.get(Warehouse, order.warehouse_id)
     if shopper is None or warehouse is None:
-        raise NotFound(f"order {order.number} has no shopper or warehouse to send an exchange for")
+        raise NotFound(
+            "order {number} has no shopper or warehouse to send an exchange for", number=order.number
+        )
     exchange_item = queries.item(session, line.exchange_item_id)
     new = fulfilment.NewOrder(
         number=f"{order.number}-EX{line.id}",
@@ -158,7 +160,7 @@ def resolve_unit(
     if resolution.kind == "exchange" and line.exchange_order_id is None:
         order = session.get(Order, rma.order_id) if rma.order_id else None
         if order is None:
-            raise NotFound(f"{rma.number}: an exchange needs the return's order")
+            raise NotFound("{number}: an exchange needs the return's order", number=rma.number)
         create_exchange_order(session, kaeru, rma, line, order)
     pay(session, kaeru, principal, Payment(rma, line, unit, resolution))
     line.resolved += 1
@@ -225,7 +227,9 @@ def on_exchange_tracking(session: Session, shipment: Shipment, event: TrackingEv
     rma = session.get(ReturnAuthorisation, line.rma_id)
     order = session.get(Order, shipment.order_id)
     if rma is None or order is None:
-        raise NotFound(f"exchange order {shipment.order_id} has lost its return or its order")
+        raise NotFound(
+            "exchange order {order_id} has lost its return or its order", order_id=shipment.order_id
+        )
     exchange = {
         "order": order.number,
         "shipment": fulfilment.shipment_context(shipment),

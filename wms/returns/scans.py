@@ -84,7 +84,7 @@ def _grade_tag(desk: Desk, scan: Scan) -> StepResult:
     """A graded unit's tag: remember it until its destination is scanned."""
     unit = queries.unit_by_lpn(desk.session, desk.principal, scan.code or "")
     if unit.status != UnitStatus.GRADED:
-        raise Conflict(f"unit {unit.lpn} is {unit.status}: nothing to put away")
+        raise Conflict("unit {lpn} is {status}: nothing to put away", lpn=unit.lpn, status=unit.status)
     desk.save(put_away_unit=unit.id)
     view = views.unit_view(desk.session, unit)
     return StepResult(
@@ -199,6 +199,6 @@ def returns_scan(
         return _parcel_step(desk, parcel, scan.raw)
     if scan.kind not in ("gtin", "text"):
         raise Invalid(
-            f"a {scan.kind} code means nothing at a returns station: scan a parcel label or an item"
+            "a {kind} code means nothing at a returns station: scan a parcel label or an item", kind=scan.kind
         )
     return _item(desk, parcel, scan)

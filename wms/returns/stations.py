@@ -29,7 +29,7 @@ def station_for(session: Session, principal: Principal, code: str | None) -> Sta
         return None
     station = session.exec(select(Station).where(Station.code == code)).first()
     if station is None or not principal.sees_warehouse(station.warehouse_id) or station.kind != "returns":
-        raise NotFound(f"no returns station {code!r}")
+        raise NotFound("no returns station {code!r}", code=code)
     return station
 
 

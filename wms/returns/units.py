@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from devices.epc import decode_epc
 from devices.scan import parse_scan
+from wms import i18n
 from wms.context import Kaeru
 from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment.tables import Carton, CartonItem, Shipment
@@ -88,7 +89,9 @@ def identify(
         meaning = decode_epc(epc)
         if meaning.kind != "sgtin" or not meaning.gtin:
             raise Invalid(
-                f"RFID tag {epc} is not an item tag Kaeru can read ({meaning.error or meaning.kind})"
+                "RFID tag {epc} is not an item tag Kaeru can read ({why})",
+                epc=epc,
+                why=meaning.error or meaning.kind,
             )
         item = item_by_gtin(session, meaning.gtin, merchant_id=merchant_id)
         return Identified(item, meaning.serial or "", f"EPC:{meaning.epc}")
@@ -100,13 +103,15 @@ def identify(
         return identify(session, order_id=order_id, merchant_id=merchant_id, epc=raw.removeprefix("EPC:"))
     scan = parse_scan(raw)
     if scan.kind == "unknown":
-        raise Invalid(f"could not read this scan ({scan.error}); scan it again or key it in")
+        raise Invalid("could not read this scan ({error}); scan it again or key it in", error=scan.error)
     if scan.kind == "gtin" and scan.gtin:
         return Identified(
             item_by_gtin(session, scan.gtin, merchant_id=merchant_id), scan.serial or "", scan.raw
         )
     if scan.kind != "text":
-        raise Invalid(f"this is a {scan.kind} code, not an item: scan the item's barcode or serial number")
+        raise Invalid(
+            "this is a {kind} code, not an item: scan the item's barcode or serial number", kind=scan.kind
+        )
     return _by_text(session, order_id, merchant_id, scan.code or "")
 
 
@@ -123,8 +128,9 @@ def _by_text(session: Session, order_id: int | None, merchant_id: int | None, te
     if item is not None:
         return Identified(item, "", text)
     raise NotFound(
-        f"unknown barcode {text!r}: not an item, serial number or tag Kaeru knows. Scan the product's "
-        "own barcode, or record it as not ours with a description"
+        "unknown barcode {text!r}: not an item, serial number or tag Kaeru knows. "
+        "Scan the product's own barcode, or record it as not ours with a description",
+        text=text,
     )
 
 
@@ -202,7 +208,9 @@ def _identified(session: Session, rma: ReturnAuthorisation, scan: UnitScan) -> I
     if item.tracking != "serial":
         return replace(found, serial="")  # a serial on an untracked item is not kept in stock
     if not found.serial:
-        raise Invalid(f"{item.sku} is serial-tracked: scan the serial number (or its GS1 code with serial)")
+        raise Invalid(
+            "{sku} is serial-tracked: scan the serial number (or its GS1 code with serial)", sku=item.sku
+        )
     if scan.quantity != 1:
         raise Invalid("a serial number is one unit")
     already = session.exec(
@@ -215,7 +223,10 @@ def _identified(session: Session, rma: ReturnAuthorisation, scan: UnitScan) -> I
     ).first()
     if already is not None:
         raise Conflict(
-            f"serial {found.serial} of {item.sku} was already received in this return", unit=already.id
+            "serial {serial} of {sku} was already received in this return",
+            serial=found.serial,
+            sku=item.sku,
+            unit=already.id,
         )
     return found
 
@@ -254,9 +265,9 @@ def receive_unit(
         raise Conflict("this parcel is closed: scan the next parcel")
     rma = session.get(ReturnAuthorisation, parcel.rma_id, with_for_update=True, populate_existing=True)
     if rma is None:
-        raise NotFound(f"no return {parcel.rma_id}")
+        raise NotFound("no return {rma_id}", rma_id=parcel.rma_id)
     if rma.status not in model.OPEN_STATES:
-        raise Conflict(f"{rma_code(rma)} is {rma.status}")
+        raise Conflict("{rma_code} is {status}", rma_code=rma_code(rma), status=rma.status)
     found = _identified(session, rma, scan)
     bench = Bench(
         parcel=parcel,
@@ -355,7 +366,7 @@ def _hold_on_mismatch(
                 "sku": sku,
                 "serial": u.serial,
                 "match": u.match,
-                "message": u.match_message,
+                "message": i18n.say(u.match_message),
                 "description": u.description,
             }
             for u in units

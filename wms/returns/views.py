@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from devices.scan import RMA_TOKEN_PREFIX
+from wms import i18n
 from wms.inventory.tables import Item, Location
 from wms.merchants.service import brand_facts
 from wms.returns import queries
@@ -46,7 +47,7 @@ def unit_shown(unit: ReturnUnit, item: Item | None, destination: Location | None
         "serial": unit.serial,
         "scanned": unit.scanned,
         "match": unit.match,
-        "match_message": unit.match_message,
+        "match_message": i18n.say(unit.match_message),
         "status": unit.status,
         "grade": unit.grade,
         "grade_rule": unit.grade_rule,
@@ -197,7 +198,7 @@ def rubric_view(config: ReturnsConfig, category: str, locale: str) -> dict[str, 
     return {
         "category": rubric.category,
         "questions": [
-            {"id": q.id, "text": q.text.get(locale) or q.text["en"], "answers": q.answers}
+            {"id": q.id, "text": i18n.said(q.text, i18n.current(locale)), "answers": q.answers}
             for q in rubric.questions
         ],
     }

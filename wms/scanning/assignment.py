@@ -58,7 +58,7 @@ def assign(
 ) -> DeviceAssignment:
     """Point the caller's scans at a task (or back to idle)."""
     if mode not in MODES:
-        raise Invalid(f"unknown mode {mode!r}; one of {', '.join(sorted(MODES))}")
+        raise Invalid("unknown mode {mode!r}; one of {names}", mode=mode, names=", ".join(sorted(MODES)))
     assignment = assignment_for(session, principal)
     assignment.mode, assignment.ref_type, assignment.ref_id = mode, ref_type, ref_id
     assignment.state = state or {}

@@ -74,7 +74,7 @@ def look_up(session: Session, kaeru: Kaeru, principal: Principal, scan: Scan) ->
     if scan.kind == "location":
         rows = _LOCATION_CONTENTS.rows(session.connection(), {"warehouse": warehouse_id, "code": scan.code})
         if not rows:
-            raise NotFound(f"unknown location {scan.code}")
+            raise NotFound("unknown location {code}", code=scan.code)
         contents = [
             {"sku": sku, "quantity": quantity, "serial": serial, "condition": condition}
             for _, sku, quantity, serial, condition in rows
@@ -104,7 +104,9 @@ def _item(session: Session, principal: Principal, warehouse_id: int, scan: Scan)
         else []
     )
     if not found:
-        raise NotFound(f"unknown barcode {scan.data!r}: not an item, location or order of this warehouse")
+        raise NotFound(
+            "unknown barcode {data!r}: not an item, location or order of this warehouse", data=scan.data
+        )
     codes = codes_by_id(session, (item.merchant_id for item in found))
     stock_rows = session.exec(
         select(Quant, Location)

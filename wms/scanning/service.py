@@ -17,6 +17,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from devices.scan import Scan, parse_scan
+from wms import i18n
 from wms.context import Kaeru
 from wms.db import Direct, utcnow
 from wms.error_status import status_of
@@ -175,7 +176,7 @@ def _response(scan_id: int, scan: Scan, mode: str, answer: Answer) -> dict[str, 
         "outcome": answer.outcome,
         "kind": scan.kind,
         "mode": mode,
-        "message": answer.message,
+        "message": i18n.say(answer.message),
         "data": answer.data,
         "parsed": {
             "gtin": scan.gtin,
@@ -203,7 +204,7 @@ def report_weight(
         raise Invalid("only a station's device can report its scale's weight")
     station = session.get(Station, device.station_id)
     if station is None:
-        raise NotFound(f"station {device.station_id} of this device no longer exists")
+        raise NotFound("station {station_id} of this device no longer exists", station_id=device.station_id)
     station.last_weight_g, station.last_weight_stable = grams, stable
     station.last_weight_at = measured_at or utcnow()
     session.add(station)
@@ -230,11 +231,11 @@ def report_health(
     if device_code:
         device = session.exec(select(Device).where(Device.code == device_code)).first()
         if device is None or not principal.sees_warehouse(device.warehouse_id):
-            raise NotFound(f"no device {device_code!r}")
+            raise NotFound("no device {device_code!r}", device_code=device_code)
         if principal.kind == "device":
             reporter = session.get(Device, principal.device_id)
             if reporter is None or (reporter.id != device.id and reporter.station_id != device.station_id):
-                raise NotFound(f"no device {device_code!r} at this station")
+                raise NotFound("no device {device_code!r} at this station", device_code=device_code)
     else:
         device = session.get(Device, principal.device_id) if principal.device_id else None
         if device is None:

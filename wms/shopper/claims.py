@@ -52,9 +52,9 @@ def _claimed_units(kind: str, asked: dict[str, int], shipped: dict[str, int]) ->
         raise Invalid("say which items are affected, and how many")
     for sku, units in asked.items():
         if sku not in shipped:
-            raise Invalid(f"{sku} is not in this order's parcel", sku=sku)
+            raise Invalid("{sku} is not in this order's parcel", sku=sku)
         if units <= 0 or units > shipped[sku]:
-            raise Invalid(f"{sku}: between 1 and {shipped[sku]} units were shipped", sku=sku)
+            raise Invalid("{sku}: between 1 and {shipped} units were shipped", shipped=shipped[sku], sku=sku)
     return dict(asked)
 
 
@@ -179,7 +179,7 @@ def file_claim(
 ) -> DeliveryClaim:
     """The shopper's claim from the tracking page: gather the evidence, then settle it or hold it."""
     if kind not in model.CLAIM_KINDS:
-        raise Invalid(f"unknown claim {kind!r}: one of {', '.join(model.CLAIM_KINDS)}")
+        raise Invalid("unknown claim {kind!r}: one of {names}", kind=kind, names=", ".join(model.CLAIM_KINDS))
     shipment = _claimable_shipment(session, order)
     priced: dict[str, tuple[OrderLine, Item]] = {
         item.sku: (line, item) for line, item in lines_with_items(session, order)
@@ -228,7 +228,7 @@ def _reship(
     order, shopper = parties.order, parties.shopper
     warehouse = session.get(Warehouse, order.warehouse_id)
     if warehouse is None:
-        raise NotFound(f"the warehouse of order {order.number} is gone")
+        raise NotFound("the warehouse of order {number} is gone", number=order.number)
     new = fulfilment.NewOrder(
         number=f"{order.number}-{claim_code(claim)}",
         merchant_id=order.merchant_id,
@@ -252,7 +252,7 @@ def _parties(session: Session, claim: DeliveryClaim) -> _Parties:
     order = session.get(Order, claim.order_id)
     shopper = session.get(Shopper, claim.shopper_id)
     if order is None or shopper is None:
-        raise NotFound(f"the order or shopper of {claim_code(claim)} is gone")
+        raise NotFound("the order or shopper of {claim_code} is gone", claim_code=claim_code(claim))
     return _Parties(order, shopper)
 
 
@@ -267,7 +267,7 @@ def settle(
 ) -> DeliveryClaim:
     """Carry out a claim's resolution (a replacement order, a refund or a denial) and tell the shopper."""
     if resolution not in model.RESOLUTIONS:
-        raise Invalid(f"a claim is settled by one of {', '.join(model.RESOLUTIONS)}")
+        raise Invalid("a claim is settled by one of {names}", names=", ".join(model.RESOLUTIONS))
     parties = _parties(session, claim)
     if resolution == Resolution.RESHIP:
         claim.reship_order_id = _reship(session, kaeru, claim, parties, principal).id
@@ -289,7 +289,11 @@ def decide(
 ) -> DeliveryClaim:
     """A manager settles a claim held for review."""
     if claim.status != ClaimStatus.REVIEW:
-        raise Conflict(f"{claim_code(claim)} is {claim.status}; only a claim held for review can be decided")
+        raise Conflict(
+            "{claim_code} is {status}; only a claim held for review can be decided",
+            claim_code=claim_code(claim),
+            status=claim.status,
+        )
     if resolution == Resolution.DENY and not note.strip():
         raise Invalid("say why the claim is denied: the shopper is told the reason")
     return settle(

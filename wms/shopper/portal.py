@@ -71,7 +71,7 @@ def _chosen(
         if quantity <= 0:
             continue
         if reason not in REASONS:
-            raise Invalid(f"choose a reason for {line['name']}")
+            raise Invalid("choose a reason for {line}", line=line["name"])
         offered = line["options_by_reason"][reason]
         chosen.append(
             {
@@ -137,7 +137,11 @@ def _return_lines(form: dict[str, str], options: dict[str, Any], listed: list[st
         outcome = form.get(f"outcome_{line_id}", "refund")
         offered = {o["outcome"] for o in choice["options"]}
         if outcome not in offered:
-            raise Invalid(f"{choice['name']}: {outcome} is not one of the choices offered")
+            raise Invalid(
+                "{choice}: {outcome} is not one of the choices offered",
+                choice=choice["name"],
+                outcome=outcome,
+            )
         lines.append(
             returns.NewReturnLine(
                 order_line_id=line_id,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from wms.errors import NotFound
+from wms.errors import NotFound, Text
 from wms.fulfilment.tables import Order, OrderLine, Shipment, Shopper
 from wms.identity.model import Principal
 from wms.inventory.tables import Item, Warehouse
@@ -83,7 +83,7 @@ def claim_by_number(session: Session, principal: Principal, number: str) -> Deli
     claim = session.exec(
         select(DeliveryClaim).where(DeliveryClaim.number == number.removeprefix("CLM-"))
     ).first()
-    return visible(claim, principal, f"no claim {number}")
+    return visible(claim, principal, Text("no claim {number}", number=number))
 
 
 def claim_of_order(session: Session, order: Order, number: str) -> DeliveryClaim | None:

@@ -1,5 +1,6 @@
 // The public HTTP API as the screens use it: a bearer token kept in sessionStorage, JSON in and
 // out, and mutations that carry an Idempotency-Key reused when a network error forces a retry.
+import { language } from "./i18n.js";
 
 const TOKEN = "kaeru.token";
 const USER = "kaeru.user";
@@ -46,7 +47,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // One request. Network failures surface as TypeError (fetch's own), HTTP refusals as ApiError.
 export async function request(method, path, { json, key, headers = {} } = {}) {
-  const h = { Accept: "application/json", ...headers };
+  // The server answers in the language the screen shows (its messages, the checklist's questions).
+  const h = { Accept: "application/json", "Accept-Language": language(), ...headers };
   const t = token();
   if (t) h.Authorization = `Bearer ${t}`;
   if (key) h["Idempotency-Key"] = key;
@@ -93,7 +95,7 @@ export async function upload(path, field, blob, filename, { key = newKey(), extr
   const form = new FormData();
   form.append(field, blob, filename);
   for (const [k, v] of Object.entries(extra)) form.append(k, v);
-  const h = { Authorization: `Bearer ${token()}`, "Idempotency-Key": key };
+  const h = { Authorization: `Bearer ${token()}`, "Idempotency-Key": key, "Accept-Language": language() };
   const response = await fetch(path, { method: "POST", headers: h, body: form });
   const data = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data);

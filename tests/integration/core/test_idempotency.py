@@ -153,7 +153,7 @@ def test_a_refusal_is_the_final_answer_for_its_key_and_leaves_nothing_behind(kae
     with pytest.raises(Invalid):
         run_once(kaeru.db, client="device:1", key="r", body={}, work=refuse)
     again = run_once(kaeru.db, client="device:1", key="r", body={}, work=lambda s: (200, {"ran": True}))
-    assert again == (422, {"error": "invalid", "message": "not like this"})
+    assert again == (422, {"error": "invalid", "message": "not like this", "message_id": "not like this"})
     with kaeru.db.read() as session:
         assert session.exec(select(func.count()).select_from(ScanRecord)).one() == 0
 
