@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -113,6 +113,8 @@ Count = Annotated[int, Strict(), Field(ge=0, le=MAX_QUANTITY)]
 Money = Annotated[int, Strict(), Field(ge=0, le=10**12)]
 """An amount in minor units (cents): a JSON integer, 0 .. 10^12."""
 Moment = Annotated[datetime, AfterValidator(_plausible)]
+# A calendar day printed on goods (an expiry or best-before date, GS1 AI 17): ISO 8601, 2000-2199.
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))]
 """A device's clock reading, within the configured window around server time."""
 
 

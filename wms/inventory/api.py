@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Conflict
 from wms.http import mutate
 from wms.identity.model import Principal
-from wms.inputs import Code, Name, Sku
+from wms.inputs import Code, Id, Name, Sku, one_of
 from wms.inventory import ledger as stock_ledger
 from wms.inventory import queries, receiving
 from wms.inventory.catalogue import create_item as add_item
 from wms.inventory.catalogue import item_by_sku, location_by_code, warehouse_by_code
-from wms.inventory.counting import Count, adjust
+from wms.inventory.counting import Count, adjust, count_task, decide_count, open_count_task, record_count
 from wms.inventory.ledger import Actor, Movement
+from wms.inventory.model import CountTaskStatus, PurchaseOrderStatus
 from wms.inventory.receiving import ExpectedLine, create_purchase_order
 from wms.inventory.schemas import (
+    CountDecisionIn,
     Counted,
     CountIn,
+    CountTaskCount,
+    CountTaskIn,
+    CountTaskPublic,
     ItemCreate,
     ItemPublic,
     ItemWithStock,
@@ -29,13 +34,20 @@ from wms.inventory.schemas import (
     LocationPublic,
     Moved,
     MoveIn,
+    PlatePublic,
+    POCloseIn,
     POCreated,
     POIn,
     POPublic,
+    POSummary,
+    PutAway,
+    PutAwayIn,
     Received,
     ReceiveIn,
     StockRow,
 )
+from wms.inventory.tables import CountTask, Item, LicensePlate, Location, Warehouse
+from wms.platform.paging import AFTER, AFTER_OLDEST, announce_next
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 Reader = Annotated[Principal, Depends(require("inventory.read"))]
@@ -102,11 +114,14 @@ def receive(
             lot=body.lot,
             serials=tuple(body.serials),
             purchase_order=body.purchase_order,
+            expiry=body.expiry,
+            reason=body.reason,
+            plate=body.plate,
         )
         entries = receiving.receive(session, receipt, warehouse=warehouse, actor=Actor(principal, key))
         return {"received": body.quantity, "ledger": [e.id for e in entries]}
 
-    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work)
+    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump(mode="json")}, work)
 
 
 @router.post(
@@ -203,3 +218,187 @@ def create_po(code: Code, body: POIn, kaeru: KaeruDep, principal: Receiver) -> A
 def get_po(code: Code, number: Code, kaeru: KaeruDep, principal: Reader) -> Any:
     with kaeru.db.read() as session:
         return queries.purchase_order(session, warehouse_by_code(session, principal, code), number)
+
+
+@router.get(
+    "/warehouses/{code}/purchase-orders",
+    summary="A warehouse's purchase orders, newest first (keyset pages)",
+    response_model=list[POSummary],
+)
+def list_pos(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    status: Annotated[Code, one_of(PurchaseOrderStatus, "a purchase order's status")] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER),
+) -> Any:
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.purchase_orders(session, warehouse, status=status, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
+
+
+@router.post(
+    "/warehouses/{code}/purchase-orders/{number}/close",
+    summary="Close a purchase order (a reason when lines are short)",
+    response_model=POPublic,
+)
+def close_po(
+    code: Code,
+    number: Code,
+    body: POCloseIn,
+    kaeru: KaeruDep,
+    principal: Receiver,
+    key: IdempotencyKey = None,
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        actor = Actor(principal, key)
+        receiving.close_purchase_order(
+            session, warehouse=warehouse, number=number, reason=body.reason, actor=actor
+        )
+        return queries.purchase_order(session, warehouse, number)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, "number": number, **body.model_dump()}, work)
+
+
+def _plate_answer(session: Session, warehouse: Warehouse, plate: LicensePlate) -> dict[str, Any]:
+    suggested = receiving.suggest_location(session, warehouse, plate)
+    return {
+        **receiving.plate_view(session, plate),
+        "suggested_location": suggested.code if suggested else None,
+    }
+
+
+@router.get(
+    "/warehouses/{code}/plates/{plate}",
+    summary="What a license plate carries, and where to put it away",
+    response_model=PlatePublic,
+)
+def get_plate(code: Code, plate: Code, kaeru: KaeruDep, principal: Reader) -> Any:
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        return _plate_answer(session, warehouse, receiving.plate_by_code(session, warehouse, plate))
+
+
+@router.post(
+    "/warehouses/{code}/putaways",
+    summary="Put a license plate away into a bin (everything on it, through the ledger)",
+    response_model=PutAway,
+)
+def put_away(
+    code: Code, body: PutAwayIn, kaeru: KaeruDep, principal: Mover, key: IdempotencyKey = None
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        plate = receiving.plate_by_code(session, warehouse, body.plate)
+        location = location_by_code(session, warehouse.id or 0, body.location)
+        entries = receiving.put_away(
+            session, warehouse=warehouse, plate=plate, location=location, actor=Actor(principal, key)
+        )
+        return {"plate": plate.code, "location": location.code, "ledger": [e.id for e in entries]}
+
+    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work)
+
+
+def _task_answer(session: Session, task: CountTask) -> dict[str, Any]:
+    item, location = session.get(Item, task.item_id), session.get(Location, task.location_id)
+    if item is None or location is None:
+        raise Conflict(f"count task {task.id} names an item or location that is gone")
+    return queries.count_task_view(task, item, location)
+
+
+@router.post(
+    "/warehouses/{code}/count-tasks",
+    status_code=201,
+    summary="Ask for a blind cycle count of an item at a location",
+    response_model=CountTaskPublic,
+)
+def create_count_task(
+    code: Code, body: CountTaskIn, kaeru: KaeruDep, principal: Adjuster, key: IdempotencyKey = None
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        task = open_count_task(
+            session,
+            warehouse=warehouse,
+            item=item_by_sku(session, body.sku),
+            location=location_by_code(session, warehouse.id or 0, body.location),
+            lot=body.lot,
+            tolerance=body.tolerance,
+        )
+        return _task_answer(session, task)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work, status=201)
+
+
+@router.get(
+    "/warehouses/{code}/count-tasks",
+    summary="Count tasks, oldest first (blind: no expected quantity until counted; keyset pages)",
+    response_model=list[CountTaskPublic],
+)
+def list_count_tasks(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    status: Annotated[Code, one_of(CountTaskStatus, "a count task's status")] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER_OLDEST),
+) -> Any:
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.count_tasks(session, warehouse, status=status, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
+
+
+@router.post(
+    "/warehouses/{code}/count-tasks/{task_id}/count",
+    summary="Record a blind count (a variance beyond the tolerance waits for a manager)",
+    response_model=CountTaskPublic,
+)
+def count_task_counted(
+    code: Code,
+    task_id: Id,
+    body: CountTaskCount,
+    kaeru: KaeruDep,
+    principal: Mover,
+    key: IdempotencyKey = None,
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        task = count_task(session, warehouse, task_id)
+        record_count(session, warehouse=warehouse, task=task, counted=body.counted, principal=principal)
+        return _task_answer(session, task)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, "task": task_id, **body.model_dump()}, work)
+
+
+@router.post(
+    "/warehouses/{code}/count-tasks/{task_id}/decision",
+    summary="Approve a held count (written on the ledger) or reject it",
+    response_model=CountTaskPublic,
+)
+def count_task_decided(
+    code: Code,
+    task_id: Id,
+    body: CountDecisionIn,
+    kaeru: KaeruDep,
+    principal: Adjuster,
+    key: IdempotencyKey = None,
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        task = count_task(session, warehouse, task_id)
+        decide_count(
+            session, warehouse=warehouse, task=task, approve=body.approve, note=body.note, principal=principal
+        )
+        return _task_answer(session, task)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, "task": task_id, **body.model_dump()}, work)

@@ -12,7 +12,16 @@ from wms.errors import NotFound
 from wms.identity.model import Principal
 from wms.inventory.catalogue import item_by_sku
 from wms.inventory.receiving import purchase_order_by_number
-from wms.inventory.tables import Item, LedgerEntry, Location, PurchaseOrderLine, Quant, Warehouse
+from wms.inventory.tables import (
+    CountTask,
+    Item,
+    LedgerEntry,
+    Location,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Quant,
+    Warehouse,
+)
 
 
 def _stock_row(quant: Quant, location: Location) -> dict[str, Any]:
@@ -23,6 +32,7 @@ def _stock_row(quant: Quant, location: Location) -> dict[str, Any]:
         "serial": quant.serial,
         "lot": quant.lot,
         "condition": quant.condition,
+        "expiry": quant.expiry,
     }
 
 
@@ -93,13 +103,22 @@ def purchase_order(session: Session, warehouse: Warehouse, number: str) -> dict[
         select(PurchaseOrderLine, Item)
         .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id))
         .where(PurchaseOrderLine.purchase_order_id == po.id)
+        .order_by(col(PurchaseOrderLine.id))
     ).all()
     return {
         "number": po.number,
         "supplier": po.supplier,
         "status": po.status,
         "lines": [
-            {"sku": i.sku, "expected": line.quantity_expected, "received": line.quantity_received}
+            {
+                "sku": i.sku,
+                "gtin": i.gtin,
+                "name": i.name,
+                "tracking": i.tracking,
+                "expected": line.quantity_expected,
+                "received": line.quantity_received,
+                "variance_reason": line.variance_reason,
+            }
             for line, i in rows
         ],
     }
@@ -113,3 +132,55 @@ def on_hand(session: Session, *, warehouse_id: int, item_id: int) -> tuple[int, 
         .where(Location.warehouse_id == warehouse_id, Quant.item_id == item_id)
     ).one()
     return int(row[0]), int(row[1])
+
+
+def purchase_orders(
+    session: Session, warehouse: Warehouse, *, status: str | None, limit: int, after: int | None
+) -> list[dict[str, Any]]:
+    """A warehouse's purchase orders, newest first (a keyset page)."""
+    statement = (
+        select(PurchaseOrder)
+        .where(PurchaseOrder.warehouse_id == warehouse.id)
+        .order_by(col(PurchaseOrder.id).desc())
+        .limit(limit)
+    )
+    if status:
+        statement = statement.where(PurchaseOrder.status == status)
+    if after is not None:
+        statement = statement.where(col(PurchaseOrder.id) < after)
+    return [po.model_dump(exclude={"warehouse_id"}) for po in session.exec(statement)]
+
+
+def count_task_view(task: CountTask, item: Item, location: Location) -> dict[str, Any]:
+    """A count task as the floor sees it: blind (no books) until it has been counted."""
+    counted = task.counted is not None
+    return {
+        "id": task.id,
+        "sku": item.sku,
+        "location": location.code,
+        "lot": task.lot,
+        "status": task.status,
+        "tolerance": task.tolerance,
+        "counted": task.counted,
+        "on_hand": task.on_hand if counted else None,
+        "variance": (task.counted or 0) - (task.on_hand or 0) if counted else None,
+    }
+
+
+def count_tasks(
+    session: Session, warehouse: Warehouse, *, status: str | None, limit: int, after: int | None
+) -> list[dict[str, Any]]:
+    """A warehouse's count tasks, oldest first (the order they are worked in; a keyset page)."""
+    statement = (
+        select(CountTask, Item, Location)
+        .join(Item, col(Item.id) == col(CountTask.item_id))
+        .join(Location, col(Location.id) == col(CountTask.location_id))
+        .where(CountTask.warehouse_id == warehouse.id)
+        .order_by(col(CountTask.id))
+        .limit(limit)
+    )
+    if status:
+        statement = statement.where(CountTask.status == status)
+    if after is not None:
+        statement = statement.where(col(CountTask.id) > after)
+    return [count_task_view(task, item, location) for task, item, location in session.exec(statement)]
