@@ -170,11 +170,12 @@ def _put(session: Session, movement: Movement, location_id: int) -> None:
     destination = lock_quant(session, movement.key_at(location_id, movement.arriving_condition), create=True)
     if destination is None:  # the insert above makes the row; only a concurrent delete could lose it
         raise Conflict(f"the stock of {movement.item.sku} there changed under this move: try again")
-    if movement.expiry is not None and destination.quantity > 0 and destination.expiry is not None:
-        # Units of one stock with two dates: the stock is as old as its oldest units (FEFO stays safe).
-        destination.expiry = min(destination.expiry, movement.expiry)
-    elif movement.expiry is not None or destination.quantity == 0:
-        destination.expiry = movement.expiry
+    if movement.expiry is not None:
+        if destination.quantity > 0 and destination.expiry is not None:
+            # Units of one stock with two dates: it is as old as its oldest units (FEFO stays safe).
+            destination.expiry = min(destination.expiry, movement.expiry)
+        else:
+            destination.expiry = movement.expiry
     destination.quantity += movement.quantity
     if movement.keep_reserved:
         destination.reserved += movement.quantity

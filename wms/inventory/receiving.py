@@ -216,6 +216,11 @@ def plate_by_code(session: Session, warehouse: Warehouse, code: str) -> LicenseP
 def _load_plate(session: Session, warehouse: Warehouse, receipt: Receipt) -> None:
     """Put the arriving units on a license plate at the receiving location (a new plate is made for an
     unknown code; a plate elsewhere in the building, or in another warehouse, is refused)."""
+    if receipt.location.kind != "receiving":
+        # Stock on a plate waits where orders cannot take it, until it is put away.
+        raise Conflict(
+            f"units arrive on a license plate at a receiving location, not at {receipt.location.code}"
+        )
     plate = session.exec(select(LicensePlate).where(LicensePlate.code == receipt.plate)).first()
     if plate is None:
         plate = LicensePlate(

@@ -18,16 +18,19 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+ADDED = (
+    ("quant", sa.Column("expiry", sa.Date(), nullable=True)),
+    ("ledgerentry", sa.Column("expiry", sa.Date(), nullable=True)),
+    ("location", sa.Column("capacity", sa.Integer(), nullable=False, server_default="0")),
+    ("purchaseorderline", sa.Column("variance_reason", sa.String(), nullable=False, server_default="")),
+)
+
 
 def upgrade() -> None:
-    with op.batch_alter_table("quant") as batch:
-        batch.add_column(sa.Column("expiry", sa.Date(), nullable=True))
-    with op.batch_alter_table("ledgerentry") as batch:
-        batch.add_column(sa.Column("expiry", sa.Date(), nullable=True))
-    with op.batch_alter_table("location") as batch:
-        batch.add_column(sa.Column("capacity", sa.Integer(), nullable=False, server_default="0"))
-    with op.batch_alter_table("purchaseorderline") as batch:
-        batch.add_column(sa.Column("variance_reason", sa.String(), nullable=False, server_default=""))
+    # Plain ADD/DROP COLUMN on both backends (SQLite 3.35+): a batch copy of a referenced table would
+    # trip SQLite's foreign keys.
+    for table, column in ADDED:
+        op.add_column(table, column)
     op.create_table(
         "plate_content",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -66,11 +69,5 @@ def downgrade() -> None:
     op.drop_table("count_task")
     op.drop_index("ix_plate_content_license_plate_id", table_name="plate_content")
     op.drop_table("plate_content")
-    with op.batch_alter_table("purchaseorderline") as batch:
-        batch.drop_column("variance_reason")
-    with op.batch_alter_table("location") as batch:
-        batch.drop_column("capacity")
-    with op.batch_alter_table("ledgerentry") as batch:
-        batch.drop_column("expiry")
-    with op.batch_alter_table("quant") as batch:
-        batch.drop_column("expiry")
+    for table, column in reversed(ADDED):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
