@@ -47,7 +47,7 @@ from wms.inventory.schemas import (
     StockRow,
 )
 from wms.inventory.tables import CountTask, Item, LicensePlate, Location, Warehouse
-from wms.platform.paging import AFTER, AFTER_OLDEST, announce_next
+from wms.platform.paging import AFTER, AFTER_OLDEST, AFTER_ORDERED, announce_next, composite, read_composite
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 Reader = Annotated[Principal, Depends(require("inventory.read"))]
@@ -63,12 +63,24 @@ def create_item(body: ItemCreate, kaeru: KaeruDep, principal: CatalogueWriter) -
     return kaeru.db.write(lambda session: add_item(session, body.model_dump()).model_dump())
 
 
-@router.get("/items", summary="Search the catalogue by SKU, GTIN or name", response_model=list[ItemPublic])
+@router.get(
+    "/items",
+    summary="Search the catalogue by SKU, GTIN or name (by SKU; keyset pages)",
+    response_model=list[ItemPublic],
+)
 def list_items(
-    kaeru: KaeruDep, principal: CatalogueReader, q: Name = "", limit: int = Query(default=50, ge=1, le=500)
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: CatalogueReader,
+    q: Name = "",
+    limit: int = Query(default=50, ge=1, le=500),
+    after: Sku | None = Query(default=None, description=AFTER_ORDERED),
 ) -> Any:
     with kaeru.db.read() as session:
-        return queries.items(session, q=q, limit=limit)
+        page = queries.items(session, q=q, limit=limit, after=after)
+    announce_next(request, response, page, limit, lambda row: row["sku"])
+    return page
 
 
 @router.get(
@@ -81,20 +93,49 @@ def get_item(sku: Sku, kaeru: KaeruDep, principal: Reader) -> Any:
 
 @router.get(
     "/warehouses/{code}/locations",
-    summary="A warehouse's locations in walking order",
+    summary="A warehouse's locations in walking order (keyset pages)",
     response_model=list[LocationPublic],
 )
-def list_locations(code: Code, kaeru: KaeruDep, principal: Reader, kind: Code | None = None) -> Any:
-    with kaeru.db.read() as session:
-        return queries.locations(session, warehouse_by_code(session, principal, code), kind=kind)
-
-
-@router.get("/warehouses/{code}/stock", summary="Stock by item and location", response_model=list[StockRow])
-def stock(
-    code: Code, kaeru: KaeruDep, principal: Reader, sku: Sku | None = None, location: Code | None = None
+def list_locations(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    kind: Code | None = None,
+    limit: int = Query(default=500, ge=1, le=1000),
+    after: Code | None = Query(default=None, description=AFTER_ORDERED),
 ) -> Any:
+    cursor = read_composite(after, 2)
     with kaeru.db.read() as session:
-        return queries.stock(session, warehouse_by_code(session, principal, code), sku=sku, location=location)
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.locations(session, warehouse, kind=kind, limit=limit, after=cursor)
+    announce_next(request, response, page, limit, lambda row: composite(row["path_seq"], row["id"]))
+    return page
+
+
+@router.get(
+    "/warehouses/{code}/stock",
+    summary="Stock by item and location, in walking order (keyset pages)",
+    response_model=list[StockRow],
+)
+def stock(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    sku: Sku | None = None,
+    location: Code | None = None,
+    limit: int = Query(default=500, ge=1, le=1000),
+    after: Code | None = Query(default=None, description=AFTER_ORDERED),
+) -> Any:
+    cursor = read_composite(after, 3)
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.stock(session, warehouse, sku=sku, location=location, limit=limit, after=cursor)
+    announce_next(request, response, page, limit, lambda row: row["cursor"])
+    return page
 
 
 @router.post(
@@ -181,13 +222,19 @@ def count(code: Code, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: 
 )
 def ledger(
     code: Code,
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: Reader,
     sku: Sku | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
+    after: Id | None = Query(default=None, description=AFTER),
 ) -> Any:
     with kaeru.db.read() as session:
-        return queries.ledger(session, warehouse_by_code(session, principal, code), sku=sku, limit=limit)
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.ledger(session, warehouse, sku=sku, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from wms.errors import NotFound
@@ -22,6 +22,7 @@ from wms.inventory.tables import (
     Quant,
     Warehouse,
 )
+from wms.platform.paging import composite
 
 
 def _stock_row(quant: Quant, location: Location) -> dict[str, Any]:
@@ -36,8 +37,11 @@ def _stock_row(quant: Quant, location: Location) -> dict[str, Any]:
     }
 
 
-def items(session: Session, *, q: str, limit: int) -> list[dict[str, Any]]:
+def items(session: Session, *, q: str, limit: int, after: str | None = None) -> list[dict[str, Any]]:
+    """Items by SKU (a keyset page: `after` is the last SKU of the previous page)."""
     statement = select(Item).order_by(col(Item.sku)).limit(limit)
+    if after is not None:
+        statement = statement.where(col(Item.sku) > after)
     if q:
         like = f"%{q}%"
         statement = statement.where(
@@ -59,37 +63,77 @@ def item_with_stock(session: Session, principal: Principal, sku: str) -> dict[st
     return {**item.model_dump(), "stock": [_stock_row(q, loc) for q, loc in session.exec(statement)]}
 
 
-def locations(session: Session, warehouse: Warehouse, *, kind: str | None) -> list[dict[str, Any]]:
-    statement = select(Location).where(Location.warehouse_id == warehouse.id).order_by(col(Location.path_seq))
+def locations(
+    session: Session, warehouse: Warehouse, *, kind: str | None, limit: int, after: tuple[int, ...] | None
+) -> list[dict[str, Any]]:
+    """Locations in walking order (path position, then id; a keyset page after (path_seq, id))."""
+    statement = (
+        select(Location)
+        .where(Location.warehouse_id == warehouse.id)
+        .order_by(col(Location.path_seq), col(Location.id))
+        .limit(limit)
+    )
     if kind:
         statement = statement.where(Location.kind == kind)
-    return [loc.model_dump(exclude={"warehouse_id"}) for loc in session.exec(statement)]
+    if after is not None:
+        seq, last = after
+        statement = statement.where(
+            or_(col(Location.path_seq) > seq, and_(col(Location.path_seq) == seq, col(Location.id) > last))
+        )
+    return [loc.model_dump(exclude={"warehouse_id", "capacity"}) for loc in session.exec(statement)]
 
 
 def stock(
-    session: Session, warehouse: Warehouse, *, sku: str | None, location: str | None
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    sku: str | None,
+    location: str | None,
+    limit: int = 500,
+    after: tuple[int, ...] | None = None,
 ) -> list[dict[str, Any]]:
+    """Stock in walking order (path position, location, quant; a keyset page after those three)."""
     statement = (
         select(Quant, Item, Location)
         .join(Item, col(Item.id) == col(Quant.item_id))
         .join(Location, col(Location.id) == col(Quant.location_id))
         .where(Location.warehouse_id == warehouse.id, Quant.quantity > 0)
-        .order_by(col(Location.path_seq), col(Item.sku))
+        .order_by(col(Location.path_seq), col(Location.id), col(Quant.id))
+        .limit(limit)
     )
     if sku:
         statement = statement.where(Item.sku == sku)
     if location:
         statement = statement.where(Location.code == location)
-    return [{"sku": i.sku, **_stock_row(q, loc)} for q, i, loc in session.exec(statement)]
+    if after is not None:
+        seq, location_id, quant_id = after
+        statement = statement.where(
+            or_(
+                col(Location.path_seq) > seq,
+                and_(col(Location.path_seq) == seq, col(Location.id) > location_id),
+                and_(
+                    col(Location.path_seq) == seq, col(Location.id) == location_id, col(Quant.id) > quant_id
+                ),
+            )
+        )
+    return [
+        {"sku": i.sku, **_stock_row(q, loc), "cursor": composite(loc.path_seq, loc.id or 0, q.id or 0)}
+        for q, i, loc in session.exec(statement)
+    ]
 
 
-def ledger(session: Session, warehouse: Warehouse, *, sku: str | None, limit: int) -> list[dict[str, Any]]:
+def ledger(
+    session: Session, warehouse: Warehouse, *, sku: str | None, limit: int, after: int | None = None
+) -> list[dict[str, Any]]:
+    """The ledger, newest first (a keyset page: `after` an entry's id)."""
     statement = (
         select(LedgerEntry)
         .where(LedgerEntry.warehouse_id == warehouse.id)
         .order_by(col(LedgerEntry.id).desc())
         .limit(limit)
     )
+    if after is not None:
+        statement = statement.where(col(LedgerEntry.id) < after)
     if sku:
         statement = statement.where(LedgerEntry.item_id == item_by_sku(session, sku).id)
     return [e.model_dump(mode="json") for e in session.exec(statement)]
