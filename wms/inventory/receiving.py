@@ -99,6 +99,7 @@ def _count_against_purchase_order(
             sku=item.sku,
             expected=line.quantity_expected,
             received=line.quantity_received,
+            arriving=quantity,
             over=over,
         )
     if over:
