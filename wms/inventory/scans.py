@@ -19,7 +19,7 @@ from wms.context import Kaeru
 from wms.errors import Conflict, Invalid, NotFound
 from wms.fulfilment.model import StepResult
 from wms.identity.model import Principal
-from wms.inventory import receiving
+from wms.inventory import queries, receiving
 from wms.inventory.catalogue import item_by_gtin, item_by_sku, location_by_code
 from wms.inventory.ledger import Actor, Movement, move
 from wms.inventory.model import Tracking
@@ -148,6 +148,8 @@ def _receive_units(
         "plate": receipt.plate,
         "purchase_order": po_number,
     }
+    if po_number:  # the order's progress comes with the answer: the screen need not ask for it
+        data["lines"] = queries.purchase_order(session, warehouse, po_number)["lines"]
     lot = f", lot {receipt.lot}" if receipt.lot else ""
     return StepResult("accepted", f"received {quantity} × {item.sku}{lot}", data)
 

@@ -12,7 +12,7 @@ const params = new URLSearchParams(location.search);
 const warehouse = params.get("warehouse") || "WH1";
 const base = `/api/v1/warehouses/${encodeURIComponent(warehouse)}`;
 const banner = document.getElementById("banner");
-const state = { mode: "receive", po: "", plate: "", dock: "", task: null, shell: null, lastRefusal: null };
+const state = { mode: "receive", po: "", plate: "", dock: "", task: null, shell: null };
 
 const message = (error) => (error instanceof ApiError ? error.message : t("error.network"));
 
@@ -29,7 +29,8 @@ async function loadPurchaseOrders() {
   select.value = state.po;
 }
 
-async function renderPurchaseOrder() {
+// `lines`: the order's lines as a scan's answer brought them; without, they are fetched.
+async function renderPurchaseOrder(lines = null) {
   const list = document.getElementById("po-lines");
   document.getElementById("plate").textContent = state.plate || "—";
   document.getElementById("dock").textContent = state.dock || "—";
@@ -37,8 +38,8 @@ async function renderPurchaseOrder() {
     list.replaceChildren();
     return;
   }
-  const po = await get(`${base}/purchase-orders/${encodeURIComponent(state.po)}`);
-  list.replaceChildren(...po.lines.map((line) => el("li", { class: line.received >= line.expected ? "done" : "" },
+  const shown = lines || (await get(`${base}/purchase-orders/${encodeURIComponent(state.po)}`)).lines;
+  list.replaceChildren(...shown.map((line) => el("li", { class: line.received >= line.expected ? "done" : "" },
     el("strong", { text: line.sku }), ` ${line.name} — `,
     t("receive.line_progress", { received: i18n.number(line.received), expected: i18n.number(line.expected) }),
     line.variance_reason ? el("span", { class: "muted", text: ` (${line.variance_reason})` }) : null)));
@@ -128,7 +129,7 @@ async function receiveScan(result) {
   } else {
     signal(banner, "good", result.message, "");
   }
-  await renderPurchaseOrder();
+  await renderPurchaseOrder(data.lines || null);
 }
 
 // --- put-away --------------------------------------------------------------------------------
