@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from kiosk_ui.i18n import LANGUAGES, load_table
 
 STATIC = Path(__file__).resolve().parent / "static"
-PAGES = ("login", "returns", "pack", "pick", "dashboard")
+PAGES = ("login", "returns", "pack", "pick", "dashboard", "receive")
 
 router = APIRouter(tags=["staff screens"], include_in_schema=False)
 # Starlette's StaticFiles resolves paths and refuses anything outside the directory; only its

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -154,6 +154,8 @@ Moment = Annotated[
         "(by default 30 days before to 300 seconds after; KAERU_CLOCK_PAST_DAYS, KAERU_CLOCK_FUTURE_SECONDS)"
     ),
 ]
+# A calendar day printed on goods (an expiry or best-before date, GS1 AI 17): ISO 8601, 2000-2199.
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))]
 """A device's clock reading, within the configured window around server time."""
 Reported = Annotated[
     datetime,

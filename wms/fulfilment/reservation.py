@@ -71,6 +71,7 @@ def reserve_units(
                 available=held.quantity - held.reserved,
                 serial=held.serial,
                 lot=held.lot,
+                expiry=held.expiry,
             )
         )
     taken = 0

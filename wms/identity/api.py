@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -13,8 +13,9 @@ from wms.context import Kaeru
 from wms.identity import queries, schemas, service
 from wms.identity.model import PERMISSIONS, Principal, plain_grams
 from wms.identity.throttle import TooManyAttempts, throttles_for
-from wms.inputs import Code
+from wms.inputs import Code, Id
 from wms.merchants.directory import directory_of
+from wms.platform.paging import AFTER, AFTER_OLDEST, AFTER_ORDERED, announce_next
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, Depends(require("users.manage"))]
@@ -81,16 +82,35 @@ def add_user(body: schemas.UserIn, kaeru: KaeruDep, principal: Admin) -> schemas
     return kaeru.db.write(work)
 
 
-@router.get("/users", summary="Staff accounts (admins)")
-def list_users(kaeru: KaeruDep, principal: Admin) -> list[schemas.UserPublic]:
+@router.get("/users", summary="Staff accounts (admins; keyset pages)")
+def list_users(
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Admin,
+    limit: int = Query(default=500, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER_OLDEST),
+) -> list[schemas.UserPublic]:
     with kaeru.db.read() as session:
-        return [schemas.UserPublic.model_validate(u.model_dump()) for u in queries.users(session)]
+        page = [
+            schemas.UserPublic.model_validate(u.model_dump())
+            for u in queries.users(session, limit=limit, after=after)
+        ]
+    announce_next(request, response, page, limit)
+    return page
 
 
-@router.get("/devices", summary="Devices and their health")
-def list_devices(kaeru: KaeruDep, principal: StockReader) -> list[schemas.DeviceListed]:
+@router.get("/devices", summary="Devices and their health (by code; keyset pages)")
+def list_devices(
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: StockReader,
+    limit: int = Query(default=500, ge=1, le=500),
+    after: Code | None = Query(default=None, description=AFTER_ORDERED),
+) -> list[schemas.DeviceListed]:
     with kaeru.db.read() as session:
-        return [
+        page = [
             schemas.DeviceListed(
                 code=d.code,
                 kind=d.kind,
@@ -100,8 +120,10 @@ def list_devices(kaeru: KaeruDep, principal: StockReader) -> list[schemas.Device
                 last_seen=d.last_seen,
                 station=s.code if s else None,
             )
-            for d, s in queries.devices(session, principal)
+            for d, s in queries.devices(session, principal, limit=limit, after=after)
         ]
+    announce_next(request, response, page, limit, lambda row: row.code)
+    return page
 
 
 @router.post("/devices/{code}/tokens", status_code=201, summary="Issue a token for a device (managers)")
@@ -137,14 +159,19 @@ def get_station(code: Code, kaeru: KaeruDep, principal: CurrentPrincipal) -> sch
 
 @router.get("/audit", summary="The audit trail, newest first (managers)")
 def audit_trail(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: Auditor,
     object_type: Code | None = None,
     object_id: Code | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
+    after: Id | None = Query(default=None, description=AFTER),
 ) -> list[schemas.AuditEntryPublic]:
     with kaeru.db.read() as session:
         entries = queries.audit_entries(
-            session, principal, object_type=object_type, object_id=object_id, limit=limit
+            session, principal, object_type=object_type, object_id=object_id, limit=limit, after=after
         )
-        return [schemas.AuditEntryPublic.model_validate(e.model_dump()) for e in entries]
+        page = [schemas.AuditEntryPublic.model_validate(e.model_dump()) for e in entries]
+    announce_next(request, response, page, limit)
+    return page

@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scan.pick": frozenset({"picker"}) | MANAGERS,
     "scan.pack": frozenset({"packer"}) | MANAGERS,
     "scan.returns": frozenset({"associate"}) | MANAGERS,
+    "scan.receive": frozenset({"receiver"}) | MANAGERS,
     "device.report": MANAGERS,
     "devices.manage": MANAGERS,
     "returns.authorise": frozenset({"associate"}) | MANAGERS | {"integrator"},
@@ -72,7 +73,7 @@ STATION_PERMISSIONS: dict[str, frozenset[str]] = {
     "returns": DEVICE_BASE | {"scan.returns", "returns.station"},
     "pack": DEVICE_BASE | {"scan.pack"},
     "pick": DEVICE_BASE | {"scan.pick"},
-    "receive": DEVICE_BASE,
+    "receive": DEVICE_BASE | {"scan.receive"},
 }
 
 

@@ -13,16 +13,24 @@ from wms.identity.tables import Device, Station, User
 from wms.platform.tables import AuditEntry
 
 
-def users(session: Session) -> Sequence[User]:
-    return session.exec(select(User)).all()
+def users(session: Session, *, limit: int = 500, after: int | None = None) -> Sequence[User]:
+    """Staff accounts by id (a keyset page)."""
+    statement = select(User).order_by(col(User.id)).limit(limit)
+    if after is not None:
+        statement = statement.where(col(User.id) > after)
+    return session.exec(statement).all()
 
 
-def devices(session: Session, principal: Principal) -> Sequence[tuple[Device, Station | None]]:
-    """Devices with their station (if any), by code."""
+def devices(
+    session: Session, principal: Principal, *, limit: int = 500, after: str | None = None
+) -> Sequence[tuple[Device, Station | None]]:
+    """Devices with their station (if any), by code (a keyset page: `after` a device's code)."""
     statement = select(Device, Station).join(Station, col(Station.id) == col(Device.station_id), isouter=True)
     if principal.warehouse_id is not None:
         statement = statement.where(Device.warehouse_id == principal.warehouse_id)
-    return session.exec(statement.order_by(col(Device.code))).all()
+    if after is not None:
+        statement = statement.where(col(Device.code) > after)
+    return session.exec(statement.order_by(col(Device.code)).limit(limit)).all()
 
 
 def station(session: Session, principal: Principal, code: str) -> tuple[Station, Sequence[Device]]:
@@ -33,13 +41,21 @@ def station(session: Session, principal: Principal, code: str) -> tuple[Station,
 
 
 def audit_entries(
-    session: Session, principal: Principal, *, object_type: str | None, object_id: str | None, limit: int
+    session: Session,
+    principal: Principal,
+    *,
+    object_type: str | None,
+    object_id: str | None,
+    limit: int,
+    after: int | None = None,
 ) -> Sequence[AuditEntry]:
-    """The newest entries first, at most `limit` (1..1000)."""
+    """The newest entries first, at most `limit` (1..1000); `after`: older than that entry."""
     if principal.merchant_ids is not None:
         # The trail is the floor's, of every merchant's objects: not for one merchant's people.
         raise Forbidden("the audit trail covers every merchant of the floor: ask a manager of the warehouse")
     statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(min(max(limit, 1), 1000))
+    if after is not None:
+        statement = statement.where(col(AuditEntry.id) < after)
     if principal.warehouse_id is not None:
         statement = statement.where(AuditEntry.warehouse_id == principal.warehouse_id)
     if object_type:

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Conflict
 from wms.http import mutate
 from wms.identity.model import Principal
-from wms.inputs import Code, Name, Sku
+from wms.inputs import Code, Id, Name, Sku, one_of
 from wms.inventory import ledger as stock_ledger
 from wms.inventory import queries, receiving
 from wms.inventory.catalogue import create_item as add_item
 from wms.inventory.catalogue import item_by_sku, location_by_code, warehouse_by_code
-from wms.inventory.counting import Count, adjust
+from wms.inventory.counting import Count, adjust, count_task, decide_count, open_count_task, record_count
 from wms.inventory.ledger import Actor, Movement
+from wms.inventory.model import CountTaskStatus, PurchaseOrderStatus
 from wms.inventory.receiving import ExpectedLine, create_purchase_order
 from wms.inventory.schemas import (
+    CountDecisionIn,
     Counted,
     CountIn,
+    CountTaskCount,
+    CountTaskIn,
+    CountTaskPublic,
     ItemCreate,
     ItemPublic,
     ItemWithStock,
@@ -29,15 +34,21 @@ from wms.inventory.schemas import (
     LocationPublic,
     Moved,
     MoveIn,
+    PlatePublic,
+    POCloseIn,
     POCreated,
     POIn,
     POPublic,
+    POSummary,
+    PutAway,
+    PutAwayIn,
     Received,
     ReceiveIn,
     StockRow,
 )
-from wms.inventory.tables import Item
+from wms.inventory.tables import CountTask, Item, LicensePlate, Location, Warehouse
 from wms.merchants.service import merchant_by_code, merchant_for
+from wms.platform.paging import AFTER, AFTER_OLDEST, AFTER_ORDERED, announce_next, composite, read_composite
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 Reader = Annotated[Principal, Depends(require("inventory.read"))]
@@ -60,17 +71,26 @@ def create_item(body: ItemCreate, kaeru: KaeruDep, principal: CatalogueWriter) -
     return kaeru.db.write(work)
 
 
-@router.get("/items", summary="Search the catalogue by SKU, GTIN or name", response_model=list[ItemPublic])
+@router.get(
+    "/items",
+    summary="Search the catalogue by SKU, GTIN or name (by SKU; keyset pages)",
+    response_model=list[ItemPublic],
+)
 def list_items(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: CatalogueReader,
     q: Name = "",
     merchant: Code | None = None,
     limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER_OLDEST),
 ) -> Any:
     with kaeru.db.read() as session:
         merchant_id = merchant_by_code(session, principal, merchant).id if merchant else None
-        return queries.items(session, principal, q=q, merchant_id=merchant_id, limit=limit)
+        page = queries.items(session, principal, q=q, merchant_id=merchant_id, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
 
 
 def _sku(session: Session, principal: Principal, sku: str, merchant: str | None) -> Item:
@@ -89,29 +109,60 @@ def get_item(sku: Sku, kaeru: KaeruDep, principal: Reader, merchant: Code | None
 
 @router.get(
     "/warehouses/{code}/locations",
-    summary="A warehouse's locations in walking order",
+    summary="A warehouse's locations in walking order (keyset pages)",
     response_model=list[LocationPublic],
 )
-def list_locations(code: Code, kaeru: KaeruDep, principal: Reader, kind: Code | None = None) -> Any:
+def list_locations(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    kind: Code | None = None,
+    limit: int = Query(default=500, ge=1, le=1000),
+    after: Code | None = Query(default=None, description=AFTER_ORDERED),
+) -> Any:
+    cursor = read_composite(after, 2)
     with kaeru.db.read() as session:
-        return queries.locations(session, warehouse_by_code(session, principal, code), kind=kind)
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.locations(session, warehouse, kind=kind, limit=limit, after=cursor)
+    announce_next(request, response, page, limit, lambda row: composite(row["path_seq"], row["id"]))
+    return page
 
 
-@router.get("/warehouses/{code}/stock", summary="Stock by item and location", response_model=list[StockRow])
+@router.get(
+    "/warehouses/{code}/stock",
+    summary="Stock by item and location, in walking order (keyset pages)",
+    response_model=list[StockRow],
+)
 def stock(
     code: Code,
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: Reader,
     sku: Sku | None = None,
     location: Code | None = None,
     merchant: Code | None = None,
+    limit: int = Query(default=500, ge=1, le=1000),
+    after: Code | None = Query(default=None, description=AFTER_ORDERED),
 ) -> Any:
+    cursor = read_composite(after, 3)
     with kaeru.db.read() as session:
         warehouse = warehouse_by_code(session, principal, code)
         merchant_id = merchant_by_code(session, principal, merchant).id if merchant else None
-        return queries.stock(
-            session, principal, warehouse, sku=sku, location=location, merchant_id=merchant_id
+        page = queries.stock(
+            session,
+            principal,
+            warehouse,
+            sku=sku,
+            location=location,
+            merchant_id=merchant_id,
+            limit=limit,
+            after=cursor,
         )
+    announce_next(request, response, page, limit, lambda row: row["cursor"])
+    return page
 
 
 @router.post(
@@ -134,11 +185,14 @@ def receive(
             lot=body.lot,
             serials=tuple(body.serials),
             purchase_order=body.purchase_order,
+            expiry=body.expiry,
+            reason=body.reason,
+            plate=body.plate,
         )
         entries = receiving.receive(session, receipt, warehouse=warehouse, actor=Actor(principal, key))
         return {"received": body.quantity, "ledger": [e.id for e in entries]}
 
-    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work)
+    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump(mode="json")}, work)
 
 
 @router.post(
@@ -198,16 +252,21 @@ def count(code: Code, body: CountIn, kaeru: KaeruDep, principal: Adjuster, key: 
 )
 def ledger(
     code: Code,
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: Reader,
     sku: Sku | None = None,
     merchant: Code | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
+    after: Id | None = Query(default=None, description=AFTER),
 ) -> Any:
     with kaeru.db.read() as session:
         warehouse = warehouse_by_code(session, principal, code)
         item_id = _sku(session, principal, sku, merchant).id if sku else None
-        return queries.ledger(session, principal, warehouse, item_id=item_id, limit=limit)
+        page = queries.ledger(session, principal, warehouse, item_id=item_id, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
 
 
 @router.post(
@@ -240,3 +299,187 @@ def create_po(code: Code, body: POIn, kaeru: KaeruDep, principal: Receiver) -> A
 def get_po(code: Code, number: Code, kaeru: KaeruDep, principal: Reader) -> Any:
     with kaeru.db.read() as session:
         return queries.purchase_order(session, principal, warehouse_by_code(session, principal, code), number)
+
+
+@router.get(
+    "/warehouses/{code}/purchase-orders",
+    summary="A warehouse's purchase orders, newest first (keyset pages)",
+    response_model=list[POSummary],
+)
+def list_pos(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    status: Annotated[Code, one_of(PurchaseOrderStatus, "a purchase order's status")] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER),
+) -> Any:
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.purchase_orders(session, principal, warehouse, status=status, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
+
+
+@router.post(
+    "/warehouses/{code}/purchase-orders/{number}/close",
+    summary="Close a purchase order (a reason when lines are short)",
+    response_model=POPublic,
+)
+def close_po(
+    code: Code,
+    number: Code,
+    body: POCloseIn,
+    kaeru: KaeruDep,
+    principal: Receiver,
+    key: IdempotencyKey = None,
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        actor = Actor(principal, key)
+        receiving.close_purchase_order(
+            session, warehouse=warehouse, number=number, reason=body.reason, actor=actor
+        )
+        return queries.purchase_order(session, principal, warehouse, number)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, "number": number, **body.model_dump()}, work)
+
+
+def _plate_answer(session: Session, warehouse: Warehouse, plate: LicensePlate) -> dict[str, Any]:
+    suggested = receiving.suggest_location(session, warehouse, plate)
+    return {
+        **receiving.plate_view(session, plate),
+        "suggested_location": suggested.code if suggested else None,
+    }
+
+
+@router.get(
+    "/warehouses/{code}/plates/{plate}",
+    summary="What a license plate carries, and where to put it away",
+    response_model=PlatePublic,
+)
+def get_plate(code: Code, plate: Code, kaeru: KaeruDep, principal: Reader) -> Any:
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        return _plate_answer(session, warehouse, receiving.plate_by_code(session, warehouse, plate))
+
+
+@router.post(
+    "/warehouses/{code}/putaways",
+    summary="Put a license plate away into a bin (everything on it, through the ledger)",
+    response_model=PutAway,
+)
+def put_away(
+    code: Code, body: PutAwayIn, kaeru: KaeruDep, principal: Mover, key: IdempotencyKey = None
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        plate = receiving.plate_by_code(session, warehouse, body.plate)
+        location = location_by_code(session, warehouse.id or 0, body.location)
+        entries = receiving.put_away(
+            session, warehouse=warehouse, plate=plate, location=location, actor=Actor(principal, key)
+        )
+        return {"plate": plate.code, "location": location.code, "ledger": [e.id for e in entries]}
+
+    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work)
+
+
+def _task_answer(session: Session, task: CountTask) -> dict[str, Any]:
+    item, location = session.get(Item, task.item_id), session.get(Location, task.location_id)
+    if item is None or location is None:
+        raise Conflict(f"count task {task.id} names an item or location that is gone")
+    return queries.count_task_view(task, item, location)
+
+
+@router.post(
+    "/warehouses/{code}/count-tasks",
+    status_code=201,
+    summary="Ask for a blind cycle count of an item at a location",
+    response_model=CountTaskPublic,
+)
+def create_count_task(
+    code: Code, body: CountTaskIn, kaeru: KaeruDep, principal: Adjuster, key: IdempotencyKey = None
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        task = open_count_task(
+            session,
+            warehouse=warehouse,
+            item=_sku(session, principal, body.sku, None),
+            location=location_by_code(session, warehouse.id or 0, body.location),
+            lot=body.lot,
+            tolerance=body.tolerance,
+        )
+        return _task_answer(session, task)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, **body.model_dump()}, work, status=201)
+
+
+@router.get(
+    "/warehouses/{code}/count-tasks",
+    summary="Count tasks, oldest first (blind: no expected quantity until counted; keyset pages)",
+    response_model=list[CountTaskPublic],
+)
+def list_count_tasks(
+    code: Code,
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reader,
+    status: Annotated[Code, one_of(CountTaskStatus, "a count task's status")] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER_OLDEST),
+) -> Any:
+    with kaeru.db.read() as session:
+        warehouse = warehouse_by_code(session, principal, code)
+        page = queries.count_tasks(session, warehouse, status=status, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
+
+
+@router.post(
+    "/warehouses/{code}/count-tasks/{task_id}/count",
+    summary="Record a blind count (a variance beyond the tolerance waits for a manager)",
+    response_model=CountTaskPublic,
+)
+def count_task_counted(
+    code: Code,
+    task_id: Id,
+    body: CountTaskCount,
+    kaeru: KaeruDep,
+    principal: Mover,
+    key: IdempotencyKey = None,
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        task = count_task(session, warehouse, task_id)
+        record_count(session, warehouse=warehouse, task=task, counted=body.counted, principal=principal)
+        return _task_answer(session, task)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, "task": task_id, **body.model_dump()}, work)
+
+
+@router.post(
+    "/warehouses/{code}/count-tasks/{task_id}/decision",
+    summary="Approve a held count (written on the ledger) or reject it",
+    response_model=CountTaskPublic,
+)
+def count_task_decided(
+    code: Code,
+    task_id: Id,
+    body: CountDecisionIn,
+    kaeru: KaeruDep,
+    principal: Adjuster,
+    key: IdempotencyKey = None,
+) -> Any:
+    def work(session: Session) -> dict[str, Any]:
+        warehouse = warehouse_by_code(session, principal, code)
+        task = count_task(session, warehouse, task_id)
+        decide_count(
+            session, warehouse=warehouse, task=task, approve=body.approve, note=body.note, principal=principal
+        )
+        return _task_answer(session, task)
+
+    return mutate(kaeru, principal, key, {"warehouse": code, "task": task_id, **body.model_dump()}, work)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from wms.inventory.events import StockAdjusted, StockReceived
+from wms.inventory.events import (
+    CountVarianceHeld,
+    PlatePutAway,
+    PurchaseOrderClosed,
+    StockAdjusted,
+    StockReceived,
+)
 from wms.platform.effects import EffectMap, Effects
 
 
@@ -31,4 +37,45 @@ def stock_adjusted(fx: Effects, event: StockAdjusted) -> None:
     )
 
 
-EFFECTS = EffectMap("inventory", {StockReceived: stock_received, StockAdjusted: stock_adjusted})
+def purchase_order_closed(fx: Effects, event: PurchaseOrderClosed) -> None:
+    fx.audit(
+        "purchase_order.closed",
+        "purchase_order",
+        event.number,
+        warehouse_id=event.warehouse_id,
+        reason=event.reason,
+    )
+
+
+def plate_put_away(fx: Effects, event: PlatePutAway) -> None:
+    fx.audit(
+        "plate.put_away",
+        "license_plate",
+        event.plate,
+        warehouse_id=event.warehouse_id,
+        location=event.location,
+        units=event.units,
+    )
+
+
+def count_variance_held(fx: Effects, event: CountVarianceHeld) -> None:
+    fx.audit(
+        "count.variance_held",
+        "count_task",
+        str(event.task_id),
+        warehouse_id=event.warehouse_id,
+        sku=event.sku,
+        location=event.location,
+    )
+
+
+EFFECTS = EffectMap(
+    "inventory",
+    {
+        StockReceived: stock_received,
+        StockAdjusted: stock_adjusted,
+        PurchaseOrderClosed: purchase_order_closed,
+        PlatePutAway: plate_put_away,
+        CountVarianceHeld: count_variance_held,
+    },
+)

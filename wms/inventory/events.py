@@ -22,3 +22,26 @@ class StockAdjusted:
     counted: int
     was: int
     reason: str
+
+
+@dataclass(frozen=True)
+class PurchaseOrderClosed:
+    warehouse_id: int | None
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlatePutAway:
+    warehouse_id: int | None
+    plate: str
+    location: str
+    units: int
+
+
+@dataclass(frozen=True)
+class CountVarianceHeld:
+    warehouse_id: int | None
+    task_id: int
+    sku: str
+    location: str

@@ -3,7 +3,8 @@ the on-hand projection (quants) in the caller's transaction (docs/architecture.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,6 +50,8 @@ class Movement:
     serial: str = ""
     from_condition: str = "new"
     to_condition: str | None = None
+    # The lot's expiry (GS1 AI 17) when stock arrives; a move carries its source's.
+    expiry: date | None = None
     take_reserved: bool = False
     keep_reserved: bool = False
     reference: Reference = Reference()
@@ -121,7 +124,9 @@ def move(session: Session, movement: Movement, actor: Actor) -> LedgerEntry:
         serial=movement.serial,
     )
     if movement.from_location_id is not None:
-        _take(session, movement, movement.from_location_id)
+        source = _take(session, movement, movement.from_location_id)
+        if movement.expiry is None and source.expiry is not None:
+            movement = replace(movement, expiry=source.expiry)
     if movement.to_location_id is not None:
         _put(session, movement, movement.to_location_id)
     entry = _ledger_row(movement, actor)
@@ -130,7 +135,7 @@ def move(session: Session, movement: Movement, actor: Actor) -> LedgerEntry:
     return entry
 
 
-def _take(session: Session, movement: Movement, location_id: int) -> None:
+def _take(session: Session, movement: Movement, location_id: int) -> Quant:
     source = lock_quant(session, movement.key_at(location_id, movement.from_condition), create=False)
     free = 0
     if source is not None:
@@ -150,6 +155,7 @@ def _take(session: Session, movement: Movement, location_id: int) -> None:
     source.version += 1
     session.add(source)
     session.flush()  # the source gives up a serial before the destination takes it
+    return source
 
 
 def _put(session: Session, movement: Movement, location_id: int) -> None:
@@ -173,6 +179,12 @@ def _put(session: Session, movement: Movement, location_id: int) -> None:
     )
     if destination is None:  # the insert above makes the row; only a concurrent delete could lose it
         raise Conflict(f"the stock of {movement.item.sku} there changed under this move: try again")
+    if movement.expiry is not None:
+        if destination.quantity > 0 and destination.expiry is not None:
+            # Units of one stock with two dates: it is as old as its oldest units (FEFO stays safe).
+            destination.expiry = min(destination.expiry, movement.expiry)
+        else:
+            destination.expiry = movement.expiry
     destination.quantity += movement.quantity
     if movement.keep_reserved:
         destination.reserved += movement.quantity
@@ -189,6 +201,7 @@ def _ledger_row(movement: Movement, actor: Actor) -> LedgerEntry:
         from_location_id=movement.from_location_id,
         to_location_id=movement.to_location_id,
         lot=movement.lot,
+        expiry=movement.expiry,
         serial=movement.serial,
         from_condition=movement.from_condition,
         to_condition=movement.arriving_condition,

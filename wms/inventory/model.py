@@ -4,6 +4,7 @@ item's tracking, purchase-order states and GS1 identifiers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from biip.checksums import gs1_standard_check_digit
@@ -51,6 +52,7 @@ class Available:
     available: int
     serial: str = ""
     lot: str = ""
+    expiry: date | None = None
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,28 @@ class Allocation:
     quantity: int
 
 
+_NO_EXPIRY = date.max
+
+
 def allocate(need: int, candidates: list[Available]) -> list[Allocation]:
-    """Take `need` units from the candidates: pick faces first, then reserve, in walking order.
+    """Take `need` units from the candidates: the first to expire first (FEFO: units with an expiry
+    date before any without), then pick faces before reserve, in walking order.
 
     Returns fewer units than asked when stock is short; never more than a candidate has.
     """
     if need <= 0:
         return []
     usable = [c for c in candidates if c.available > 0 and c.location_kind in ALLOCATABLE_KINDS]
-    usable.sort(key=lambda c: (ALLOCATABLE_KINDS[c.location_kind], c.path_seq, c.lot, c.serial, c.quant_id))
+    usable.sort(
+        key=lambda c: (
+            c.expiry or _NO_EXPIRY,
+            ALLOCATABLE_KINDS[c.location_kind],
+            c.path_seq,
+            c.lot,
+            c.serial,
+            c.quant_id,
+        )
+    )
     taken: list[Allocation] = []
     for candidate in usable:
         if need == 0:
@@ -109,3 +124,64 @@ def sscc(*, extension_digit: int, company_prefix: str, serial_reference: int) ->
         raise Invalid(f"SSCC serial reference {serial_reference} does not fit in {width} digits")
     payload = f"{extension_digit}{company_prefix}{serial_reference:0{width}d}"
     return payload + str(gs1_standard_check_digit(payload))
+
+
+class CountTaskStatus(StrEnum):
+    """A cycle count: open until counted; a variance beyond the tolerance waits for a manager."""
+
+    OPEN = "open"
+    AWAITING_APPROVAL = "awaiting_approval"
+    COUNTED = "counted"
+    REJECTED = "rejected"
+
+
+COUNT_TASKS = Lifecycle(
+    "count task",
+    CountTaskStatus,
+    {
+        CountTaskStatus.OPEN: [CountTaskStatus.COUNTED, CountTaskStatus.AWAITING_APPROVAL],
+        CountTaskStatus.AWAITING_APPROVAL: [CountTaskStatus.COUNTED, CountTaskStatus.REJECTED],
+    },
+)
+
+
+def count_needs_approval(*, on_hand: int, counted: int, tolerance: int) -> bool:
+    """A count that differs from the books by more than `tolerance` units waits for a manager."""
+    return abs(counted - on_hand) > tolerance
+
+
+def over_receipt(*, expected: int, received: int, arriving: int) -> int:
+    """How many of the arriving units are beyond what the purchase order line expects."""
+    return max(0, received + arriving - max(expected, received))
+
+
+@dataclass(frozen=True)
+class Bin:
+    """A storage location as put-away sees it: its zone, walking position, capacity (units; 0: not
+    known, treated as unlimited) and what it holds now."""
+
+    code: str
+    zone: str
+    path_seq: int
+    capacity: int
+    holding: int
+    holds_item: bool = False
+
+    @property
+    def free(self) -> int | None:
+        return None if self.capacity <= 0 else self.capacity - self.holding
+
+
+def suggest_bin(bins: list[Bin], *, quantity: int, zone: str = "") -> Bin | None:
+    """Where to put `quantity` units away: a bin with room for them all, in the item's zone if it has
+    one (the zone where the item already lies), the item's own bins first, then the most free space,
+    then the nearest on the walking path. None when no bin has room."""
+    roomy = [b for b in bins if b.free is None or b.free >= quantity]
+    if not roomy:
+        return None
+
+    def rank(b: Bin) -> tuple[int, int, int, int, str]:
+        free = b.free if b.free is not None else b.capacity - b.holding  # unlimited: emptiest first
+        return (0 if zone and b.zone == zone else 1, 0 if b.holds_item else 1, -free, b.path_seq, b.code)
+
+    return min(roomy, key=rank)

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from wms.errors import NotFound
 from wms.identity.model import Principal
 from wms.inventory.receiving import purchase_order_by_number
-from wms.inventory.tables import Item, LedgerEntry, Location, PurchaseOrderLine, Quant, Warehouse
+from wms.inventory.tables import (
+    CountTask,
+    Item,
+    LedgerEntry,
+    Location,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Quant,
+    Warehouse,
+)
 from wms.merchants.tables import Merchant
+from wms.platform.paging import composite
 from wms.scoping import scoped
 
 
@@ -24,18 +34,28 @@ def _stock_row(quant: Quant, location: Location) -> dict[str, Any]:
         "serial": quant.serial,
         "lot": quant.lot,
         "condition": quant.condition,
+        "expiry": quant.expiry,
     }
 
 
 def items(
-    session: Session, principal: Principal, *, q: str, merchant_id: int | None, limit: int
+    session: Session,
+    principal: Principal,
+    *,
+    q: str,
+    merchant_id: int | None,
+    limit: int,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The catalogue of the merchants the caller sees (or of one of them)."""
+    """The catalogue of the merchants the caller sees (or of one of them), in the order items were
+    added (a keyset page: `after` is the last item's id; two merchants' same SKU code are two rows)."""
     statement = select(Item, Merchant.code).join(Merchant, col(Merchant.id) == col(Item.merchant_id))
     statement = scoped(statement, principal, merchant=Item.merchant_id)
     if merchant_id is not None:
         statement = statement.where(Item.merchant_id == merchant_id)
-    statement = statement.order_by(col(Item.sku), col(Item.merchant_id)).limit(limit)
+    if after is not None:
+        statement = statement.where(col(Item.id) > after)
+    statement = statement.order_by(col(Item.id)).limit(limit)
     if q:
         like = f"%{q}%"
         statement = statement.where(
@@ -61,11 +81,24 @@ def item_with_stock(session: Session, principal: Principal, item: Item) -> dict[
     }
 
 
-def locations(session: Session, warehouse: Warehouse, *, kind: str | None) -> list[dict[str, Any]]:
-    statement = select(Location).where(Location.warehouse_id == warehouse.id).order_by(col(Location.path_seq))
+def locations(
+    session: Session, warehouse: Warehouse, *, kind: str | None, limit: int, after: tuple[int, ...] | None
+) -> list[dict[str, Any]]:
+    """Locations in walking order (path position, then id; a keyset page after (path_seq, id))."""
+    statement = (
+        select(Location)
+        .where(Location.warehouse_id == warehouse.id)
+        .order_by(col(Location.path_seq), col(Location.id))
+        .limit(limit)
+    )
     if kind:
         statement = statement.where(Location.kind == kind)
-    return [loc.model_dump(exclude={"warehouse_id"}) for loc in session.exec(statement)]
+    if after is not None:
+        seq, last = after
+        statement = statement.where(
+            or_(col(Location.path_seq) > seq, and_(col(Location.path_seq) == seq, col(Location.id) > last))
+        )
+    return [loc.model_dump(exclude={"warehouse_id", "capacity"}) for loc in session.exec(statement)]
 
 
 def stock(
@@ -76,15 +109,19 @@ def stock(
     sku: str | None,
     location: str | None,
     merchant_id: int | None,
+    limit: int = 500,
+    after: tuple[int, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """Stock by item and location: the caller's merchants' (or one merchant's) quants."""
+    """Stock in walking order (path position, location, quant; a keyset page after those three): the
+    caller's merchants' (or one merchant's) quants."""
     statement = (
         select(Quant, Item, Location, Merchant.code)
         .join(Item, col(Item.id) == col(Quant.item_id))
         .join(Location, col(Location.id) == col(Quant.location_id))
         .join(Merchant, col(Merchant.id) == col(Quant.merchant_id))
         .where(Location.warehouse_id == warehouse.id, Quant.quantity > 0)
-        .order_by(col(Location.path_seq), col(Item.sku), col(Quant.merchant_id))
+        .order_by(col(Location.path_seq), col(Location.id), col(Quant.id))
+        .limit(limit)
     )
     statement = scoped(statement, principal, merchant=Quant.merchant_id)
     if merchant_id is not None:
@@ -93,14 +130,38 @@ def stock(
         statement = statement.where(Item.sku == sku)
     if location:
         statement = statement.where(Location.code == location)
+    if after is not None:
+        seq, location_id, quant_id = after
+        statement = statement.where(
+            or_(
+                col(Location.path_seq) > seq,
+                and_(col(Location.path_seq) == seq, col(Location.id) > location_id),
+                and_(
+                    col(Location.path_seq) == seq, col(Location.id) == location_id, col(Quant.id) > quant_id
+                ),
+            )
+        )
     return [
-        {"sku": i.sku, "merchant": code, **_stock_row(q, loc)} for q, i, loc, code in session.exec(statement)
+        {
+            "sku": i.sku,
+            "merchant": code,
+            **_stock_row(q, loc),
+            "cursor": composite(loc.path_seq, loc.id or 0, q.id or 0),
+        }
+        for q, i, loc, code in session.exec(statement)
     ]
 
 
 def ledger(
-    session: Session, principal: Principal, warehouse: Warehouse, *, item_id: int | None, limit: int
+    session: Session,
+    principal: Principal,
+    warehouse: Warehouse,
+    *,
+    item_id: int | None,
+    limit: int,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
+    """The ledger, newest first (a keyset page: `after` an entry's id), of the caller's merchants."""
     statement = (
         select(LedgerEntry, Merchant.code)
         .join(Merchant, col(Merchant.id) == col(LedgerEntry.merchant_id))
@@ -109,6 +170,8 @@ def ledger(
         .limit(limit)
     )
     statement = scoped(statement, principal, merchant=LedgerEntry.merchant_id)
+    if after is not None:
+        statement = statement.where(col(LedgerEntry.id) < after)
     if item_id is not None:
         statement = statement.where(LedgerEntry.item_id == item_id)
     return [{**e.model_dump(mode="json"), "merchant": code} for e, code in session.exec(statement)]
@@ -125,6 +188,7 @@ def purchase_order(
         select(PurchaseOrderLine, Item)
         .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id))
         .where(PurchaseOrderLine.purchase_order_id == po.id)
+        .order_by(col(PurchaseOrderLine.id))
     ).all()
     return {
         "number": po.number,
@@ -132,7 +196,15 @@ def purchase_order(
         "supplier": po.supplier,
         "status": po.status,
         "lines": [
-            {"sku": i.sku, "expected": line.quantity_expected, "received": line.quantity_received}
+            {
+                "sku": i.sku,
+                "gtin": i.gtin,
+                "name": i.name,
+                "tracking": i.tracking,
+                "expected": line.quantity_expected,
+                "received": line.quantity_received,
+                "variance_reason": line.variance_reason,
+            }
             for line, i in rows
         ],
     }
@@ -146,3 +218,62 @@ def on_hand(session: Session, *, warehouse_id: int, item_id: int) -> tuple[int, 
         .where(Location.warehouse_id == warehouse_id, Quant.item_id == item_id)
     ).one()
     return int(row[0]), int(row[1])
+
+
+def purchase_orders(
+    session: Session,
+    principal: Principal,
+    warehouse: Warehouse,
+    *,
+    status: str | None,
+    limit: int,
+    after: int | None,
+) -> list[dict[str, Any]]:
+    """A warehouse's purchase orders of the caller's merchants, newest first (a keyset page)."""
+    statement = (
+        select(PurchaseOrder)
+        .where(PurchaseOrder.warehouse_id == warehouse.id)
+        .order_by(col(PurchaseOrder.id).desc())
+        .limit(limit)
+    )
+    statement = scoped(statement, principal, merchant=PurchaseOrder.merchant_id)
+    if status:
+        statement = statement.where(PurchaseOrder.status == status)
+    if after is not None:
+        statement = statement.where(col(PurchaseOrder.id) < after)
+    return [po.model_dump(exclude={"warehouse_id"}) for po in session.exec(statement)]
+
+
+def count_task_view(task: CountTask, item: Item, location: Location) -> dict[str, Any]:
+    """A count task as the floor sees it: blind (no books) until it has been counted."""
+    counted = task.counted is not None
+    return {
+        "id": task.id,
+        "sku": item.sku,
+        "location": location.code,
+        "lot": task.lot,
+        "status": task.status,
+        "tolerance": task.tolerance,
+        "counted": task.counted,
+        "on_hand": task.on_hand if counted else None,
+        "variance": (task.counted or 0) - (task.on_hand or 0) if counted else None,
+    }
+
+
+def count_tasks(
+    session: Session, warehouse: Warehouse, *, status: str | None, limit: int, after: int | None
+) -> list[dict[str, Any]]:
+    """A warehouse's count tasks, oldest first (the order they are worked in; a keyset page)."""
+    statement = (
+        select(CountTask, Item, Location)
+        .join(Item, col(Item.id) == col(CountTask.item_id))
+        .join(Location, col(Location.id) == col(CountTask.location_id))
+        .where(CountTask.warehouse_id == warehouse.id)
+        .order_by(col(CountTask.id))
+        .limit(limit)
+    )
+    if status:
+        statement = statement.where(CountTask.status == status)
+    if after is not None:
+        statement = statement.where(col(CountTask.id) > after)
+    return [count_task_view(task, item, location) for task, item, location in session.exec(statement)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from wms.inputs import Code, Count, Gtin, Money, Name, Quantity, Sku
+from wms.inputs import Code, Count, Day, Gtin, Money, Name, Quantity, Sku
 
 
 class ItemBase(BaseModel):
@@ -64,6 +64,7 @@ class StockAt(BaseModel):
     serial: str
     lot: str
     condition: str
+    expiry: date | None
 
 
 class ItemWithStock(ItemPublic):
@@ -91,6 +92,9 @@ class ReceiveIn(BaseModel):
     serials: list[Code] = Field(default_factory=list, max_length=10_000)
     purchase_order: Code | None = None
     merchant: Code | None = None  # whose SKU, where several merchants sell the same code
+    expiry: Day | None = Field(default=None, description="the lot's expiry date (GS1 AI 17)")
+    reason: Name = Field(default="", description="why more arrive than the purchase order expects")
+    plate: Code = Field(default="", description="the license plate the units arrive on")
 
 
 class Received(BaseModel):
@@ -138,6 +142,7 @@ class LedgerRow(BaseModel):
     from_location_id: int | None
     to_location_id: int | None
     lot: str
+    expiry: date | None
     serial: str
     from_condition: str
     to_condition: str
@@ -172,8 +177,12 @@ class POCreated(BaseModel):
 
 class POLinePublic(BaseModel):
     sku: str
+    gtin: str | None
+    name: str
+    tracking: str
     expected: int
     received: int
+    variance_reason: str
 
 
 class POPublic(BaseModel):
@@ -182,3 +191,71 @@ class POPublic(BaseModel):
     supplier: str
     status: str
     lines: list[POLinePublic]
+
+
+class POSummary(BaseModel):
+    id: int
+    number: str
+    supplier: str
+    status: str
+    created_at: datetime
+
+
+class POCloseIn(BaseModel):
+    reason: Name = Field(default="", description="why lines are short (needed when any is)")
+
+
+class PlateContentPublic(BaseModel):
+    sku: str
+    lot: str
+    serial: str
+    expiry: date | None
+    quantity: int
+
+
+class PlatePublic(BaseModel):
+    code: str
+    location: str | None
+    contents: list[PlateContentPublic]
+    suggested_location: str | None = Field(description="a bin with room, by zone and free space")
+
+
+class PutAwayIn(BaseModel):
+    plate: Code
+    location: Code
+
+
+class PutAway(BaseModel):
+    plate: str
+    location: str
+    ledger: list[int]
+
+
+class CountTaskIn(BaseModel):
+    sku: Sku
+    location: Code
+    lot: Code = ""
+    tolerance: Annotated[Count, Field(description="units of variance accepted without a manager")] = 0
+
+
+class CountTaskPublic(BaseModel):
+    """A count task. Blind: what the books say (`on_hand`) is shown only once it has been counted."""
+
+    id: int
+    sku: str
+    location: str
+    lot: str
+    status: str
+    tolerance: int
+    counted: int | None
+    on_hand: int | None
+    variance: int | None
+
+
+class CountTaskCount(BaseModel):
+    counted: Count
+
+
+class CountDecisionIn(BaseModel):
+    approve: bool
+    note: Name = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -30,6 +30,8 @@ class Location(SQLModel, table=True):
     zone: str = ""
     # Position on the walking path through the building; pick tasks are ordered by it.
     path_seq: int = 0
+    # How many units fit (put-away suggests bins with room); 0: not known.
+    capacity: int = 0
 
 
 class Item(SQLModel, table=True):
@@ -81,6 +83,8 @@ class Quant(SQLModel, table=True):
     quantity: int = 0
     reserved: int = 0
     version: int = 0
+    # The lot's best-before/expiry date (GS1 AI 17) as received; orders take the first to expire.
+    expiry: date | None = None
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -96,6 +100,7 @@ class LedgerEntry(SQLModel, table=True):
     from_location_id: int | None = Field(default=None, foreign_key="location.id")
     to_location_id: int | None = Field(default=None, foreign_key="location.id")
     lot: str = ""
+    expiry: date | None = None
     serial: str = ""
     from_condition: str = "new"
     to_condition: str = "new"
@@ -126,3 +131,42 @@ class PurchaseOrderLine(SQLModel, table=True):
     item_id: int = Field(foreign_key="item.id")
     quantity_expected: int
     quantity_received: int = 0
+    # Why more or fewer arrived than expected (over-receipt, or a purchase order closed short).
+    variance_reason: str = ""
+
+
+class PlateContent(SQLModel, table=True):
+    """What a license plate (pallet, tote) carries while it waits at the dock for put-away: the stock
+    itself is on the ledger at the plate's location; this says which of it is on the plate."""
+
+    __tablename__ = "plate_content"
+    __table_args__ = (UniqueConstraint("license_plate_id", "item_id", "lot", "serial"),)
+    id: int | None = Field(default=None, primary_key=True)
+    license_plate_id: int = Field(foreign_key="licenseplate.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
+    lot: str = ""
+    serial: str = ""
+    expiry: date | None = None
+    quantity: int = 0
+
+
+class CountTask(SQLModel, table=True):
+    """A blind cycle count of one item (and lot) at one location: the counter is not shown the books;
+    a variance beyond the tolerance waits for a manager before it reaches the ledger."""
+
+    __tablename__ = "count_task"
+    id: int | None = Field(default=None, primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id", index=True)
+    location_id: int = Field(foreign_key="location.id")
+    item_id: int = Field(foreign_key="item.id")
+    lot: str = ""
+    status: str = Field(default="open", max_length=24)  # model.CountTaskStatus (COUNT_TASKS)
+    tolerance: int = 0
+    on_hand: int | None = None  # what the books said when it was counted
+    counted: int | None = None
+    ledger_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    counted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    counted_by: int | None = None
+    decided_by: int | None = None
+    note: str = ""

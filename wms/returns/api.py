@@ -23,7 +23,7 @@ from wms.fulfilment.service import order_by_number
 from wms.http import mutate
 from wms.identity.model import Principal
 from wms.inputs import Code, Id, Name
-from wms.platform.paging import AFTER, announce_next
+from wms.platform.paging import AFTER, AFTER_OLDEST, announce_next
 from wms.returns import authorisation, grading, holds, intake, putaway, queries, scans, units, views
 from wms.returns.authorisation import NewReturnLine, ReturnRequest
 from wms.returns.eligibility import return_options, trust_view
@@ -477,9 +477,20 @@ def get_photo(photo_id: Id, kaeru: KaeruDep, principal: Reviewer) -> FileRespons
 @router.get(
     "/returns/holds", response_model=list[HeldPublic], summary="Returns held for review, with their evidence"
 )
-def list_holds(kaeru: KaeruDep, principal: Reviewer, status: Code = "open") -> list[dict[str, Any]]:
+def list_holds(
+    request: Request,
+    response: Response,
+    kaeru: KaeruDep,
+    principal: Reviewer,
+    status: Code = "open",
+    limit: int = Query(default=500, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER_OLDEST),
+) -> list[dict[str, Any]]:
     with kaeru.db.read() as session:
-        return [views.held_view(h, r) for h, r in queries.list_holds(session, principal, status=status)]
+        found = queries.list_holds(session, principal, status=status, limit=limit, after=after)
+        page = [views.held_view(h, r) for h, r in found]
+    announce_next(request, response, [hold for hold, _ in found], limit)
+    return page
 
 
 def _decide(

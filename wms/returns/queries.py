@@ -234,9 +234,9 @@ def returns_of_order(session: Session, order: Order) -> list[ReturnAuthorisation
 
 
 def list_holds(
-    session: Session, principal: Principal, *, status: str
+    session: Session, principal: Principal, *, status: str, limit: int = 500, after: int | None = None
 ) -> list[tuple[ReturnHold, ReturnAuthorisation]]:
-    """Holds in a state, with their returns (one joined query)."""
+    """Holds in a state, with their returns (one joined query), oldest first (a keyset page)."""
     statement = (
         select(ReturnHold, ReturnAuthorisation)
         .join(ReturnAuthorisation, col(ReturnAuthorisation.id) == ReturnHold.rma_id)
@@ -245,7 +245,9 @@ def list_holds(
     statement = scoped(
         statement, principal, warehouse=ReturnHold.warehouse_id, merchant=ReturnHold.merchant_id
     )
-    return [(hold, rma) for hold, rma in session.exec(statement.order_by(col(ReturnHold.id)))]
+    if after is not None:
+        statement = statement.where(col(ReturnHold.id) > after)
+    return [(hold, rma) for hold, rma in session.exec(statement.order_by(col(ReturnHold.id)).limit(limit))]
 
 
 def photos_of(session: Session, unit_id: int) -> list[ReturnPhoto]:

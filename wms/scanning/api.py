@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -12,7 +12,9 @@ from wms.auth import IdempotencyKey, KaeruDep, require
 from wms.errors import Forbidden, Invalid
 from wms.http import mutate
 from wms.identity.model import Principal
+from wms.inputs import Id
 from wms.platform.idempotency import run_batch, run_once
+from wms.platform.paging import AFTER, announce_next
 from wms.scanning import assignment, queries, routes, service
 from wms.scanning.schemas import (
     AssignmentIn,
@@ -92,12 +94,17 @@ def post_batch(batch: BatchIn, kaeru: KaeruDep, principal: Scanner) -> Any:
 
 @router.get("/scans", summary="Recent scans of the caller's warehouse", response_model=list[ScanRecordPublic])
 def recent_scans(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: Annotated[Principal, Depends(require("inventory.read"))],
     limit: int = Query(default=50, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER),
 ) -> Any:
     with kaeru.db.read() as session:
-        return queries.recent_scans(session, principal, limit=limit)
+        page = queries.recent_scans(session, principal, limit=limit, after=after)
+    announce_next(request, response, page, limit)
+    return page
 
 
 @router.post("/devices/weights", summary="A station scale's reading", response_model=WeightReported)

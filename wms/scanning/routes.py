@@ -17,6 +17,7 @@ from wms.context import Kaeru
 from wms.fulfilment import scans as fulfilment
 from wms.fulfilment.model import StepResult
 from wms.identity.model import Principal
+from wms.inventory import scans as inventory
 from wms.platform.tables import DeviceAssignment
 from wms.returns import scans as returns
 from wms.scanning.lookup import look_up
@@ -29,10 +30,18 @@ CHANGING: dict[str, Handler] = {
     "pick": fulfilment.pick,
     "pack": fulfilment.pack,
     "returns": returns.returns_scan,
+    "receive": inventory.receive_scan,
+    "putaway": inventory.putaway_scan,
 }
 # What a caller must hold to scan in each mode (wms.identity.model: a role's permissions, or a device's
 # station's): a pick handheld put into "returns" mode is refused, not routed to the returns flow.
-MODE_PERMISSIONS: dict[str, str] = {"pick": "scan.pick", "pack": "scan.pack", "returns": "scan.returns"}
+MODE_PERMISSIONS: dict[str, str] = {
+    "pick": "scan.pick",
+    "pack": "scan.pack",
+    "returns": "scan.returns",
+    "receive": "scan.receive",
+    "putaway": "scan.receive",
+}
 
 
 def permission_for(mode: str) -> str:

@@ -25,9 +25,10 @@ from wms.errors import Invalid, Unauthorised
 from wms.fulfilment.tables import Order
 from wms.http import mutate
 from wms.identity.model import Principal
-from wms.inputs import Code, Name
+from wms.inputs import Code, Id, Name
 from wms.inventory.service import warehouse_by_code
 from wms.inventory.tables import Warehouse
+from wms.platform.paging import AFTER_OLDEST, announce_next
 from wms.shopper import claims, edd, model, portal, queries, schemas, shopify, site
 from wms.shopper.config import Shopify
 from wms.shopper.tracking import tracking_view
@@ -195,14 +196,19 @@ def shopper_claim(token: Name, body: schemas.ClaimIn, kaeru: KaeruDep, key: Idem
 
 @api.get("/claims", tags=["claims"], summary="Delivery claims, e.g. those held for review")
 def list_claims(
+    request: Request,
+    response: Response,
     kaeru: KaeruDep,
     principal: ClaimReviewer,
     status: Code | None = "review",
     limit: int = Query(default=100, ge=1, le=500),
+    after: Id | None = Query(default=None, description=AFTER_OLDEST),
 ) -> list[schemas.ClaimStaff]:
     with kaeru.db.read() as session:
-        found = queries.claims(session, principal, status=status, limit=limit)
-        return [schemas.ClaimStaff.model_validate(claim_view(c, staff=True)) for c in found]
+        found = queries.claims(session, principal, status=status, limit=limit, after=after)
+        page = [schemas.ClaimStaff.model_validate(claim_view(c, staff=True)) for c in found]
+    announce_next(request, response, found, limit)
+    return page
 
 
 @api.get("/claims/{number}", tags=["claims"], summary="One delivery claim with its evidence")

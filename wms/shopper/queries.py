@@ -67,10 +67,12 @@ def default_warehouse(session: Session, principal: Principal) -> Warehouse:
 
 
 def claims(
-    session: Session, principal: Principal, *, status: str | None, limit: int
+    session: Session, principal: Principal, *, status: str | None, limit: int, after: int | None = None
 ) -> Sequence[DeliveryClaim]:
-    """Claims the caller may see, oldest first: one statement."""
+    """Claims the caller may see, oldest first: one statement (a keyset page after a claim's id)."""
     statement = select(DeliveryClaim).order_by(col(DeliveryClaim.id)).limit(limit)
+    if after is not None:
+        statement = statement.where(col(DeliveryClaim.id) > after)
     if status:
         statement = statement.where(DeliveryClaim.status == status)
     statement = scoped(

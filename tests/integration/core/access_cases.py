@@ -150,6 +150,19 @@ def seed(floor: Floor) -> Site:
         expect=201,
         json={"number": "PO-1", "lines": [{"sku": "TEE", "quantity": 1}]},
     )
+    floor.call(
+        "POST",
+        "/api/v1/warehouses/WH1/receipts",
+        "receiver",
+        json={"sku": "TEE", "quantity": 2, "location": "RCV-1", "plate": "PAL-1"},
+    )
+    count_task = floor.call(
+        "POST",
+        "/api/v1/warehouses/WH1/count-tasks",
+        "manager",
+        expect=201,
+        json={"sku": "TEE", "location": "A-01-1"},
+    )
 
     def rows(session: Any) -> dict[str, Any]:
         wh1 = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
@@ -211,6 +224,7 @@ def seed(floor: Floor) -> Site:
         "task": task["task_id"],
         "claim": claim["number"],
         "merchant": directory_of(floor.kaeru).default().code,
+        "count_task": count_task["id"],
     }
     return site
 
@@ -324,6 +338,45 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
         ),
         "GET /api/v1/warehouses/{code}/purchase-orders/{number}": Case(
             "inventory.read", f"{api}/warehouses/WH1/purchase-orders/PO-1", in_wh1=True
+        ),
+        "GET /api/v1/warehouses/{code}/purchase-orders": Case(
+            "inventory.read", f"{api}/warehouses/WH1/purchase-orders", in_wh1=True
+        ),
+        "POST /api/v1/warehouses/{code}/purchase-orders/{number}/close": Case(
+            "inventory.receive",
+            f"{api}/warehouses/WH1/purchase-orders/PO-1/close",
+            {"reason": "short"},
+            in_wh1=True,
+        ),
+        "GET /api/v1/warehouses/{code}/plates/{plate}": Case(
+            "inventory.read", f"{api}/warehouses/WH1/plates/PAL-1", in_wh1=True
+        ),
+        "POST /api/v1/warehouses/{code}/putaways": Case(
+            "inventory.move",
+            f"{api}/warehouses/WH1/putaways",
+            {"plate": "PAL-1", "location": "A-01-2"},
+            in_wh1=True,
+        ),
+        "POST /api/v1/warehouses/{code}/count-tasks": Case(
+            "inventory.adjust",
+            f"{api}/warehouses/WH1/count-tasks",
+            {"sku": "TEE", "location": "A-01-1"},
+            in_wh1=True,
+        ),
+        "GET /api/v1/warehouses/{code}/count-tasks": Case(
+            "inventory.read", f"{api}/warehouses/WH1/count-tasks", in_wh1=True
+        ),
+        "POST /api/v1/warehouses/{code}/count-tasks/{task_id}/count": Case(
+            "inventory.move",
+            f"{api}/warehouses/WH1/count-tasks/{v['count_task']}/count",
+            {"counted": 10},
+            in_wh1=True,
+        ),
+        "POST /api/v1/warehouses/{code}/count-tasks/{task_id}/decision": Case(
+            "inventory.adjust",
+            f"{api}/warehouses/WH1/count-tasks/{v['count_task']}/decision",
+            {"approve": True},
+            in_wh1=True,
         ),
         # fulfilment
         "POST /api/v1/orders": Case("orders.write", f"{api}/orders", order_in, in_wh1=True),
@@ -534,6 +587,7 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
 
 
 OWNED = [
+    "POST /api/v1/warehouses/{code}/count-tasks",
     "GET /api/v1/audit",  # the floor's whole trail: refused (403) to one merchant's people
     "GET /api/v1/items/{sku}",
     "POST /api/v1/warehouses/{code}/receipts",

@@ -1,4 +1,6 @@
-"""A Hypothesis state machine drives the warehouse at random and checks the ledger after every step.
+"""A Hypothesis state machine drives the warehouse at random and checks the ledger after every step:
+receipts (with lots, expiry dates and license plates), put-away, moves, orders reserved first-expiry-
+first-out, picking, packing, shipping, direct counts and blind count tasks with a manager's approval.
 
 Two merchants own stock on the same floor, with the same SKU codes in the same bins: each owner's
 on-hand equals its own ledger, and no reservation, pick, count or move ever takes another owner's units.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from datetime import date
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -19,13 +22,18 @@ from wms.errors import KaeruError
 from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Carton, Order, OrderLine, PickLine, PickTask, Reservation, Shipment
 from wms.identity.model import Principal
+from wms.inventory import counting, receiving
 from wms.inventory import service as inventory
-from wms.inventory.tables import Item, LedgerEntry, Location, Quant, Warehouse
+from wms.inventory.model import ALLOCATABLE_KINDS
+from wms.inventory.tables import Item, LedgerEntry, LicensePlate, Location, PlateContent, Quant, Warehouse
 from wms.merchants.service import default_merchant
 from wms.merchants.tables import Merchant
 
 LOCATIONS = ["A-01-1", "A-02-1", "P-01-1", "RCV-1"]
 OWNERS = [0, 1]  # the default merchant and another, sharing bins and SKU codes
+BINS = LOCATIONS[:3]  # loose moves and counts happen in the bins; the dock (RCV-1) holds plates
+# Each lot has one expiry date, printed on its goods (GS1 AI 17); the machine's lots, oldest first.
+LOTS = {"L1": date(2026, 12, 31), "L2": date(2027, 3, 31), "L3": date(2027, 9, 30)}
 _run = itertools.count()
 
 
@@ -78,6 +86,27 @@ def check_invariants(session: Session) -> None:
         .join(Order, col(Order.id) == col(OrderLine.order_id))
     ):
         assert owner_of[line.item_id] == order.merchant_id, "a pick takes another owner's units"
+    for q in quants:
+        if q.lot in LOTS and q.quantity > 0:
+            assert q.expiry == LOTS[q.lot], f"lot {q.lot} at {q.location_id} lost its expiry date"
+    by_place: dict[tuple, int] = defaultdict(int)  # the plates' check counts every owner's units there
+    for (_, *place), quantity in actual.items():
+        by_place[tuple(place)] += quantity
+    _plates_hold_what_they_carry(session, by_place)
+
+
+def _plates_hold_what_they_carry(session: Session, on_hand: dict[tuple, int]) -> None:
+    """What the license plates carry is in stock where the plates stand."""
+    carried: dict[tuple, int] = defaultdict(int)
+    for content, plate in session.exec(
+        select(PlateContent, LicensePlate).join(
+            LicensePlate, LicensePlate.id == PlateContent.license_plate_id
+        )
+    ):
+        assert content.quantity >= 0
+        carried[(content.item_id, plate.location_id, content.lot, content.serial, "new")] += content.quantity
+    for key, quantity in carried.items():
+        assert quantity <= on_hand.get(key, 0), f"a plate carries {quantity} at {key}, not in stock there"
 
 
 class Warehouse_(RuleBasedStateMachine):
@@ -89,6 +118,10 @@ class Warehouse_(RuleBasedStateMachine):
         self.manager = Principal(kind="user", role="manager", warehouse_id=None, user_id=None, name="machine")
         self.serial_no = itertools.count(1)
         self.order_no = itertools.count(1)
+        self.plate_no = itertools.count(1)
+        self.counter = Principal(
+            kind="user", role="receiver", warehouse_id=None, user_id=None, name="counter"
+        )
 
         def work(session: Session) -> list[int]:
             owners = [default_merchant(session)]
@@ -115,6 +148,16 @@ class Warehouse_(RuleBasedStateMachine):
                         gtin=None,
                         name="serial",
                         tracking="serial",
+                        weight_g=100,
+                    )
+                )
+                session.add(
+                    Item(
+                        merchant_id=owner.id,
+                        sku=f"H{self.run}-LOT",
+                        gtin=None,
+                        name="lot",
+                        tracking="lot",
                         weight_g=100,
                     )
                 )
@@ -196,21 +239,24 @@ class Warehouse_(RuleBasedStateMachine):
 
         self._do(act)
 
+    def _order(self, session: Session, warehouse: Warehouse, item: Item, quantity: int) -> Order:
+        return fulfilment.create_order(
+            session,
+            principal=None,
+            warehouse=warehouse,
+            site=self.kaeru.site,
+            new=fulfilment.NewOrder(
+                number=f"H{self.run}-{next(self.order_no)}",
+                merchant_id=item.merchant_id,
+                shopper_email="h@example.com",
+                lines=[fulfilment.NewLine(item.sku, quantity)],
+            ),
+        )
+
     @rule(serial=st.booleans(), quantity=st.integers(1, 4), owner=st.sampled_from(OWNERS))
     def order(self, serial: bool, quantity: int, owner: int = 0) -> None:
         def act(session: Session, warehouse: Warehouse) -> None:
-            fulfilment.create_order(
-                session,
-                principal=None,
-                warehouse=warehouse,
-                site=self.kaeru.site,
-                new=fulfilment.NewOrder(
-                    number=f"H{self.run}-{next(self.order_no)}",
-                    merchant_id=self.owners[owner],
-                    shopper_email="h@example.com",
-                    lines=[fulfilment.NewLine(self._item(session, serial, owner).sku, quantity)],
-                ),
-            )
+            self._order(session, warehouse, self._item(session, serial, owner), quantity)
 
         self._do(act)
 
@@ -343,10 +389,147 @@ class Warehouse_(RuleBasedStateMachine):
 
         self._do(act)
 
+    def _lot_item(self, session: Session) -> Item:
+        return inventory.item_by_sku(session, f"H{self.run}-LOT", merchant_id=self.owners[0])
+
+    @rule(
+        quantity=st.integers(1, 5),
+        lot=st.sampled_from(sorted(LOTS)),
+        location=st.sampled_from(LOCATIONS),
+        on_plate=st.booleans(),
+    )
+    def receive_lot(self, quantity: int, lot: str, location: str, on_plate: bool) -> None:
+        """Units of a lot arrive with their expiry, stacked on a new license plate or loose."""
+        plate = f"H{self.run}-PAL-{next(self.plate_no)}" if on_plate else ""
+        location = "RCV-1" if on_plate else location
+
+        def act(session: Session, warehouse: Warehouse) -> None:
+            receipt = inventory.Receipt(
+                item=self._lot_item(session),
+                quantity=quantity,
+                location=inventory.location_by_code(session, warehouse.id, location),
+                lot=lot,
+                expiry=LOTS[lot],
+                plate=plate,
+            )
+            inventory.receive(session, receipt, warehouse=warehouse, actor=inventory.Actor(self.manager))
+
+        self._do(act)
+
+    @rule(location=st.sampled_from(BINS))
+    def put_away(self, location: str) -> None:
+        """The oldest loaded plate is put away into a bin, everything on it through the ledger."""
+
+        def act(session: Session, warehouse: Warehouse) -> None:
+            loaded = session.exec(
+                select(LicensePlate)
+                .join(PlateContent, PlateContent.license_plate_id == LicensePlate.id)
+                .where(PlateContent.quantity > 0, LicensePlate.code.startswith(f"H{self.run}-"))
+                .order_by(col(LicensePlate.id))
+            ).first()
+            if loaded is None:
+                return
+            target = inventory.location_by_code(session, warehouse.id, location)
+            receiving.put_away(
+                session,
+                warehouse=warehouse,
+                plate=loaded,
+                location=target,
+                actor=inventory.Actor(self.manager),
+            )
+
+        self._do(act)
+
+    @rule(quantity=st.integers(1, 4))
+    def order_lot(self, quantity: int) -> None:
+        """An order for the lot-tracked item takes the first units to expire (FEFO)."""
+
+        def act(session: Session, warehouse: Warehouse) -> None:
+            order = self._order(session, warehouse, self._lot_item(session), quantity)
+            session.flush()
+            _reserved_first_expiry_first(session, order, self._lot_item(session))
+
+        self._do(act)
+
+    @rule(
+        lots=st.permutations(sorted(LOTS)),
+        bins=st.lists(st.sampled_from(BINS), min_size=2, max_size=2),
+        quantity=st.integers(1, 5),
+    )
+    def lots_then_order(self, lots: list[str], bins: list[str], quantity: int) -> None:
+        """Two lots arrive in any order into any bins, then an order for the item (FEFO checked)."""
+        for lot, location in zip(lots, bins, strict=False):
+            self.receive_lot(2, lot, location, False)
+        self.order_lot(quantity)
+
+    @rule(
+        counted=st.integers(0, 8),
+        tolerance=st.integers(0, 2),
+        approve=st.booleans(),
+        lot_item=st.booleans(),
+    )
+    def blind_count(self, counted: int, tolerance: int, approve: bool, lot_item: bool) -> None:
+        """A blind count of stock that is there; a variance beyond the tolerance is approved or
+        rejected by a manager."""
+
+        def act(session: Session, warehouse: Warehouse) -> None:
+            item = self._lot_item(session) if lot_item else self._item(session, False)
+            found = session.exec(
+                select(Quant, Location)
+                .join(Location, Location.id == Quant.location_id)
+                .where(Quant.item_id == item.id, Quant.quantity > 0, col(Location.code).in_(BINS))
+                .order_by(col(Quant.id))
+            ).first()
+            if found is None:
+                return
+            quant, location = found
+            task = counting.open_count_task(
+                session, warehouse=warehouse, item=item, location=location, lot=quant.lot, tolerance=tolerance
+            )
+            counting.record_count(
+                session, warehouse=warehouse, task=task, counted=counted, principal=self.counter
+            )
+            if task.status == "awaiting_approval":
+                counting.decide_count(
+                    session, warehouse=warehouse, task=task, approve=approve, note="", principal=self.manager
+                )
+                assert task.status == ("counted" if approve else "rejected")
+            if task.status == "counted":
+                after = session.exec(select(Quant).where(Quant.id == quant.id)).one()
+                assert after.quantity == counted, "an approved count is what the books say"
+
+        self._do(act)
+
     @invariant()
     def ledger_holds(self) -> None:
         with self.kaeru.db.read() as session:
             check_invariants(session)
+
+
+def _reserved_first_expiry_first(session: Session, order: Order, item: Item) -> None:
+    """No free unit the order could have taken expires before a unit it was given."""
+    from wms.fulfilment.tables import OrderLine
+
+    line_ids = [line.id for line in session.exec(select(OrderLine).where(OrderLine.order_id == order.id))]
+    given = session.exec(
+        select(Quant)
+        .join(Reservation, Reservation.quant_id == Quant.id)
+        .where(col(Reservation.order_line_id).in_(line_ids), Reservation.quantity > 0)
+    ).all()
+    if not given:
+        return
+    latest_given = max(q.expiry or date.max for q in given)
+    free = session.exec(
+        select(Quant)
+        .join(Location, Location.id == Quant.location_id)
+        .where(
+            Quant.item_id == item.id,
+            Quant.quantity > Quant.reserved,
+            Quant.condition == "new",
+            col(Location.kind).in_(list(ALLOCATABLE_KINDS)),
+        )
+    ).all()
+    assert all((q.expiry or date.max) >= latest_given for q in free), "a later-expiring lot was taken first"
 
 
 def test_random_floor_activity_keeps_the_ledger_and_on_hand_in_agreement(kaeru: Kaeru) -> None:
@@ -366,4 +549,9 @@ def test_random_floor_activity_keeps_the_ledger_and_on_hand_in_agreement(kaeru: 
     with kaeru.db.read() as session:
         reasons = {e.reason for e in session.exec(select(LedgerEntry))}
     # The machine really moved stock every way it can, not only refused steps.
-    assert {"receive", "move", "pick", "ship", "adjust"} <= reasons, reasons
+    assert {"receive", "move", "putaway", "pick", "ship", "adjust"} <= reasons, reasons
+    with kaeru.db.read() as session:
+        tasks = {t.status for t in session.exec(select(counting.CountTask))}
+        lots = {e.lot for e in session.exec(select(LedgerEntry).where(LedgerEntry.reason == "pick"))}
+    assert {"counted", "rejected"} <= tasks, tasks
+    assert lots & set(LOTS), "lot-tracked units were picked"

@@ -2,7 +2,7 @@ import { ApiError, request, signIn } from "../api.js";
 import * as i18n from "../i18n.js";
 import { show } from "../feedback.js";
 
-const HOME = { associate: "/ui/returns", packer: "/ui/pack", picker: "/ui/pick", manager: "/ui/dashboard", admin: "/ui/dashboard" };
+const HOME = { associate: "/ui/returns", packer: "/ui/pack", picker: "/ui/pick", receiver: "/ui/receive", manager: "/ui/dashboard", admin: "/ui/dashboard" };
 
 // Only paths of these screens: never send a fresh token somewhere else.
 function destination(role) {
