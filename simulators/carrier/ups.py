@@ -69,9 +69,16 @@ def _address_error() -> JSONResponse:
 
 
 def _reference(shipment: dict[str, Any]) -> str:
-    ref = shipment.get("ReferenceNumber") or {}
-    ref = ref[0] if isinstance(ref, list) and ref else ref
-    return str(ref.get("Value") or "") if isinstance(ref, dict) else ""
+    """The shipper's reference: on the shipment, or (US to US, where UPS takes it per package) the first
+    package's."""
+    packages = shipment.get("Package") or []
+    packages = packages if isinstance(packages, list) else [packages]
+    for holder in (shipment, *packages):
+        ref = holder.get("ReferenceNumber") or {}
+        ref = ref[0] if isinstance(ref, list) and ref else ref
+        if isinstance(ref, dict) and ref.get("Value"):
+            return str(ref["Value"])
+    return ""
 
 
 def _shipper_account(shipment: dict[str, Any]) -> str:

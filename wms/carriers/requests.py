@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlmodel import Session, select
 
 from wms.carriers.model import LabelStatus
@@ -12,16 +14,20 @@ from wms.fulfilment.tables import Carton, Order
 
 
 def outbound_key(carton: Carton) -> str:
-    """The reference a carton's label is bought under: the same on every retry, so one label only."""
-    return f"carton-{carton.sscc}"
+    """The reference a carton's label is bought under, kept on the label row so that every retry
+    sends the same one (one label only). The SSCC names the carton; the random part keeps the key
+    unique at the carrier even where a database restored from a backup hands out an SSCC again."""
+    return f"{carton.sscc}-{secrets.token_hex(4)}"
 
 
 def request_label(session: Session, carton: Carton, order: Order, *, printer_url: str | None) -> CarrierLabel:
     """The carton's label, pending until the carrier sells it (the existing one if it was asked for)."""
-    key = outbound_key(carton)
-    label = session.exec(select(CarrierLabel).where(CarrierLabel.idempotency_key == key)).first()
+    label = session.exec(
+        select(CarrierLabel).where(CarrierLabel.carton_id == carton.id, CarrierLabel.kind == "outbound")
+    ).first()
     if label is not None:
         return label
+    key = outbound_key(carton)
     label = CarrierLabel(
         idempotency_key=key,
         kind="outbound",
