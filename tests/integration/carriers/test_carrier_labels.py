@@ -15,7 +15,7 @@ from tracking_numbers import get_tracking_number
 
 from simulators.carrier import CarrierSimulator
 from tests.floor import Floor
-from tests.integration.carriers.carrier_floor import close, packed, sim_call, sim_labels, stock
+from tests.integration.carriers.carrier_floor import SHIP_TO, close, packed, sim_call, sim_labels, stock
 from wms.carriers import labels
 from wms.carriers.labels import gateway_of, settle
 from wms.carriers.tables import CarrierLabel
@@ -205,3 +205,36 @@ def _due_now(floor: Floor, sscc: str) -> None:
         session.add(row)
 
     floor.kaeru.db.write(work)
+
+
+def test_an_undeliverable_address_comes_back_in_the_carriers_words_and_ships_once_fixed(
+    floor: Floor, carrier_sim: CarrierSimulator
+) -> None:
+    sscc = packed(floor, "C-ADDR", ship_to={**SHIP_TO, "street": "1 Undeliverable Way"})
+    refused = close(floor, sscc)
+    assert refused["status"] == "closed"
+    assert refused["shipment"] is None
+    assert refused["label"]["status"] == "refused"
+    assert "Address Validation Error" in refused["label"]["error"]
+    assert "Correct the ShipTo street" in refused["label"]["error"]
+    assert sim_labels(carrier_sim, key_of(floor, sscc)) == []  # nothing bought, nothing half-written
+    assert labels.retry_due(floor.kaeru) == 0  # a refusal waits for the packer, not for a timer
+
+    def fix(session: Session) -> None:
+        order = session.exec(select(Order).where(Order.number == "C-ADDR")).one()
+        order.ship_to = {**SHIP_TO, "street": "12 Main St"}
+        session.add(order)
+
+    floor.kaeru.db.write(fix)
+    fixed = floor.call("POST", f"/api/v1/packing/cartons/{sscc}/label", "packer")
+    assert fixed["label"]["status"] == "bought"
+    assert _independently_valid("UPS", fixed["shipment"]["tracking_number"])
+
+
+def test_an_address_without_a_street_is_refused_before_the_carrier_is_asked(floor: Floor) -> None:
+    sscc = packed(floor, "C-NOSTREET", ship_to={"name": "Sam", "city": "Springfield", "country": "US"})
+    refused = close(floor, sscc)
+    assert refused["label"]["status"] == "refused"
+    assert (
+        refused["label"]["error"] == "the ship-to address has no street, postal code: complete it, try again"
+    )
