@@ -31,6 +31,21 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PROVIDERS = {"UPS": "ups", "USPS": "usps"}
+# Kaeru's service names (config/site.yaml) as karrio's connectors name them; Kaeru's names cross the
+# boundary, karrio's stay here. A service a connector offers and Kaeru has no name for keeps karrio's.
+SERVICES = {
+    "UPS": {"GROUND": "ups_ground", "2DAY": "ups_2nd_day_air", "NEXTDAY": "ups_next_day_air"},
+    "USPS": {"GROUND_ADVANTAGE": "usps_ground_advantage", "PRIORITY": "usps_priority_mail"},
+}
+
+
+def karrio_service(carrier: str, service: str) -> str:
+    return SERVICES.get(carrier.upper(), {}).get(service, service)
+
+
+def kaeru_service(carrier: str, service: str) -> str:
+    names = {theirs: ours for ours, theirs in SERVICES.get(carrier.upper(), {}).items()}
+    return names.get(service, service)
 # karrio's tracking statuses as Kaeru's tracking kinds.
 KINDS: dict[str, str | None] = {
     "pending": None,
@@ -279,7 +294,7 @@ def _shipment_request(shipment: Shipment, *, is_return: bool) -> dict[str, Any]:
         (shipment.recipient, shipment.shipper) if is_return else (shipment.shipper, shipment.recipient)
     )
     return {
-        "service": shipment.service,
+        "service": karrio_service(shipment.carrier, shipment.service),
         "shipper": _address(shipper),
         "recipient": _address(recipient),
         "parcels": _parcels(shipment),
@@ -295,7 +310,7 @@ def _rate(carrier: str, detail: Any) -> Rate:
         delivery = date.today() + timedelta(days=int(detail.transit_days))
     return Rate(
         carrier=carrier,
-        service=str(detail.service),
+        service=kaeru_service(carrier, str(detail.service)),
         amount=Decimal(str(detail.total_charge or 0)),
         currency=detail.currency or "",
         delivery_date=delivery,

@@ -54,7 +54,7 @@ def test_a_closed_carton_ships_on_the_carriers_label_and_is_manifested_tracked_a
     tracking = shipment["tracking_number"]
     assert tracking.startswith("1Z")
     assert _independently_valid("UPS", tracking)
-    assert label["service"] == "ups_ground"  # no promised date: the cheapest service
+    assert label["service"] == "GROUND"  # no promised date: the cheapest service
     assert [s["tracking_number"] for s in sim_labels(carrier_sim, key_of(floor, sscc))] == [tracking]
 
     with floor.kaeru.db.read() as session:
@@ -106,7 +106,7 @@ def test_a_usps_parcel_gets_an_impb_number_and_the_carriers_scan_form(
     tracking = closed["shipment"]["tracking_number"]
     assert len(tracking) == 22
     assert _independently_valid("USPS", tracking)
-    assert closed["label"]["service"] == "usps_ground_advantage"
+    assert closed["label"]["service"] == "GROUND_ADVANTAGE"
     handed = floor.call(
         "POST", "/api/v1/carriers/manifests", "packer", json={"warehouse": "WH1", "carrier": "USPS"}
     )
@@ -151,7 +151,7 @@ def test_a_crash_after_the_carriers_answer_buys_no_second_label(
         row = session.exec(select(CarrierLabel).where(CarrierLabel.carton_id == carton.id)).one()
         request, _ = labels._request(session, row)
     lost = gateway_of(floor.kaeru).buy_label(
-        request.__class__(**{**request.__dict__, "service": "ups_ground"})
+        request.__class__(**{**request.__dict__, "service": "GROUND"})
     )
     settled = settle(floor.kaeru, row.id or 0)
     assert settled.status == "bought"
