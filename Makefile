@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(PY)
 	@$(PY) -m pip check >/dev/null 2>&1 || { \
 	  echo "WARNING: $(LOCK) lacks what pyproject.toml asks for; installing it unpinned (run make lock):"; \
 	  $(PY) -m pip check || true; \
-	  $(PIP) install -q --no-build-isolation -e '.[dev,rfid]' 2>&1 | grep -v '^WARNING: Location' || true; }
+	  $(PIP) install -q --no-build-isolation -e '.[dev,rfid,carriers]' 2>&1 | grep -v '^WARNING: Location' || true; }
 	$(PY) -c "import wms, devices, labels, fastapi, sqlmodel, zxingcpp, playwright, prometheus_client, opentelemetry.sdk"
 	touch $(STAMP)
 
@@ -68,10 +68,10 @@ lint: deps
 # `make deps` and the image install exactly those.
 lock: $(PY)
 	@$(VENV)/bin/uv --version >/dev/null 2>&1 || $(PIP) install -q uv
-	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra dev --extra rfid \
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra dev --extra rfid --extra carriers \
 	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  --index-url https://pypi.org/simple --emit-index-url --no-header $(LOCK_FLAGS) -o $(LOCK)
-	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra rfid -c $(LOCK) \
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build-requirements.in --extra rfid --extra carriers -c $(LOCK) \
 	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  --index-url https://pypi.org/simple --emit-index-url --no-header -o deploy/runtime.lock
 

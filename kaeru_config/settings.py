@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "kaeru-development-secret-change-me"  # noqa: S105 - refused outside development
@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # Failed sign-ins (wms/identity/throttle.py, docs/operations.md): after this many failures within
     # the window, an account (or an address) is refused with 429 for login_lockout_s seconds, then
     # twice as long after each further lockout, up to login_lockout_max_s. Counted in the database.
+    # Carriers (wms/carriers): the base URL their APIs are reached at (empty: each carrier's own
+    # servers; the simulated carrier's URL for the demo and the tests), the carrier accounts as JSON
+    # ({"UPS": {"client_id": ..., "client_secret": ..., "account_number": ...}}) or a file holding that
+    # JSON, how long one carrier call may take, and how long a label may stay pending between tries.
+    carrier_url: str = ""
+    carrier_accounts: SecretStr = SecretStr("")
+    carrier_secrets_file: Path | None = None
+    carrier_timeout_s: float = Field(default=15.0, gt=0)
+    carrier_retry_cap_s: float = Field(default=300.0, gt=0)
     login_account_failures: int = Field(default=5, ge=1)
     login_address_failures: int = Field(default=20, ge=1)
     login_failure_window_s: int = Field(default=900, ge=1)

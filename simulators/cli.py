@@ -273,3 +273,30 @@ def _printers() -> typer.Typer:
 
 
 app.add_typer(_printers(), name="printer", help="Simulated label and receipt printers.")
+
+
+@app.command()
+def carrier(
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1 (the carriers' APIs under /ups and /usps).")
+    ] = 8110,
+    latency_min_ms: Annotated[int, typer.Option(help="Fastest answer, in ms.")] = 300,
+    latency_max_ms: Annotated[int, typer.Option(help="Slowest answer, in ms.")] = 800,
+    timeouts: Annotated[float, typer.Option(help="Share of calls that hang (a carrier timeout).")] = 0.0,
+    errors: Annotated[float, typer.Option(help="Share of calls answered 5xx.")] = 0.0,
+    rate_limits: Annotated[float, typer.Option(help="Share of calls answered 429.")] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for latency and faults.")] = None,
+) -> None:
+    """A simulated carrier: UPS's and USPS's REST APIs as karrio's connectors call them. Point Kaeru at
+    it with KAERU_CARRIER_URL=http://127.0.0.1:PORT."""
+    import threading
+
+    from simulators.carrier import CarrierSimulator, SimConfig
+
+    config = SimConfig(latency_min_ms, latency_max_ms, timeouts, errors, rate_limits, seed=seed)
+    sim = CarrierSimulator(config, port=port).start()
+    typer.echo(f"simulated carrier (UPS, USPS) at {sim.url}; KAERU_CARRIER_URL={sim.url}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        sim.stop()

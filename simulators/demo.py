@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import signal
@@ -31,7 +32,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kaeru_config.settings import ROOT, Settings, get_settings
@@ -308,6 +309,7 @@ async def run(plan: DemoPlan, site_config: object) -> int:
         "KAERU_CONFIG_DIR": str(plan.settings.config_dir),
         "PYTHONUNBUFFERED": "1",
     }
+    carrier = _simulated_carrier(env)
     site = SimulatedSite(site_config, pages_port=plan.pages_port)  # type: ignore[arg-type]
     mailbox = MailboxServer(smtp_port=plan.settings.smtp_port, web_port=plan.mailbox_port)
     children: list[Child] = []
@@ -407,6 +409,35 @@ async def run(plan: DemoPlan, site_config: object) -> int:
         await stop_children(children)
         await site.stop()
         await mailbox.stop()
+        if carrier is not None:
+            carrier.stop()
+
+
+# The simulated carrier's accounts for the demo (UPS and USPS, through karrio's own connectors).
+DEMO_CARRIER_ACCOUNTS = {
+    "UPS": {"client_id": "kaeru-demo", "client_secret": "demo-secret", "account_number": "KAE123"},
+    "USPS": {
+        "client_id": "kaeru-demo",
+        "client_secret": "demo-secret",
+        "account_number": "1000001",
+        "CRID": "56982563",
+        "MID": "900123456",
+        "manifest_MID": "900123456",
+    },
+}
+
+
+def _simulated_carrier(env: dict[str, str]) -> Any:
+    """The simulated carrier (UPS and USPS APIs, 300-800 ms a call) that the demo's labels are bought
+    from, unless KAERU_CARRIER_URL names real carriers' servers. Sets the server's carrier settings."""
+    if env.get("KAERU_CARRIER_URL"):
+        return None
+    from simulators.carrier import CarrierSimulator
+
+    carrier = CarrierSimulator().start()
+    env["KAERU_CARRIER_URL"] = carrier.url
+    env["KAERU_CARRIER_ACCOUNTS"] = json.dumps(DEMO_CARRIER_ACCOUNTS)
+    return carrier
 
 
 def _timezone(site_config: object) -> str:

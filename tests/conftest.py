@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,9 +17,36 @@ from sqlmodel import SQLModel
 import wms.tables  # noqa: F401 - every table on the metadata
 from kaeru_config.settings import ROOT, Settings
 from kaeru_config.site import load_site
+from simulators.carrier import CarrierSimulator, SimConfig
 from wms.context import Kaeru
 from wms.db import Database
 from wms.site import apply_site
+
+# Carrier accounts at the simulated carrier (simulators/carrier): every test's Kaeru books its labels
+# there, through karrio's own UPS and USPS connectors.
+CARRIER_ACCOUNTS = {
+    "UPS": {"client_id": "kaeru-test", "client_secret": "test-secret", "account_number": "KAE123"},
+    "USPS": {
+        "client_id": "kaeru-test",
+        "client_secret": "test-secret",
+        "account_number": "1000001",
+        "CRID": "56982563",
+        "MID": "900123456",
+        "manifest_MID": "900123456",
+    },
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def carrier_sim() -> Iterator[CarrierSimulator]:
+    """The simulated carrier for the whole session (no latency, no random faults); every Settings
+    made in the tests finds it through the environment."""
+    with CarrierSimulator(SimConfig(latency_min_ms=0, latency_max_ms=0)) as sim:
+        os.environ["KAERU_CARRIER_URL"] = sim.url
+        os.environ["KAERU_CARRIER_ACCOUNTS"] = json.dumps(CARRIER_ACCOUNTS)
+        os.environ.setdefault("KAERU_CARRIER_TIMEOUT_S", "10")
+        yield sim
+
 
 PG_ADMIN_URL = os.environ.get("KAERU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]

@@ -21,6 +21,7 @@ AREAS = [
     "wms.identity",
     "wms.inventory",
     "wms.fulfilment",
+    "wms.carriers",
     "wms.platform",
     "wms.scanning",
     "wms.returns",

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from wms import i18n
 from wms.auth import IdempotencyKey, KaeruDep, require
+from wms.carriers import labels as carrier_labels
 from wms.errors import Invalid, Text
 from wms.fulfilment import orders, packing, picking, queries, shipping
 from wms.fulfilment.scans import start_packing
@@ -231,7 +232,20 @@ def close(sscc: Code, body: CloseIn, kaeru: KaeruDep, principal: Packer, key: Id
         assign(session, principal, mode="pack")
         return queries.carton_view(session, carton)
 
-    return mutate(kaeru, principal, key, {"sscc": sscc, **body.model_dump()}, work)
+    mutate(kaeru, principal, key, {"sscc": sscc, **body.model_dump()}, work)
+    return _labelled(kaeru, principal, sscc)
+
+
+def _labelled(kaeru: Any, principal: Principal, sscc: str) -> Any:
+    """Buy the closed carton's label now (the carrier is called after the close committed); a carrier
+    that is down leaves it pending, retried in the background, and the answer says so."""
+    with kaeru.db.read() as session:
+        carton = queries.carton_by_sscc(session, principal, sscc)
+        label = carrier_labels.label_of_carton(session, carton)
+    if label is not None and label.status == "pending":
+        carrier_labels.settle(kaeru, label.id or 0, principal=principal)
+    with kaeru.db.read() as session:
+        return queries.carton_view(session, queries.carton_by_sscc(session, principal, sscc))
 
 
 @router.post(

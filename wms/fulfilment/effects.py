@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wms.fulfilment.events import (
     CartonClosed,
+    CartonLabelled,
     CartonOpened,
     OrderCancelled,
     OrderCreated,
@@ -80,10 +81,25 @@ def carton_opened(fx: Effects, event: CartonOpened) -> None:
 
 
 def carton_closed(fx: Effects, event: CartonClosed) -> None:
+    order, carton = event.order, event.carton
+    fx.audit(
+        "carton.closed",
+        "carton",
+        carton.sscc,
+        warehouse_id=order.warehouse_id,
+        weight_g=carton.weight_g,
+        expected_g=event.expected_g,
+    )
+    fx.live("carton.closed", {"order": order.number, "sscc": carton.sscc}, warehouse_id=order.warehouse_id)
+
+
+def carton_labelled(fx: Effects, event: CartonLabelled) -> None:
+    """The carrier's label (as the carrier sent it) and the returnable-packaging label, to the station."""
     order, carton, shipment = event.order, event.carton, event.shipment
     shopper = fx.session.get(Shopper, order.shopper_id)
     brand = brand_facts(fx.session, order.merchant_id)
     for label in ("shipping_label", "return_label"):
+        carrier_label = {"carrier_label": event.label, "carrier_label_format": event.label_format}
         fx.enqueue(
             "print",
             f"print.{label}",
@@ -100,20 +116,25 @@ def carton_closed(fx: Effects, event: CartonClosed) -> None:
                 "return_token": order.tracking_token,
                 "ship_from_name": brand.get("name", ""),
                 **({"return_to": brand["return_address"]} if brand.get("return_address") else {}),
+                **(carrier_label if label == "shipping_label" and event.label else {}),
             },
             warehouse_id=order.warehouse_id,
             merchant_id=order.merchant_id,
         )
     fx.audit(
-        "carton.closed",
+        "carton.labelled",
         "carton",
         carton.sscc,
         warehouse_id=order.warehouse_id,
-        weight_g=carton.weight_g,
-        expected_g=event.expected_g,
+        carrier=shipment.carrier,
+        service=shipment.service,
         tracking_number=shipment.tracking_number,
     )
-    fx.live("carton.closed", {"order": order.number, "sscc": carton.sscc}, warehouse_id=order.warehouse_id)
+    fx.live(
+        "carton.labelled",
+        {"order": order.number, "sscc": carton.sscc, "tracking_number": shipment.tracking_number},
+        warehouse_id=order.warehouse_id,
+    )
 
 
 def shipment_shipped(fx: Effects, event: ShipmentShipped) -> None:
@@ -168,6 +189,7 @@ EFFECTS = EffectMap(
         PickReportedShort: pick_reported_short,
         CartonOpened: carton_opened,
         CartonClosed: carton_closed,
+        CartonLabelled: carton_labelled,
         ShipmentShipped: shipment_shipped,
         TrackingRecorded: tracking_recorded,
     },

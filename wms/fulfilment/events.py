@@ -56,9 +56,20 @@ class CartonOpened:
 class CartonClosed:
     carton: Carton
     order: Order
-    shipment: Shipment
     printer_url: str | None
     expected_g: int
+
+
+@dataclass(frozen=True)
+class CartonLabelled:
+    """The carrier sold the carton's label: its shipment exists and the label goes to the printer."""
+
+    carton: Carton
+    order: Order
+    shipment: Shipment
+    printer_url: str | None
+    label_format: str
+    label: str  # base64, as the carrier returned it
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from biip.checksums import gs1_standard_check_digit
-
 from wms.lifecycle import Lifecycle
 
 
@@ -224,12 +222,6 @@ def check_carton_weight(
     expected = sum(item_weights_g) + tare_g
     tolerance = max(tolerance_min_g, round(expected * tolerance_pct / 100))
     return WeightCheck(expected_g=expected, measured_g=measured_g, tolerance_g=tolerance)
-
-
-def tracking_number(prefix: str, sequence: int) -> str:
-    """A carrier tracking number: the carrier's prefix, a 10-digit sequence and a GS1 mod-10 check digit."""
-    body = f"{sequence:010d}"
-    return f"{prefix}{body}{gs1_standard_check_digit(body)}"
 
 
 @dataclass

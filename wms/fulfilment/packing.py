@@ -1,19 +1,21 @@
 """Packing: a carton (with its SSCC) per picked order, units verified into it by scan, and closing it
-on the scale, which creates its shipment and queues its labels."""
+on the scale, which asks the carrier for its label (wms/carriers/labels.py buys it, outside the
+transaction); the label bought, the carton's shipment exists and its labels are printed."""
 
 from __future__ import annotations
 
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kaeru_config.site import SiteConfig
+from wms.carriers.requests import request_label
+from wms.carriers.tables import CarrierLabel
 from wms.errors import Conflict, Invalid
 from wms.fulfilment import model
 from wms.fulfilment.effects import EFFECTS
-from wms.fulfilment.events import CartonClosed, CartonOpened
+from wms.fulfilment.events import CartonClosed, CartonLabelled, CartonOpened
 from wms.fulfilment.loading import existing
 from wms.fulfilment.model import CARTONS, PACKABLE, CartonStatus, StepResult
 from wms.fulfilment.orders import refresh_order_status
@@ -185,8 +187,9 @@ def close_carton(
     site: SiteConfig,
     printer_url: str | None = None,
     accept_weight_override: bool = False,
-) -> Shipment:
-    """Weigh and close a carton: weight checked, shipment and tracking number created, labels queued.
+) -> CarrierLabel:
+    """Weigh and close a carton: weight checked, its carrier label asked for ("label pending" until
+    the carrier sells it; `wms.carriers.labels.settle` buys it after this transaction commits).
 
     `weight_g` is typed whole grams or the station scale's exact reading (1234.5 g): the check
     compares the exact weight; the carton keeps whole grams (see `carton_grams`)."""
@@ -212,10 +215,10 @@ def close_carton(
         )
     carton.weight_g = carton_grams(exact)
     carton.status = CARTONS.move(carton.status, CartonStatus.CLOSED, what=f"carton {carton.sscc}")
-    shipment = _label(session, carton, order, site)
+    label = request_label(session, carton, order, printer_url=printer_url)
     refresh_order_status(session, order)
-    EFFECTS.record(session, principal, CartonClosed(carton, order, shipment, printer_url, check.expected_g))
-    return shipment
+    EFFECTS.record(session, principal, CartonClosed(carton, order, printer_url, check.expected_g))
+    return label
 
 
 def carton_grams(exact: Decimal) -> int:
@@ -241,18 +244,32 @@ def _weigh(
     )
 
 
-def _label(session: Session, carton: Carton, order: Order, site: SiteConfig) -> Shipment:
-    """The carton's shipment with the order's carrier, and its tracking number."""
-    carrier = site.shipping.carriers[order.carrier]
-    sequence = (session.exec(select(func.count()).select_from(Shipment)).one() or 0) + 1
+def label_carton(
+    session: Session,
+    *,
+    principal: Principal | None,
+    carton: Carton,
+    order: Order,
+    carrier: str,
+    service: str,
+    tracking_number: str,
+    printer_url: str | None,
+    label_format: str,
+    label: str,
+) -> Shipment:
+    """The carrier sold the carton's label: its shipment, with the carrier's tracking number, and the
+    label to the station's printer."""
     shipment = Shipment(
         order_id=order.id or 0,
         carton_id=carton.id or 0,
-        carrier=order.carrier,
-        service=order.service,
-        tracking_number=model.tracking_number(carrier.tracking_prefix, sequence + 1000 * (carton.id or 0)),
+        carrier=carrier,
+        service=service,
+        tracking_number=tracking_number,
     )
-    session.add(carton)
     session.add(shipment)
     session.flush()
+    refresh_order_status(session, order)
+    EFFECTS.record(
+        session, principal, CartonLabelled(carton, order, shipment, printer_url, label_format, label)
+    )
     return shipment

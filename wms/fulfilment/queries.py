@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from wms.carriers.tables import CarrierLabel
 from wms.errors import Invalid, NotFound
 from wms.fulfilment.tables import Carton, CartonItem, Order, OrderLine, Shipment, Shopper, TrackingEvent
 from wms.identity.model import Principal
@@ -139,6 +140,27 @@ def carton_view(session: Session, carton: Carton) -> dict[str, Any]:
         }
         if shipment
         else None,
+        "label": _label_view(session, carton),
+    }
+
+
+def _label_view(session: Session, carton: Carton) -> dict[str, Any] | None:
+    label = session.exec(
+        select(CarrierLabel)
+        .where(CarrierLabel.carton_id == carton.id, CarrierLabel.kind == "outbound")
+        .order_by(col(CarrierLabel.id).desc())
+    ).first()
+    if label is None:
+        return None
+    return {
+        "status": label.status,
+        "carrier": label.carrier,
+        "service": label.service,
+        "tracking_number": label.tracking_number,
+        "label_format": label.label_format,
+        "error": label.last_error,
+        "attempts": label.attempts,
+        "next_try_at": label.next_try_at,
     }
 
 

@@ -154,6 +154,20 @@ class CartonShipment(BaseModel):
     status: str
 
 
+class CartonLabel(BaseModel):
+    """The carton's carrier label: pending (asked for, retried), bought, refused (the carrier's words
+    in `error`: what to fix) or voided."""
+
+    status: str
+    carrier: str
+    service: str
+    tracking_number: str | None
+    label_format: str
+    error: str
+    attempts: int
+    next_try_at: datetime | None
+
+
 class CartonPublic(BaseModel):
     sscc: str
     status: str
@@ -162,6 +176,7 @@ class CartonPublic(BaseModel):
     expected_weight_g: int
     contents: list[CartonContent]
     shipment: CartonShipment | None
+    label: CartonLabel | None = None
 
 
 class CloseIn(BaseModel):

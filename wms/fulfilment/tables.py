@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wms.db import UTCDateTime, utcnow
@@ -116,6 +116,10 @@ class CartonItem(SQLModel, table=True):
 
 
 class Shipment(SQLModel, table=True):
+    # A carrier's tracking number is one parcel: never two shipments with the same one.
+    __table_args__ = (
+        Index("uq_shipment_carrier_tracking_number", "carrier", "tracking_number", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     carton_id: int = Field(foreign_key="carton.id", unique=True)

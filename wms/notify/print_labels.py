@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -136,9 +137,16 @@ def label_for(payload: Mapping[str, Any], *, warehouse: Address, today: date) ->
 
 
 def render_job(payload: Mapping[str, Any], printer_url: str, *, warehouse: Address, today: date) -> bytes:
-    """The bytes a printer prints for a job: the label drawn in the printer's language."""
-    request = label_for(payload, warehouse=warehouse, today=today)
+    """The bytes a printer prints for a job: the label drawn in the printer's language. A carrier's own
+    label (bought from the carrier, base64 as it sent it) goes to a printer of its language as it is."""
     fmt = format_for(printer_url)
+    carrier_label = payload.get("carrier_label")
+    if carrier_label and str(payload.get("carrier_label_format") or "").lower() == fmt:
+        try:
+            return base64.b64decode(str(carrier_label), validate=True)
+        except ValueError:
+            raise ValueError("the carrier's label is not base64") from None
+    request = label_for(payload, warehouse=warehouse, today=today)
     try:
         return labels.render(request.kind, request.data, fmt, locale=request.locale, size=request.size)
     except FontMissing as error:

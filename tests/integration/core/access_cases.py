@@ -412,6 +412,20 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
         "POST /api/v1/shipments/{tracking_number}/ship": Case(
             "packing.work", f"{api}/shipments/{v['tracking_number']}/ship", in_wh1=True
         ),
+        # carriers: labels, manifests, tracking polls
+        "POST /api/v1/packing/cartons/{sscc}/label": Case(
+            "packing.work", f"{api}/packing/cartons/{v['sscc']}/label", in_wh1=True
+        ),
+        "POST /api/v1/carriers/labels/{tracking_number}/void": Case(
+            "packing.work", f"{api}/carriers/labels/{v['tracking_number']}/void", in_wh1=True
+        ),
+        "POST /api/v1/carriers/manifests": Case(
+            "packing.work", f"{api}/carriers/manifests", {"warehouse": "WH1", "carrier": "UPS"}, in_wh1=True
+        ),
+        "GET /api/v1/carriers/unmanifested": Case(
+            "packing.work", f"{api}/carriers/unmanifested?warehouse=WH1", in_wh1=True
+        ),
+        "POST /api/v1/carriers/tracking/poll": Case("shipping.track", f"{api}/carriers/tracking/poll"),
         "POST /api/v1/tracking/events": Case(
             "shipping.track",
             f"{api}/tracking/events",
@@ -587,6 +601,7 @@ def cases(v: dict[str, Any]) -> dict[str, Case]:
 
 
 OWNED = [
+    "POST /api/v1/packing/cartons/{sscc}/label",
     "POST /api/v1/warehouses/{code}/count-tasks",
     "GET /api/v1/audit",  # the floor's whole trail: refused (403) to one merchant's people
     "GET /api/v1/items/{sku}",

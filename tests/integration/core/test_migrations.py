@@ -118,8 +118,8 @@ def test_the_receiving_station_schema_downgrades_keeping_the_stock_and_upgrades_
                 text(
                     "INSERT INTO item (id, merchant_id, sku, name, category, tracking, weight_g, length_mm,"
                     " width_mm, height_mm, price_minor, currency, final_sale, variant_label)"
-                    " VALUES (1, (SELECT id FROM merchant WHERE code = 'MAIN'), 'MILK', 'Milk', 'food', 'lot',"
-                    " 0, 0, 0, 0, 0, 'EUR', false, '')"
+                    " VALUES (1, (SELECT id FROM merchant WHERE code = 'MAIN'), 'MILK', 'Milk', 'food',"
+                    " 'lot', 0, 0, 0, 0, 0, 'EUR', false, '')"
                 )
             )
             connection.execute(

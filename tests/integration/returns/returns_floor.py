@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from tests.floor import Floor
+from wms.carriers.labels import settle
 from wms.fulfilment import service as fulfilment
 from wms.fulfilment.tables import Carton, Order, PickTask, Shipment
 from wms.identity.model import Principal
@@ -229,7 +230,7 @@ def ship_fast(
     in one transaction."""
     kaeru = floor.kaeru
 
-    def work(session: Any) -> dict[str, Any]:
+    def work(session: Any) -> tuple[int, int, Order, Principal]:
         warehouse = session.exec(select(Warehouse).where(Warehouse.code == "WH1")).one()
         who = Principal(kind="user", role="manager", warehouse_id=warehouse.id, user_id=None, name="test")
         if existing:
@@ -246,7 +247,14 @@ def ship_fast(
                     shopper_email=email,
                     shopper_name="Pat Shopper",
                     shopper_locale=locale,
-                    ship_to={"country": "US"},
+                    ship_to={
+                        "name": "Pat Shopper",
+                        "street": "5 Elm St",
+                        "city": "Austin",
+                        "region": "TX",
+                        "postal_code": "78701",
+                        "country": "US",
+                    },
                     lines=[fulfilment.NewLine(sku, qty) for sku, qty in lines],
                 ),
             )
@@ -302,9 +310,16 @@ def ship_fast(
                     serial=serial,
                 )
                 weight += item.weight_g
-        shipment = fulfilment.close_carton(
+        label = fulfilment.close_carton(
             session, principal=who, carton=carton, weight_g=weight + 180, site=kaeru.site
         )
+        return label.id, carton.id, order, who
+
+    label_id, carton_id, order, who = kaeru.db.write(work)
+    settle(kaeru, label_id)  # the carrier sells the label between the two transactions, as in the product
+
+    def handover(session: Any) -> dict[str, Any]:
+        shipment = session.exec(select(Shipment).where(Shipment.carton_id == carton_id)).one()
         fulfilment.ship(session, principal=who, shipment=shipment)
         if delivered_days_ago is not None:
             fulfilment.record_tracking_event(
@@ -314,7 +329,7 @@ def ship_fast(
                 kind="delivered",
                 at=datetime.now(UTC) - timedelta(days=delivered_days_ago),
             )
-        carton = session.get(Carton, carton.id)
+        carton = session.get(Carton, carton_id)
         return {
             "number": number,
             "tracking_token": order.tracking_token,
@@ -323,7 +338,7 @@ def ship_fast(
             "sscc": carton.sscc,
         }
 
-    return kaeru.db.write(work)
+    return kaeru.db.write(handover)
 
 
 def _is_at_pack(session: Any, item: Item, serial: str) -> bool:

@@ -23,7 +23,6 @@ from wms.fulfilment.model import (
     check_carton_weight,
     next_shipment_status,
     order_status,
-    tracking_number,
 )
 
 
@@ -228,17 +227,7 @@ def test_a_light_carton_gets_the_minimum_tolerance():
     assert not check.ok
 
 
-# --- tracking numbers -------------------------------------------------------------------------
-
-
-def test_a_tracking_number_is_the_prefix_a_ten_digit_sequence_and_a_check_digit():
-    # 0000000042: 2x3 + 4x1 = 10, so the GS1 mod-10 check digit is 0
-    assert tracking_number("1Z", 42) == "1Z00000000420"
-
-
-def test_a_tracking_numbers_check_digit_is_gs1_mod_10():
-    number = tracking_number("TN", 123456789)
-    assert number[-1] == str(gs1_standard_check_digit(number[2:-1]))
+# --- GS1 check digits ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
