@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,10 +30,10 @@ class _Strict(BaseModel):
 
 
 class Colours(_Strict):
-    primary: str = "#1f5f4a"
-    accent: str = "#e8a33d"
-    background: str = "#f6f5f1"
-    text: str = "#1d1d1b"
+    primary: str = Field(default="#1f5f4a", pattern=COLOUR.pattern)
+    accent: str = Field(default="#e8a33d", pattern=COLOUR.pattern)
+    background: str = Field(default="#f6f5f1", pattern=COLOUR.pattern)
+    text: str = Field(default="#1d1d1b", pattern=COLOUR.pattern)
 
     @field_validator("primary", "accent", "background", "text")
     @classmethod
@@ -48,13 +48,14 @@ class BrandSpec(_Strict):
 
     name: str = Field(min_length=1, max_length=80)
     colours: Colours = Field(default_factory=Colours)
-    logo_url: str = ""  # an https:// image or a path on this server; empty: the name as text
+    # an https:// image or a path on this server; empty: the name as text
+    logo_url: str = Field(default="", pattern=r"^(https://|/)|^$")
     sender: str = ""  # "Brand <orders@brand.example>"; empty: KAERU_SMTP_SENDER
     support_email: str = ""
     shop_url: str = ""
     base_url: str = ""  # where shopper links point; empty: KAERU_BASE_URL
     return_address: dict[str, str] = Field(default_factory=dict)
-    languages: tuple[str, ...] = ("en",)
+    languages: tuple[Literal["en", "ja", "uk"], ...] = Field(default=("en",), min_length=1)
 
     @field_validator("logo_url")
     @classmethod
@@ -84,7 +85,7 @@ class WebhookSpec(_Strict):
 class ShopSpec(_Strict):
     """A shop whose orders this merchant's warehouse fulfils (today: Shopify)."""
 
-    platform: str = "shopify"
+    platform: Literal["shopify"] = "shopify"
     domain: str = Field(min_length=3, max_length=200)  # e.g. kaeru-demo.myshopify.com
     webhook_secret_env: str = "KAERU_SHOPIFY_WEBHOOK_SECRET"  # noqa: S105 - a variable name
     warehouse: str = ""  # where the shop's orders are fulfilled; empty: the site's first warehouse

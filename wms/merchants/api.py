@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
@@ -21,6 +21,9 @@ from wms.merchants.service import PROFILE_CHECKS, merchant_by_code, merchants_vi
 from wms.merchants.tables import Merchant
 
 router = APIRouter(prefix="/api/v1", tags=["merchants"])
+MerchantCode = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="1-32 of A-Z, 0-9, '-', '_'")
+]
 Reader = Annotated[Principal, Depends(require("merchants.read"))]
 Admin = Annotated[Principal, Depends(require("merchants.manage"))]
 
@@ -73,9 +76,9 @@ def get_merchant(code: Code, kaeru: KaeruDep, principal: Reader) -> Any:
     summary="Add a merchant or change its profile (admins)",
     response_model=MerchantPublic,
 )
-def put_merchant(code: Code, body: MerchantIn, kaeru: KaeruDep, principal: Admin) -> Any:
+def put_merchant(code: MerchantCode, body: MerchantIn, kaeru: KaeruDep, principal: Admin) -> Any:
     try:
-        spec = MerchantSpec.model_validate({**body.model_dump(), "code": code.upper()})
+        spec = MerchantSpec.model_validate({**body.model_dump(mode="json"), "code": code.upper()})
     except ValidationError as exc:
         faults = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise Invalid(f"not a usable merchant: {faults}") from exc

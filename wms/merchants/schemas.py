@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from kaeru_config.merchants import BrandSpec, NotificationsSpec, ShopSpec, WebhookSpec
 
 
 class MerchantListed(BaseModel):
@@ -28,12 +30,22 @@ class MerchantPublic(MerchantListed):
 class MerchantIn(BaseModel):
     """A merchant's profile: the keys of config/merchants/<code>.yaml but `code` (checked the same way)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=120)
     default: bool = False
-    brand: dict[str, Any]
-    returns_policy: dict[str, Any] = Field(default_factory=dict)
-    disposition_rules: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
-    notifications: dict[str, Any] = Field(default_factory=dict)
-    webhooks: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
-    shops: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    brand: BrandSpec
+    returns_policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keys of config/returns/policy.yaml that differ for this merchant; checked against the "
+        "site's policy (an unknown key or a value out of its range is refused)",
+    )
+    disposition_rules: list[dict[str, Any]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="rules of config/returns/disposition.yaml, tried first",
+    )
+    notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)
+    webhooks: list[WebhookSpec] = Field(default_factory=list, max_length=20)
+    shops: list[ShopSpec] = Field(default_factory=list, max_length=20)
     shared_fraud_signal: bool = False

@@ -138,6 +138,16 @@ EXPLAINED = {
     r"unknown barcode \{data!r\}": "content",
     r"no delivery estimates for .*: the delivery network does not serve it": "site",
     r"no configured service delivers to": "site",
+    # An integrator works for one merchant; an admin's merchant profile is checked against the site's
+    # returns policy and the other merchants' shops; a billing period has a longest length.
+    r"an integrator works for exactly one merchant": "caller",
+    r"not a usable merchant: returns_policy": "site",
+    r"not a usable merchant: .*(shop .* belongs to merchant|returns_policy)": "site",
+    r"shop .* belongs to merchant": "site",
+    r"a billing period is at most": "content",
+    r"`since` must be before `until`": "content",
+    # A cursor is what the server handed out (Next-Cursor); any other text names no place in a list.
+    r".* is not a cursor of this list": "content",
     # A multipart body whose generated file name the form parser cannot read.
     r"the request body is not valid form data": "form encoding",
 }
@@ -150,6 +160,9 @@ EXPLAINED_FAULTS = (
     "decimal places",
     "not a valid GTIN",
     "special-use or reserved name",
+    "greater than or equal to 2000-01-01",  # an expiry date printed on goods (GS1 AI 17)
+    "less than or equal to 2199-12-31",
+    "less than or equal to Decimal(",  # a scale's reading sent as a decimal string
 )
 # Of the requests: generated ids, codes and tokens mostly name nothing in a fresh site (about 60%, bounded
 # only loosely); every other explained refusal together stays under 12% (9% when this was written).

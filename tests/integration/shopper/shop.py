@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -97,6 +97,18 @@ def ship(
     with floor.kaeru.db.read() as session:
         token = session.exec(select(Order).where(Order.number == number)).one().tracking_token
     return {**order, "tracking_token": token, "tracking_number": tracking, "sscc": carton["sscc"]}
+
+
+def backdate(floor: Floor, tracking_number: str, days: int) -> None:
+    """The shipment left `days` ago (a carrier's delivered event cannot be dated in the future)."""
+    from wms.fulfilment.tables import Shipment
+
+    def work(session: Any) -> None:
+        shipment = session.exec(select(Shipment).where(Shipment.tracking_number == tracking_number)).one()
+        shipment.shipped_at = shipment.shipped_at - timedelta(days=days)
+        session.add(shipment)
+
+    floor.kaeru.db.write(work)
 
 
 def track(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import select
 
 from tests.floor import Floor
-from tests.integration.shopper.shop import outbox, place, ship, track
+from tests.integration.shopper.shop import backdate, outbox, place, ship, track
 from wms.fulfilment.tables import Order, Shipment
 
 
@@ -81,7 +81,8 @@ def test_transit_times_are_relearned_from_kaerus_own_delivered_shipments(floor: 
     from wms.shopper.plugin import relearn
 
     shipped = ship(floor, "E-5", [("TEE-M", 1)])
-    track(floor, shipped["tracking_number"], "delivered", at=datetime.now(UTC) + timedelta(days=2))
+    backdate(floor, shipped["tracking_number"], 2)
+    track(floor, shipped["tracking_number"], "delivered", at=datetime.now(UTC))
     state = relearn(floor.kaeru, settle_seconds=0)
     assert state.learned_from == 1
     assert relearn(floor.kaeru, settle_seconds=0).learned_from == 1  # counted once

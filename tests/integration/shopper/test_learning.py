@@ -3,13 +3,13 @@ recorded a moment ago left for the next round, and estimates built from the kept
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from tests.floor import Floor
-from tests.integration.shopper.shop import ship, track
+from tests.integration.shopper.shop import backdate, ship, track
 from wms.delivery import learn_transit
 from wms.fulfilment.tables import Order, Shipment
 from wms.inventory.tables import Warehouse
@@ -20,7 +20,8 @@ from wms.shopper.tables import LearningMark, TransitCount
 
 def _deliver(floor: Floor, number: str, days: int) -> None:
     shipped = ship(floor, number, [("TEE-M", 1)])
-    track(floor, shipped["tracking_number"], "delivered", at=datetime.now(UTC) + timedelta(days=days))
+    backdate(floor, shipped["tracking_number"], days)
+    track(floor, shipped["tracking_number"], "delivered", at=datetime.now(UTC))
 
 
 def test_each_round_counts_only_the_deliveries_not_counted_yet(floor: Floor) -> None:
