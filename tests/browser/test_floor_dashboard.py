@@ -141,6 +141,7 @@ def test_the_order_counts_are_the_databases_at_any_size(site: Site, page: Page) 
         rows = [
             {
                 "warehouse_id": wh1.id,
+                "merchant_id": shopper.merchant_id,
                 "number": f"BULK-{n}",
                 "shopper_id": shopper.id,
                 "status": states[n % 7 % len(states)],
