@@ -25,14 +25,13 @@ CARTONS = 100
 
 @pytest.fixture
 def floor(kaeru: Kaeru) -> Iterator[Floor]:
-    if not kaeru.settings.database_url.startswith("postgresql"):
-        pytest.skip("concurrent closes are checked on PostgreSQL")
     f = Floor(kaeru)
     stock(f, CARTONS)
     yield f
     f.close()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # concurrent closes: row locks
 def test_a_hundred_cartons_closed_at_once_get_a_hundred_distinct_tracking_numbers(floor: Floor) -> None:
     kaeru = floor.kaeru
     ssccs = [packed(floor, f"P-{n:03d}") for n in range(CARTONS)]
