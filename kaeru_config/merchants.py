@@ -20,7 +20,6 @@ MERCHANT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # A secret written as an environment reference; a literal secret is accepted only in development.
 ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-LANGUAGES = ("en", "ja", "uk")
 # The merchant a database from before merchants is moved into, until the configuration names its own.
 MIGRATED_CODE = "MAIN"
 
@@ -34,13 +33,6 @@ class Colours(_Strict):
     accent: str = Field(default="#e8a33d", pattern=COLOUR.pattern)
     background: str = Field(default="#f6f5f1", pattern=COLOUR.pattern)
     text: str = Field(default="#1d1d1b", pattern=COLOUR.pattern)
-
-    @field_validator("primary", "accent", "background", "text")
-    @classmethod
-    def _hex(cls, value: str) -> str:
-        if not COLOUR.match(value):
-            raise ValueError(f"{value!r} is not a colour like #1f5f4a")
-        return value
 
 
 class BrandSpec(_Strict):
@@ -56,21 +48,6 @@ class BrandSpec(_Strict):
     base_url: str = ""  # where shopper links point; empty: KAERU_BASE_URL
     return_address: dict[str, str] = Field(default_factory=dict)
     languages: tuple[Literal["en", "ja", "uk"], ...] = Field(default=("en",), min_length=1)
-
-    @field_validator("logo_url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "/")):
-            raise ValueError("logo_url must be an https:// address or a path on this server")
-        return value
-
-    @field_validator("languages")
-    @classmethod
-    def _known_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [lang for lang in value if lang not in LANGUAGES]
-        if unknown or not value:
-            raise ValueError(f"languages must be some of {', '.join(LANGUAGES)}; got {list(value)}")
-        return value
 
 
 class WebhookSpec(_Strict):
@@ -90,13 +67,6 @@ class ShopSpec(_Strict):
     webhook_secret_env: str = "KAERU_SHOPIFY_WEBHOOK_SECRET"  # noqa: S105 - a variable name
     warehouse: str = ""  # where the shop's orders are fulfilled; empty: the site's first warehouse
     order_prefix: str = "SHOP-"
-
-    @field_validator("platform")
-    @classmethod
-    def _known_platform(cls, value: str) -> str:
-        if value != "shopify":
-            raise ValueError("platform: only 'shopify' is supported")
-        return value
 
 
 class NotificationsSpec(_Strict):
